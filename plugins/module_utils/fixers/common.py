@@ -1,0 +1,263 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared helpers for the Linux fixers: a small command runner, input validators and the
+collect -> plan -> apply driver used by every fixer module's main()."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import ipaddress
+import json
+import os
+import re
+import tempfile
+
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+
+C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+_MAC_RE = re.compile(r'^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$')
+_IFNAME_RE = re.compile(r'^[^/\s:]{1,15}$')
+
+
+def argv_text(argv):
+    """A readable one-line form of an argv list (for messages and results only)."""
+    return ' '.join(to_text(a) for a in argv)
+
+
+class Runner(object):
+    """Runs argv lists through an AnsibleModule with LANG=C; records what it changed."""
+
+    def __init__(self, module):
+        self.module = module
+        self.executed = []
+        self._bins = {}
+
+    def _resolve(self, argv):
+        tool = argv[0]
+        if os.path.isabs(tool):
+            return list(argv)
+        if tool not in self._bins:
+            path = self.module.get_bin_path(tool, required=False)
+            if not path:
+                raise DoctorError("required tool '%s' was not found on the target" % tool)
+            self._bins[tool] = path
+        return [self._bins[tool]] + [to_text(a) for a in argv[1:]]
+
+    def run(self, argv):
+        """Run a command; return (rc, stdout, stderr) without judging the result."""
+        return self.module.run_command(self._resolve(argv), environ_update=C_ENV)
+
+    def check(self, argv):
+        """Run a command that must succeed; raise DoctorError naming it otherwise."""
+        rc, out, err = self.run(argv)
+        if rc != 0:
+            raise DoctorError("`%s` failed (rc=%s): %s" % (argv_text(argv), rc, (err or out).strip()))
+        return out
+
+    def json(self, argv):
+        out = self.check(argv)
+        if not out.strip():
+            return []
+        try:
+            return json.loads(out)
+        except ValueError as e:
+            raise DoctorError("`%s` printed no valid JSON: %s" % (argv_text(argv), e))
+
+    def read(self, path):
+        """Content of a file, or None when it does not exist."""
+        try:
+            with open(path) as f:
+                return f.read()
+        except (IOError, OSError):
+            return None
+
+    def write(self, path, content):
+        """Replace a file atomically (same directory temp file, then rename)."""
+        directory = os.path.dirname(path) or '.'
+        if not os.path.isdir(directory):
+            raise DoctorError("cannot write %s: directory %s does not exist" % (path, directory))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.vmnet-doctor-')
+        try:
+            with os.fdopen(fd, 'w') as f:
+                f.write(content)
+            os.chmod(tmp, 0o644)
+            self.module.atomic_move(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def write_proc(self, path, value):
+        """Write a /proc/sys value in place (no temp file: procfs does not allow it)."""
+        try:
+            with open(path, 'w') as f:
+                f.write(value)
+        except (IOError, OSError) as e:
+            raise DoctorError("cannot write %s: %s" % (path, e))
+
+
+def apply(runner, changes):
+    """The only write path: run each change in order; stop at the first failure.
+
+    The DoctorError raised on failure says which earlier changes were already applied, so
+    the user never has to guess what state the host was left in.
+    """
+    done = []
+    for change in changes:
+        try:
+            if 'argv' in change:
+                runner.check(change['argv'])
+            elif 'proc' in change:
+                runner.write_proc(change['proc'], change['content'])
+            else:
+                runner.write(change['write'], change['content'])
+        except DoctorError as e:
+            if done:
+                raise DoctorError('%s (already applied before the failure: %s)'
+                                  % (e, '; '.join(describe(c) for c in done)))
+            raise DoctorError('%s (nothing was changed)' % e)
+        done.append(change)
+
+
+def describe(change):
+    if 'argv' in change:
+        return argv_text(change['argv'])
+    if 'proc' in change:
+        return 'write %s to %s' % (change['content'].strip(), change['proc'])
+    return 'write %s' % change['write']
+
+
+def run_fixer(module, fixer, apply_hook=None):
+    """collect -> plan -> (apply unless check mode) -> exit_json/fail_json. The one gate."""
+    runner = Runner(module)
+    try:
+        want = fixer.want_from_params(module.params)
+        have = fixer.collect(runner, want)
+        changes = fixer.plan(want, have)
+        before, after = fixer.states(want, have, changes)
+        warnings = fixer.warnings(want, have) if hasattr(fixer, 'warnings') else []
+        if changes and not module.check_mode:
+            (apply_hook or apply)(runner, changes)
+    except DoctorError as e:
+        module.fail_json(msg=to_text(e))
+    for w in warnings:
+        module.warn(w)
+    runtime_only = fixer.runtime_only(want) if callable(getattr(fixer, 'runtime_only', None)) \
+        else fixer.RUNTIME_ONLY
+    result = dict(changed=bool(changes), changes=[describe(c) for c in changes],
+                  before=before, after=after, runtime_only=runtime_only)
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+# ---------------------------------------------------------------- input validators (pure)
+
+def parse_ip(value, what='address'):
+    """Canonical string and family of an IP address, or DoctorError."""
+    try:
+        ip = ipaddress.ip_address(to_text(value).strip())
+    except ValueError:
+        raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 address" % (what, value))
+    return str(ip), 'ipv%d' % ip.version
+
+
+def parse_prefix(value, what='prefix'):
+    """Canonical network string ('10.0.0.0/24', host routes '/32') and family."""
+    text = to_text(value).strip()
+    try:
+        net = ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 prefix" % (what, value))
+        raise DoctorError("%s '%s' has host bits set (did you mean %s?)" % (what, value, loose))
+    return str(net), 'ipv%d' % net.version
+
+
+def route_dst(dst, family):
+    """Normalise a `dst` of `ip -j route` ('default', '10.0.0.5', '10.0.0.0/24')."""
+    if dst == 'default':
+        return '0.0.0.0/0' if family == 'ipv4' else '::/0'
+    if '/' not in dst:
+        dst += '/32' if family == 'ipv4' else '/128'
+    return str(ipaddress.ip_network(dst, strict=False))
+
+
+def parse_mac(value):
+    text = to_text(value).strip().lower()
+    if not _MAC_RE.match(text):
+        raise DoctorError("mac '%s' is not a valid MAC address (expected 52:54:00:12:34:56)" % value)
+    mac = text.replace('-', ':')
+    if int(mac.split(':')[0], 16) & 1:
+        raise DoctorError("mac '%s' is a multicast/broadcast address, not a host's" % value)
+    return mac
+
+
+def check_ifname(value, what='interface'):
+    text = to_text(value)
+    if not _IFNAME_RE.match(text):
+        raise DoctorError("%s '%s' is not a valid Linux interface name" % (what, value))
+    return text
+
+
+def family_flag(family):
+    return '-4' if family == 'ipv4' else '-6'
+
+
+def links_by_name(links):
+    """{ifname: link dict} from `ip -j [-d] link show`."""
+    return dict((link.get('ifname'), link) for link in links if link.get('ifname'))
+
+
+def require_link(links, name, what='interface'):
+    if name not in links:
+        raise DoctorError("%s '%s' does not exist on this host (known: %s)"
+                          % (what, name, ', '.join(sorted(links)) or 'none'))
+    return links[name]
+
+
+def connected_networks(addrs, family, device=None):
+    """[(ifname, ip_interface)] of the addresses of `ip -j addr show` in a family."""
+    out = []
+    for link in addrs:
+        if device is not None and link.get('ifname') != device:
+            continue
+        for a in link.get('addr_info', []):
+            fam = 'ipv4' if a.get('family') == 'inet' else 'ipv6' if a.get('family') == 'inet6' else None
+            if fam != family or 'local' not in a:
+                continue
+            out.append((link['ifname'], ipaddress.ip_interface('%s/%s' % (a['local'], a['prefixlen']))))
+    return out
+
+
+def check_gateway_connected(gateway, family, addrs, device=None, link_routes=None):
+    """Refuse a gateway that is not on a connected subnet (or is one of our own addresses).
+
+    Connected = the subnet of an address of the host, or a device route (a route without a
+    next hop, e.g. `ip route add 10.0.0.0/24 dev eth0`) of the main table in `link_routes`
+    ([(dst prefix, dev)]). Returns the interfaces whose subnet holds the gateway. IPv6
+    link-local gateways need a device and are connected on any interface."""
+    ip = ipaddress.ip_address(gateway)
+    nets = connected_networks(addrs, family, device)
+    for ifname, iface in nets:
+        if iface.ip == ip:
+            raise DoctorError("gateway %s is an address of this host (%s), not a next hop" % (gateway, ifname))
+    if family == 'ipv6' and ip.is_link_local:
+        if device is None:
+            raise DoctorError("gateway %s is an IPv6 link-local address: device is required" % gateway)
+        return [device]
+    on = set(ifname for ifname, iface in nets
+             if ip in iface.network and iface.network.prefixlen < iface.max_prefixlen)
+    for dst, dev in link_routes or []:
+        net = ipaddress.ip_network(dst)
+        if net.prefixlen and ip in net and (device is None or dev == device):
+            on.add(dev)
+    if not on:
+        where = ("device %s" % device) if device else "any interface"
+        subnets = ', '.join(sorted(set('%s (%s)' % (iface.network, n) for n, iface in nets))) or 'none'
+        raise DoctorError("gateway %s is not on a connected subnet of %s (connected %s subnets: %s)"
+                          % (gateway, where, family, subnets))
+    return sorted(on)
