@@ -685,7 +685,7 @@ def warnings(want, have):
     changes, _sim, _b, _a, warns = simulate(want, have)
     warns = list(have.get('read_errors') or []) + warns
     if changes and not want['persist'] and any('argv' in c for c in changes):
-        warns.append('icmp_rule changed the runtime firewall only: the change is lost at reboot or '
+        warns.append('the change is runtime only: it is lost at reboot or '
                      'firewall reload (set persist: true to write the persistent configuration)')
     return warns
 

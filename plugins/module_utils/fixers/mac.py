@@ -269,6 +269,6 @@ def warnings(want, have):
                 out.append('rule %s (bridge %s %s handle %s) matches MACs against a set that could not be '
                            'read' % (d['text'], d['table'], d['chain'], d['handle']))
     if plan(want, have):
-        out.append('mac_allow changed the runtime nftables ruleset only: the change is lost at reboot '
+        out.append('the change is runtime only: it is lost at reboot '
                    'or ruleset reload')
     return out
