@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The I/O edge of the Linux collectors: run read-only commands, read /proc and /sys.
+
+Everything the facts collector learns from the host goes through one ``CommandRunner``,
+so tests replace exactly this edge (``run`` for commands; ``read``/``listdir``/``exists``
+for files) and nothing else.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import os
+
+C_LOCALE = {'LANG': 'C', 'LC_ALL': 'C'}
+NOT_FOUND_RC = 127
+
+
+class CommandRunner(object):
+    """Runs argv lists through ``AnsibleModule.run_command`` with ``LANG=C``.
+
+    * A bare program name is looked up with ``get_bin_path`` (PATH plus the sbin dirs);
+      a program that is not installed comes back as ``(127, '', '<name>: command not found')``
+      instead of failing the module.
+    * Results are cached per argv for the life of the runner: the collector only reads, and
+      two consumers of the same dump (``nft -j list ruleset`` for the ICMP verdicts and for the
+      bridge MAC filters) then cost one execution.
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self._bins = {}
+        self._cache = {}
+
+    def which(self, name):
+        """Absolute path of ``name`` or None when it is not installed."""
+        if name not in self._bins:
+            self._bins[name] = self._module.get_bin_path(name)
+        return self._bins[name]
+
+    def run(self, argv):
+        """``(rc, stdout, stderr)`` of ``argv`` (a list); never raises for a missing program."""
+        key = tuple(argv)
+        if key in self._cache:
+            return self._cache[key]
+        argv = list(argv)
+        if not os.path.isabs(argv[0]):
+            path = self.which(argv[0])
+            if path is None:
+                result = (NOT_FOUND_RC, '', '%s: command not found' % argv[0])
+                self._cache[key] = result
+                return result
+            argv[0] = path
+        try:
+            result = self._module.run_command(argv, environ_update=C_LOCALE, check_rc=False,
+                                              handle_exceptions=False)
+        except (OSError, IOError) as exc:
+            rc = NOT_FOUND_RC if exc.errno == errno.ENOENT else 126
+            result = (rc, '', '%s: %s' % (argv[0], exc))
+        self._cache[key] = result
+        return result
+
+    def __call__(self, argv):
+        return self.run(argv)
+
+    @staticmethod
+    def read(path):
+        """Text of ``path``; None when it does not exist. Other errors raise (IOError/OSError)."""
+        try:
+            with open(path, 'r') as handle:
+                return handle.read()
+        except (IOError, OSError) as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return None
+            raise
+
+    @staticmethod
+    def listdir(path):
+        """Sorted entries of ``path``; [] when it does not exist."""
+        try:
+            return sorted(os.listdir(path))
+        except (IOError, OSError) as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return []
+            raise
+
+    @staticmethod
+    def exists(path):
+        return os.path.exists(path)

@@ -1,0 +1,336 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: net_facts
+short_description: Gather the normalised network facts of a Linux host for vmnet.doctor
+version_added: 0.1.0
+author: vmnet.doctor contributors (@vmnet-doctor)
+description:
+  - Reads, in one call, everything the C(vmnet.doctor) diagnosis needs to explain why a host
+    cannot ping a virtual machine, and publishes it as C(ansible_facts.vmnet_doctor) in the
+    shape documented in C(docs/facts_schema.md) (C(platform=linux)).
+  - Interfaces (kind, admin state, carrier, MTU and maximum MTU, MAC, master, addresses),
+    routes of every table and policy rules of both families, the effective route to each
+    address in O(peers) and O(flows) (C(ip -j route get)), neighbours with their NUD state,
+    Linux bridges with port and STP state, VLAN filtering (PVID/VIDs per port) and MAC
+    filters, the reachability sysctls, and the firewall verdict for the ICMP echo packets
+    implied by O(peers) and O(flows).
+  - Reads with C(ip -j), C(bridge -j), C(nft -j), C(iptables-save) and the like, with
+    C(LANG=C) and argument lists. Tools that are not installed are reported as absent in
+    C(tools), not as errors; commands that fail are listed in C(errors) and their section is
+    left empty rather than guessed.
+  - Read-only. Works over SSH and over the C(vmnet.doctor.netns) connection (it then
+    describes the network namespace).
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
+options:
+  peers:
+    description:
+      - IP addresses (IPv4 or IPv6) this host should be able to ping and be pinged from.
+      - For each one the module looks up the effective route (C(route_lookups)) and asks the
+        firewall collector for the verdict of echo-request and echo-reply in both directions
+        between the peer and the local address the route would use as source.
+      - Host names and prefixes are refused.
+    type: list
+    elements: str
+    default: []
+  flows:
+    description:
+      - Packets this host forwards (a router or hypervisor between two addresses). For each
+        flow the module looks up the routes to both ends and asks for the forward-path verdict
+        of echo-request O(flows[].src) to O(flows[].dst) and echo-reply back.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      src:
+        description: Source IP address of the echo request.
+        type: str
+        required: true
+      dst:
+        description: Destination IP address of the echo request (same family as O(flows[].src)).
+        type: str
+        required: true
+  include_local_routes:
+    description:
+      - Also return the routes of the kernel C(local) table (local and broadcast addresses).
+    type: bool
+    default: false
+  gather_rulesets:
+    description:
+      - Also return the backend-specific firewall rule dumps in C(firewall.rulesets) (can be large).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; check mode changes nothing.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: posix
+    details: Linux with iproute2 (C(ip -j) needs iproute2 4.14 or later).
+notes:
+  - Run as root to see the firewall rules (C(nft list ruleset) and C(iptables-save) need it).
+  - The C(local) routing table is left out unless O(include_local_routes=true).
+seealso:
+  - name: Normalised facts schema
+    description: docs/facts_schema.md in the collection, the contract of every key returned.
+    link: https://example.invalid/vmnet/doctor/docs/facts_schema.md
+'''
+
+EXAMPLES = r'''
+- name: Gather the network facts of the host
+  vmnet.doctor.net_facts:
+
+- name: Gather facts and the verdicts for pinging a VM and being pinged by it
+  vmnet.doctor.net_facts:
+    peers:
+      - 192.0.2.20
+      - 2001:db8::20
+
+- name: On the hypervisor, check the path a ping takes between the host and the VM
+  vmnet.doctor.net_facts:
+    flows:
+      - src: 198.51.100.10
+        dst: 192.0.2.20
+    gather_rulesets: true
+
+- name: Show the interfaces that are down
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.vmnet_doctor.interfaces | rejectattr('admin_up') | map(attribute='name') }}"
+'''
+
+RETURN = r'''
+ansible_facts:
+  description: Facts added to the host.
+  returned: always
+  type: dict
+  contains:
+    vmnet_doctor:
+      description:
+        - The normalised network facts, schema version 1 (see C(docs/facts_schema.md)).
+        - Every section is present, empty when there is nothing or the tool is missing.
+          Unknown values are null. MACs are lower case; addresses are canonical strings.
+      returned: always
+      type: dict
+      contains:
+        schema_version:
+          description: Version of the facts schema.
+          returned: always
+          type: int
+          sample: 1
+        platform:
+          description: Always C(linux) for this module.
+          returned: always
+          type: str
+          sample: linux
+        hostname:
+          description: Host name as the host reports it.
+          returned: always
+          type: str
+          sample: hv1
+        tools:
+          description: Which readers are installed (C(ip), C(bridge), C(nft), C(iptables),
+            C(iptables_legacy), C(firewall_cmd), C(ufw)).
+          returned: always
+          type: dict
+          sample: {ip: true, bridge: true, nft: true, iptables: true, iptables_legacy: false,
+                   firewall_cmd: false, ufw: false}
+        errors:
+          description: What could not be read, and why (C(source), C(message)).
+          returned: always
+          type: list
+          elements: dict
+          sample: [{source: nft, message: "nft -j list ruleset: Operation not permitted"}]
+        interfaces:
+          description: Network interfaces with kind, state, MTU, MAC, master and addresses.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - name: eth0
+              ifindex: 2
+              kind: veth
+              admin_up: true
+              carrier: true
+              oper_state: UP
+              mtu: 1500
+              max_mtu: 65535
+              mac: "52:54:00:aa:bb:01"
+              master: null
+              link: null
+              vlan_id: null
+              addresses:
+                - {address: 192.0.2.10, prefixlen: 24, family: ipv4, network: 192.0.2.0/24,
+                   scope: global, secondary: false, dad_failed: false}
+        routes:
+          description: Routes of every table of both families (the C(local) table only with
+            O(include_local_routes)). Multipath next hops are in C(nexthops).
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - {family: ipv4, table: main, dst: default, gateway: 192.0.2.1, dev: eth0,
+               metric: 100, type: unicast, protocol: static, scope: global, prefsrc: null,
+               onlink: false, nexthops: []}
+        policy_rules:
+          description: Policy routing rules (C(ip rule)) of both families.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - {family: ipv4, priority: 1000, src: 198.51.100.0/24, dst: null, iif: null,
+               oif: null, fwmark: null, table: "100", action: lookup, invert: false}
+        route_lookups:
+          description: The effective route to each address of O(peers) and O(flows);
+            C(ok=false) with C(error) when the kernel has no route.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - {address: 192.0.2.20, ok: true, error: null, type: unicast, dev: eth0,
+               gateway: null, prefsrc: 192.0.2.10, table: main}
+            - {address: 203.0.113.9, ok: false, error: Network is unreachable, type: null,
+               dev: null, gateway: null, prefsrc: null, table: null}
+        neighbors:
+          description: ARP and NDP entries with their kernel NUD states.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - {address: 192.0.2.20, family: ipv4, mac: "52:54:00:aa:bb:02", dev: eth0,
+               state: [REACHABLE], router: false}
+            - {address: 192.0.2.77, family: ipv4, mac: null, dev: eth0, state: [FAILED],
+               router: false}
+        bridges:
+          description: Linux bridges, their ports (STP state, VLANs) and MAC filters.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - name: br0
+              stp_enabled: false
+              vlan_filtering: true
+              default_pvid: 1
+              mtu: 1500
+              pvid: 1
+              vids: [1]
+              untagged: [1]
+              ports:
+                - {name: vnet0, state: forwarding, admin_up: true, carrier: true, mtu: 1500,
+                   pvid: 10, vids: [10], untagged: [10]}
+              mac_filters:
+                - {mac: "52:54:00:aa:bb:02", direction: source, port: vnet0, verdict: drop,
+                   rule: {backend: nftables, family: bridge, table: filter, chain: forward,
+                          handle: 7, text: "ether saddr 52:54:00:aa:bb:02 drop"}}
+        sysctls:
+          description: The reachability sysctls (C(ipv4), C(ipv6), per-interface C(conf)
+            for C(all), C(default) and every interface). Keys that do not exist are absent.
+          returned: always
+          type: dict
+          sample:
+            ipv4: {ip_forward: 1, icmp_echo_ignore_all: 0, icmp_echo_ignore_broadcasts: 1}
+            ipv6: {forwarding: 0, icmp_echo_ignore_all: 0}
+            conf:
+              all: {rp_filter: 0, arp_ignore: 0, arp_announce: 0, forwarding: 1, accept_local: 0}
+              eth0: {rp_filter: 1, arp_ignore: 0, arp_announce: 0, forwarding: 1, accept_local: 0}
+        firewall:
+          description:
+            - Firewall backends (present/active), one ICMP verdict per packet implied by
+              O(peers) and O(flows) with the deciding rule and the trace, and the raw
+              rulesets when O(gather_rulesets=true).
+          returned: always
+          type: dict
+          sample:
+            backends:
+              nftables: {present: true, active: true}
+              iptables_nft: {present: true, active: false}
+            icmp:
+              - family: ipv4
+                hook: input
+                icmp_type: echo-request
+                src: 192.0.2.20
+                dst: 192.0.2.10
+                iif: eth0
+                oif: null
+                verdict: drop
+                certain: true
+                deciding_rule: {backend: nftables, family: inet, table: filter, chain: input,
+                                handle: 5, rule_number: null, variant: null, policy: false,
+                                text: "icmp type echo-request drop", comment: null}
+                trace: []
+            rulesets: {}
+        virtual_switches:
+          description: Hypervisor virtual switches; always empty on Linux (see C(bridges)).
+          returned: always
+          type: list
+          elements: dict
+          sample: []
+        vm_nics:
+          description: Hypervisor VM NICs; always empty on Linux.
+          returned: always
+          type: list
+          elements: dict
+          sample: []
+        vmkernel_nics:
+          description: VMkernel NICs; always empty on Linux.
+          returned: always
+          type: list
+          elements: dict
+          sample: []
+        physical_nics:
+          description: Hypervisor physical NICs; always empty on Linux (see C(interfaces)).
+          returned: always
+          type: list
+          elements: dict
+          sample: []
+        duplicate_macs:
+          description: MACs on more than one VM NIC; always empty on Linux.
+          returned: always
+          type: list
+          elements: dict
+          sample: []
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.facts import collect, validate_options
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import CommandRunner
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            peers=dict(type='list', elements='str', default=[]),
+            flows=dict(type='list', elements='dict', default=[], options=dict(
+                src=dict(type='str', required=True),
+                dst=dict(type='str', required=True),
+            )),
+            include_local_routes=dict(type='bool', default=False),
+            gather_rulesets=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        peers, flows = validate_options(module.params['peers'], module.params['flows'])
+        facts = collect(CommandRunner(module), peers, flows,
+                        include_local_routes=module.params['include_local_routes'],
+                        gather_rulesets=module.params['gather_rulesets'])
+    except DoctorError as exc:
+        module.fail_json(**exc.to_result())
+    module.exit_json(changed=False, ansible_facts={'vmnet_doctor': facts})
+
+
+if __name__ == '__main__':
+    main()
