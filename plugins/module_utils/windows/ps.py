@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The PowerShell the Windows/Hyper-V action plugins send, and how values are quoted into it.
+
+Every script the collection runs on a Windows host is built here, from reviewed string
+constants: one read script (``collect_script``) and one small command per change (the planners
+in ``windows/plans.py`` call ``cmd()``). User values only ever enter a script as
+single-quoted PowerShell literals (``quote``) or as validated integers, never by string
+interpolation of raw input. The scripts are run through the connection's PowerShell shell
+(``_encode_script``), which adds ``Set-StrictMode -Version Latest``: they are written for it.
+No I/O here.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+
+# PowerShell treats the typographic single quotes as quote characters too; doubling each
+# one inside a single-quoted literal makes it a literal character (about_Quoting_Rules).
+_SINGLE_QUOTES = u"'\u2018\u2019\u201a\u201b"
+_BAREWORD = re.compile(r'^[A-Za-z][A-Za-z0-9]*$')
+
+
+def quote(value):
+    """A single-quoted PowerShell string literal holding exactly ``value``."""
+    if value is None:
+        raise DoctorError('cannot quote a null value for PowerShell')
+    text = u'%s' % (value,)
+    if u'\x00' in text:
+        raise DoctorError('NUL character in a value sent to PowerShell: %r' % (value,))
+    out = []
+    for char in text:
+        out.append(char + char if char in _SINGLE_QUOTES else char)
+    return u"'%s'" % u''.join(out)
+
+
+def quote_list(values):
+    """A PowerShell array literal of single-quoted strings: @('a','b')."""
+    return u'@(%s)' % u','.join(quote(v) for v in values)
+
+
+class Raw(str):
+    """A PowerShell expression written by this module (a variable such as ``$a[0]``), sent as is."""
+
+
+def arg(value):
+    """One argument value: quoted string, validated int, $true/$false, or an array of them."""
+    if isinstance(value, Raw):
+        if not re.match(r'^\$[A-Za-z]+(\[[0-9]+\])?$', value):
+            raise DoctorError('not a variable reference: %r' % value)
+        return u'%s' % value
+    if isinstance(value, bool):
+        return u'$true' if value else u'$false'
+    if isinstance(value, int):
+        return u'%d' % value
+    if isinstance(value, (list, tuple)):
+        return u','.join(arg(v) for v in value)
+    return quote(value)
+
+
+def cmd(name, *switches, **params):
+    """``Verb-Noun -Param 'value' -Switch`` with every value quoted by ``arg``.
+
+    ``params`` keep the order given (Python 3.7+ keeps keyword order); ``switches`` are bare
+    switch names appended at the end. Names are checked to be barewords.
+    """
+    if not re.match(r'^[A-Za-z]+-[A-Za-z]+$', name):
+        raise DoctorError('not a cmdlet name: %r' % name)
+    parts = [name]
+    for key, value in params.items():
+        if not _BAREWORD.match(key):
+            raise DoctorError('not a parameter name: %r' % key)
+        if value is None:
+            continue
+        parts.append(u'-%s %s' % (key, arg(value)))
+    for switch in switches:
+        if not re.match(r'^[A-Za-z]+(:\$(true|false))?$', switch):
+            raise DoctorError('not a switch: %r' % switch)
+        parts.append(u'-%s' % switch)
+    return u' '.join(parts)
+
+
+# ----------------------------------------------------------------------------- the read script
+
+# Sections the read script can gather; each is one cmdlet (or one documented pair).
+SECTIONS = ('NetAdapter', 'NetIPInterface', 'NetIPAddress', 'NetRoute', 'NetNeighbor', 'NetConnectionProfile',
+            'NetFirewallProfile', 'NetFirewallPortFilter', 'NetFirewallRule', 'NetFirewallAddressFilter',
+            'NetFirewallApplicationFilter', 'NetFirewallServiceFilter', 'RouteLookup', 'VMSwitch',
+            'VMNetworkAdapter', 'VMNetworkAdapterVlan', 'NetNat')
+
+# Properties selected per cmdlet (Microsoft Learn names). Enums are written as their names
+# (never localised) by Out-Obj; the Python parser also accepts the numbers plain
+# ConvertTo-Json writes for them.
+PROPERTIES = {
+    'NetAdapter': ('Name', 'InterfaceDescription', 'ifIndex', 'Status', 'MacAddress', 'LinkSpeed', 'MtuSize',
+                   'MediaConnectionState', 'AdminStatus', 'HardwareInterface', 'Virtual', 'FullDuplex'),
+    'NetIPInterface': ('InterfaceAlias', 'InterfaceIndex', 'AddressFamily', 'NlMtu', 'ConnectionState',
+                       'Forwarding', 'Dhcp', 'InterfaceMetric'),
+    'NetIPAddress': ('InterfaceAlias', 'InterfaceIndex', 'IPAddress', 'AddressFamily', 'PrefixLength',
+                     'PrefixOrigin', 'AddressState', 'SkipAsSource'),
+    'NetRoute': ('DestinationPrefix', 'NextHop', 'InterfaceAlias', 'InterfaceIndex', 'AddressFamily',
+                 'RouteMetric', 'InterfaceMetric', 'Protocol', 'Store'),
+    'NetNeighbor': ('InterfaceAlias', 'InterfaceIndex', 'IPAddress', 'LinkLayerAddress', 'State', 'AddressFamily'),
+    'NetConnectionProfile': ('Name', 'InterfaceAlias', 'InterfaceIndex', 'NetworkCategory'),
+    'NetFirewallProfile': ('Name', 'Enabled', 'DefaultInboundAction', 'DefaultOutboundAction',
+                           'AllowInboundRules', 'AllowLocalFirewallRules'),
+    'NetFirewallRule': ('Name', 'DisplayName', 'Group', 'Enabled', 'Profile', 'Direction', 'Action',
+                        'PolicyStoreSourceType', 'InstanceID'),
+    'NetFirewallPortFilter': ('InstanceID', 'Protocol', 'IcmpType'),
+    'NetFirewallAddressFilter': ('InstanceID', 'RemoteAddress', 'LocalAddress'),
+    'NetFirewallApplicationFilter': ('InstanceID', 'Program'),
+    'NetFirewallServiceFilter': ('InstanceID', 'Service'),
+    'VMSwitch': ('Name', 'Id', 'SwitchType', 'NetAdapterInterfaceDescription', 'AllowManagementOS'),
+    'VMNetworkAdapter': ('Name', 'VMName', 'SwitchName', 'MacAddress', 'DynamicMacAddressEnabled',
+                         'MacAddressSpoofing', 'Connected', 'Status', 'IPAddresses', 'IsManagementOs'),
+    'VMNetworkAdapterVlan': ('OperationMode', 'AccessVlanId', 'NativeVlanId', 'AllowedVlanIdList'),
+    'NetNat': ('Name', 'InternalIPInterfaceAddressPrefix', 'ExternalIPInterfaceAddressPrefix', 'Active'),
+}
+
+# Remove-TypeData System.Array: Windows PowerShell 5.1 otherwise writes some arrays as
+# {"value": [...], "Count": n} (the parser unwraps that shape too).
+# Out-Obj copies the named properties (absent ones as $null: StrictMode forbids reading a
+# missing property) and writes enums by name. Add-Section runs one reader and records an
+# error instead of failing the whole read.
+_PRELUDE = u"""$ErrorActionPreference = 'Stop'
+Remove-TypeData System.Array -ErrorAction SilentlyContinue
+$out = [ordered]@{ Errors = @() }
+$ids = @{}
+function Out-Obj($o, [string[]]$names) {
+$h = [ordered]@{}
+foreach ($n in $names) {
+$p = $o.PSObject.Properties[$n]
+$v = if ($null -eq $p) { $null } else { $p.Value }
+if ($v -is [enum]) { $v = [string]$v }
+elseif ($v -is [array]) { $v = @($v | ForEach-Object { if ($_ -is [enum]) { [string]$_ } else { $_ } }) }
+$h[$n] = $v
+}
+[pscustomobject]$h
+}
+function Add-Section([string]$name, [scriptblock]$reader) {
+try { $out[$name] = @(& $reader) }
+catch { $out.Errors += [pscustomobject]@{ source = $name; message = $_.Exception.Message } }
+}
+"""
+
+# One reader per section. $P holds the properties (PROPERTIES[name]) as a PowerShell array.
+_READERS = {
+    'NetAdapter': u"Get-NetAdapter | ForEach-Object { Out-Obj $_ $P }",
+    'NetIPInterface': u"Get-NetIPInterface | ForEach-Object { Out-Obj $_ $P }",
+    'NetIPAddress': u"Get-NetIPAddress | ForEach-Object { Out-Obj $_ $P }",
+    'NetRoute': u"Get-NetRoute | ForEach-Object { Out-Obj $_ $P }",
+    'NetNeighbor': u"Get-NetNeighbor | Where-Object { [string]$_.State -ne 'Unreachable' -or "
+                   u"$_.AddressFamily -eq 'IPv4' } | ForEach-Object { Out-Obj $_ $P }",
+    'NetConnectionProfile': u"Get-NetConnectionProfile | ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallProfile': u"Get-NetFirewallProfile -PolicyStore ActiveStore | ForEach-Object { Out-Obj $_ $P }",
+    # Only ICMP and any-protocol rules can decide an echo: select them by their port filter.
+    'NetFirewallPortFilter': u"Get-NetFirewallPortFilter -All -PolicyStore ActiveStore | Where-Object { "
+                             u"@('ICMPv4', 'ICMPv6', 'Any', '1', '58') -contains [string]$_.Protocol } | "
+                             u"ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallRule': u"Get-NetFirewallRule -All -PolicyStore ActiveStore | Where-Object { "
+                       u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallAddressFilter': u"Get-NetFirewallAddressFilter -All -PolicyStore ActiveStore | Where-Object { "
+                                u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallApplicationFilter': u"Get-NetFirewallApplicationFilter -All -PolicyStore ActiveStore | "
+                                    u"Where-Object { $ids.ContainsKey($_.InstanceID) } | "
+                                    u"ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallServiceFilter': u"Get-NetFirewallServiceFilter -All -PolicyStore ActiveStore | Where-Object { "
+                                u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
+    # Find-NetRoute returns the source NetIPAddress and the chosen NetRoute for each peer.
+    'RouteLookup': u"foreach ($a in $peers) { try { $r = @(Find-NetRoute -RemoteIPAddress $a); "
+                   u"$ip = $r | Where-Object { $null -ne $_.PSObject.Properties['IPAddress'] } | Select-Object -First 1; "
+                   u"$rt = $r | Where-Object { $null -ne $_.PSObject.Properties['DestinationPrefix'] } | "
+                   u"Select-Object -First 1; if ($null -eq $ip -or $null -eq $rt) { throw 'no route' }; "
+                   u"[pscustomobject]@{ Address = $a; IPAddress = $ip.IPAddress; InterfaceAlias = $rt.InterfaceAlias; "
+                   u"InterfaceIndex = $rt.InterfaceIndex; DestinationPrefix = $rt.DestinationPrefix; "
+                   u"NextHop = $rt.NextHop; Error = $null } } catch { [pscustomobject]@{ Address = $a; "
+                   u"Error = $_.Exception.Message } } }",
+    'VMSwitch': ('Name', 'Id', 'SwitchType', 'NetAdapterInterfaceDescription', 'AllowManagementOS'),
+    'VMNetworkAdapter': ('Name', 'VMName', 'SwitchName', 'MacAddress', 'DynamicMacAddressEnabled',
+                         'MacAddressSpoofing', 'Connected', 'Status', 'IPAddresses', 'IsManagementOs'),
+    'VMNetworkAdapterVlan': ('OperationMode', 'AccessVlanId', 'NativeVlanId', 'AllowedVlanIdList'),
+    'NetNat': ('Name', 'InternalIPInterfaceAddressPrefix', 'ExternalIPInterfaceAddressPrefix', 'Active'),
+}
+
+# Remove-TypeData System.Array: Windows PowerShell 5.1 otherwise writes some arrays as
+# {"value": [...], "Count": n} (the parser unwraps that shape too).
+# Out-Obj copies the named properties (absent ones as $null: StrictMode forbids reading a
+# missing property) and writes enums by name. Add-Section runs one reader and records an
+# error instead of failing the whole read.
+_PRELUDE = u"""$ErrorActionPreference = 'Stop'
+Remove-TypeData System.Array -ErrorAction SilentlyContinue
+$out = [ordered]@{ Errors = @() }
+$ids = @{}
+function Out-Obj($o, [string[]]$names) {
+$h = [ordered]@{}
+foreach ($n in $names) {
+$p = $o.PSObject.Properties[$n]
+$v = if ($null -eq $p) { $null } else { $p.Value }
+if ($v -is [enum]) { $v = [string]$v }
+elseif ($v -is [array]) { $v = @($v | ForEach-Object { if ($_ -is [enum]) { [string]$_ } else { $_ } }) }
+$h[$n] = $v
+}
+[pscustomobject]$h
+}
+function Add-Section([string]$name, [scriptblock]$reader) {
+try { $out[$name] = @(& $reader) }
+catch { $out.Errors += [pscustomobject]@{ source = $name; message = $_.Exception.Message } }
+}
+"""
+
+# One reader per section. $P holds the properties (PROPERTIES[name]) as a PowerShell array.
+_READERS = {
+    'NetAdapter': u"Get-NetAdapter | ForEach-Object { Out-Obj $_ $P }",
+    'NetIPInterface': u"Get-NetIPInterface | ForEach-Object { Out-Obj $_ $P }",
+    'NetIPAddress': u"Get-NetIPAddress | ForEach-Object { Out-Obj $_ $P }",
+    'NetRoute': u"Get-NetRoute | ForEach-Object { Out-Obj $_ $P }",
+    'NetNeighbor': u"Get-NetNeighbor | Where-Object { [string]$_.State -ne 'Unreachable' -or "
+                   u"$_.AddressFamily -eq 'IPv4' } | ForEach-Object { Out-Obj $_ $P }",
+    'NetConnectionProfile': u"Get-NetConnectionProfile | ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallProfile': u"Get-NetFirewallProfile -PolicyStore ActiveStore | ForEach-Object { Out-Obj $_ $P }",
+    # Only ICMP and any-protocol rules can decide an echo: select them by their port filter.
+    'NetFirewallPortFilter': u"Get-NetFirewallPortFilter -All -PolicyStore ActiveStore | Where-Object { "
+                             u"@('ICMPv4', 'ICMPv6', 'Any', '1', '58') -contains [string]$_.Protocol } | "
+                             u"ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallRule': u"Get-NetFirewallRule -All -PolicyStore ActiveStore | Where-Object { "
+                       u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallAddressFilter': u"Get-NetFirewallAddressFilter -All -PolicyStore ActiveStore | Where-Object { "
+                                u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallApplicationFilter': u"Get-NetFirewallApplicationFilter -All -PolicyStore ActiveStore | "
+                                    u"Where-Object { $ids.ContainsKey($_.InstanceID) } | "
+                                    u"ForEach-Object { Out-Obj $_ $P }",
+    'NetFirewallServiceFilter': u"Get-NetFirewallServiceFilter -All -PolicyStore ActiveStore | Where-Object { "
+                                u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
+    # Find-NetRoute returns the source NetIPAddress and the chosen NetRoute for each peer.
+    'RouteLookup': u"foreach ($a in $peers) { try { $r = @(Find-NetRoute -RemoteIPAddress $a); "
+                   u"$ip = @($r | Where-Object { $null -ne $_.PSObject.Properties['IPAddress'] })[0]; "
+                   u"$rt = @($r | Where-Object { $null -ne $_.PSObject.Properties['DestinationPrefix'] })[0]; "
+                   u"[pscustomobject]@{ Address = $a; IPAddress = $ip.IPAddress; InterfaceAlias = $rt.InterfaceAlias; "
+                   u"InterfaceIndex = $rt.InterfaceIndex; DestinationPrefix = $rt.DestinationPrefix; "
+                   u"NextHop = $rt.NextHop; Error = $null } } catch { [pscustomobject]@{ Address = $a; "
+                   u"Error = $_.Exception.Message } } }",
+    'VMSwitch': u"Get-VMSwitch | ForEach-Object { Out-Obj $_ $P }",
+    'VMNetworkAdapter': u"Get-VMNetworkAdapter -All | ForEach-Object { Out-Obj $_ $P }",
+    # Flattened: which adapter (ParentAdapter) each VLAN setting belongs to.
+    'VMNetworkAdapterVlan': u"Get-VMNetworkAdapter -All | ForEach-Object { $a = $_; $v = Out-Obj "
+                            u"(Get-VMNetworkAdapterVlan -VMNetworkAdapter $a) $P; "
+                            u"$v | Add-Member -NotePropertyName VMName -NotePropertyValue $a.VMName; "
+                            u"$v | Add-Member -NotePropertyName AdapterName -NotePropertyValue $a.Name; "
+                            u"$v | Add-Member -NotePropertyName MacAddress -NotePropertyValue $a.MacAddress; "
+                            u"$v | Add-Member -NotePropertyName IsManagementOs -NotePropertyValue $a.IsManagementOs; $v }",
+    'NetNat': u"Get-NetNat | ForEach-Object { Out-Obj $_ $P }",
+}
+
+HYPERV_SECTIONS = ('VMSwitch', 'VMNetworkAdapter', 'VMNetworkAdapterVlan')
+FIREWALL_SECTIONS = ('NetFirewallPortFilter', 'NetFirewallRule', 'NetFirewallAddressFilter',
+                     'NetFirewallApplicationFilter', 'NetFirewallServiceFilter')
+
+
+def collect_script(sections=SECTIONS, peers=()):
+    """The read-only script: one JSON document {section: [objects], Errors, Hostname, HyperV}."""
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        raise DoctorError('unknown section(s) %s' % ', '.join(unknown))
+    lines = [_PRELUDE, u'$peers = %s' % quote_list(peers), u'$out.Hostname = [System.Net.Dns]::GetHostName()',
+             u"$out.HyperV = $null -ne (Get-Command Get-VMSwitch -ErrorAction SilentlyContinue)"]
+    for name in SECTIONS:      # fixed order: the firewall rule readers need $ids first
+        if name not in sections:
+            continue
+        reader = _READERS[name]
+        if name in HYPERV_SECTIONS:
+            reader = u'if ($out.HyperV) { %s }' % reader
+        lines.append(u'$P = %s' % quote_list(PROPERTIES.get(name, ())))
+        lines.append(u"Add-Section %s { %s }" % (quote(name), reader))
+        if name == 'NetFirewallPortFilter':
+            lines.append(u"$ids = @{}; foreach ($f in @($out['NetFirewallPortFilter'])) "
+                         u"{ if ($null -ne $f) { $ids[$f.InstanceID] = $true } }")
+    lines.append(u'ConvertTo-Json -InputObject $out -Depth 5 -Compress')
+    return u'\n'.join(lines)
+
+
+def change_script(commands):
+    """Run the change commands in order, stop at the first error and say which one failed."""
+    if not commands:
+        raise DoctorError('no change commands to send')
+    body = [u"$ErrorActionPreference = 'Stop'", u'$step = 0']
+    for command in commands:
+        body.append(u'$step++')
+        body.append(command)
+    return u'\n'.join([u'try {'] + body + [
+        u'} catch {',
+        u'[Console]::Error.WriteLine(("step {0}: {1}" -f $step, $_.Exception.Message))',
+        u'exit 1',
+        u'}',
+        u"ConvertTo-Json -InputObject @{ applied = $step } -Compress",
+    ])
