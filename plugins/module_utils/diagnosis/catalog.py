@@ -1,0 +1,412 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The finding catalog: the one place where every diagnosis code is defined.
+
+``docs/catalog.md`` is generated from this module (``render_markdown()``, see
+``tests/unit/plugins/module_utils/diagnosis/gen_catalog_doc.py``) and a unit test
+keeps the two identical. Add a code here, regenerate the document, done.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+# Ordered from the wire up. Findings are ordered by path position, not by layer;
+# the layer says *what kind* of thing is broken.
+LAYERS = (
+    ('link', 'The interface itself: administrative state, carrier, MTU.'),
+    ('switch', 'The virtual switch between host and VM: bridge ports, STP, VLAN membership, MAC filters.'),
+    ('addressing', 'IP addresses and prefixes configured on the interfaces, and their uniqueness.'),
+    ('routing', 'Routes, default gateways, IP forwarding and reverse-path filtering on the hosts of the path.'),
+    ('neighbor', 'ARP / NDP resolution of the next hop.'),
+    ('firewall', 'Packet filter verdicts for the ICMP echo request and reply (nftables, iptables, ...).'),
+    ('stack', 'Kernel settings that make the IP stack ignore ICMP echo requests.'),
+)
+
+LAYER_NAMES = tuple(name for name, _desc in LAYERS)
+
+CONFIDENCE_LEVELS = ('high', 'medium', 'low')
+
+# Each entry: layer, title, meaning, detection, fix (prose), auto_fix (a fixer module exists
+# and the engine proposes it), module (the fixer proposed, or None when the fix is manual).
+CATALOG = {
+    'LINK_DOWN': {
+        'layer': 'link',
+        'title': 'Interface is down',
+        'meaning': 'An interface on the path is administratively down or has no carrier, so no frame leaves or arrives.',
+        'detection': 'The interface on the path (the source host egress interface from its route lookup, '
+                     'the hypervisor interface the source reaches on a routed path, the VM interface holding the '
+                     'target address) has `admin_up: false`, or `carrier: false` '
+                     'while its far end is not itself reported down. When the VM cannot be managed, '
+                     'a hypervisor port without carrier whose own admin state is up points at the VM interface (medium confidence).',
+        'fix': '`vmnet.doctor.link_state` with `interface` and `state: up` on the host owning the interface. '
+               'A missing carrier on an interface that is administratively up has no safe automatic fix '
+               '(cable, peer or virtual NIC connection): manual.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.link_state',
+    },
+    'BRIDGE_PORT_DOWN': {
+        'layer': 'switch',
+        'title': 'Bridge port is down',
+        'meaning': "The hypervisor bridge port of the VM (or of the host uplink) is down or disabled, so the bridge does not forward to it.",
+        'detection': 'The port (found through the bridge forwarding database, the veth peer index, the libvirt tap MAC '
+                     'or, last, its name) has `admin_up: false` or bridge state `disabled` while its peer is up.',
+        'fix': '`vmnet.doctor.link_state` with `interface: <port>` and `state: up` on the hypervisor.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.link_state',
+    },
+    'STP_BLOCKING': {
+        'layer': 'switch',
+        'title': 'Bridge port not forwarding (STP)',
+        'meaning': 'The bridge port is up but in the `blocking`, `listening` or `learning` state, so it does not forward frames.',
+        'detection': 'The port of the VM or of the host uplink is administratively up with carrier and its bridge state is not `forwarding`.',
+        'fix': 'When STP is off on the bridge the state was forced by hand: `vmnet.doctor.link_state` with '
+               '`interface: <port>`, `state: up`, `release_stp: true`. When STP is on, the protocol chose to block the '
+               'port to break a loop: manual (fix the topology, never force a port STP blocks).',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.link_state',
+    },
+    'ADDRESS_MISSING': {
+        'layer': 'addressing',
+        'title': 'Address not configured',
+        'meaning': 'The target address is on no interface of the VM, or the source egress interface has no address of the family.',
+        'detection': 'No interface in the VM facts carries the target address; or the egress interface of the source host '
+                     'has no address of the target family.',
+        'fix': 'Manual: which address, prefix and interface to configure is a person\'s decision '
+               '(the finding names the address and the segment prefix when known).',
+        'auto_fix': False,
+        'module': None,
+    },
+    'SUBNET_MISMATCH': {
+        'layer': 'addressing',
+        'title': 'Prefix length differs from the segment',
+        'meaning': 'The VM address has a different prefix (netmask) from the other addresses on its segment, '
+                   'so the VM treats the source (or its gateway) as off-link.',
+        'detection': 'The VM address network differs from the network of the peer on the same segment '
+                     '(the source address on a bridged path, the hypervisor address on the VM side of a routed path).',
+        'fix': 'Manual: changing an address is a person\'s decision (it may be managed by DHCP, cloud-init or '
+               'a network manager). The finding gives the exact `ip address replace` command.',
+        'auto_fix': False,
+        'module': None,
+    },
+    'NO_ROUTE': {
+        'layer': 'routing',
+        'title': 'No route to the destination',
+        'meaning': 'A host on the path has no usable route to the next address (unreachable, blackhole or prohibit route, or none at all).',
+        'detection': 'The route lookup (`ip route get`) recorded in the facts failed or returned a blackhole/unreachable/'
+                     'prohibit route; without a lookup, a longest-prefix match over the main table finds nothing (medium confidence).',
+        'fix': '`vmnet.doctor.static_route` with `prefix` (the VM subnet when known, else the /32) and `gateway` '
+               '(the hypervisor address on the source subnet when known); manual when no gateway is known.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.static_route',
+    },
+    'GATEWAY_MISSING': {
+        'layer': 'routing',
+        'title': 'No default gateway',
+        'meaning': 'The VM has no route back to an off-link source and no default route, so replies are never sent.',
+        'detection': 'On a routed path, the VM route lookup to the source address fails and the VM has no default route.',
+        'fix': '`vmnet.doctor.default_gateway` with `gateway`: the hypervisor address on the VM subnet when the '
+               'hypervisor facts are known; manual otherwise.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.default_gateway',
+    },
+    'GATEWAY_WRONG': {
+        'layer': 'routing',
+        'title': 'Default gateway is wrong',
+        'meaning': 'The VM sends its replies to a gateway that is not the router of its segment.',
+        'detection': 'On a routed path, the VM route to the source uses a gateway that is not an address of the hypervisor '
+                     'on the VM subnet (high), or that does not answer ARP when the hypervisor facts are unknown (medium).',
+        'fix': '`vmnet.doctor.default_gateway` with `gateway`: the hypervisor address on the VM subnet. Manual when '
+               'that address is not known.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.default_gateway',
+    },
+    'FORWARDING_DISABLED': {
+        'layer': 'routing',
+        'title': 'IP forwarding disabled on the router',
+        'meaning': 'The hypervisor routes between the host and the VM subnets but does not forward IP packets.',
+        'detection': 'The hypervisor is the next hop (its address is the source gateway or the VM gateway) and '
+                     '`net.ipv4.ip_forward` (or `net.ipv6.conf.all.forwarding`) is 0.',
+        'fix': '`vmnet.doctor.net_sysctl` with `name: ip_forward` (or `ipv6_forwarding`) and `value: 1` on the hypervisor.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.net_sysctl',
+    },
+    'RP_FILTER_DROP': {
+        'layer': 'routing',
+        'title': 'Strict reverse-path filter drops the packet',
+        'meaning': 'The packet arrives on an interface that is not the one the receiving host would use to reach its '
+                   'source, and strict reverse-path filtering (`rp_filter=1`) drops it.',
+        'detection': 'The effective rp_filter (the maximum of `conf.all` and `conf.<interface>`) on the receiving '
+                     'interface is 1 and the host route back to the sender leaves through another interface.',
+        'fix': '`vmnet.doctor.net_sysctl` with `name: rp_filter`, `value: 2` (loose) and `interface: <receiving interface>`.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.net_sysctl',
+    },
+    'ARP_STALE': {
+        'layer': 'neighbor',
+        'title': 'Wrong neighbor entry',
+        'meaning': 'The neighbor cache maps the next hop to a MAC address that is not the next hop\'s (usually a '
+                   'leftover permanent entry), so frames go to the wrong machine.',
+        'detection': 'The neighbor entry for the next hop is PERMANENT/NOARP (high) or STALE (low) with a MAC different '
+                     'from the MAC of the interface that owns the address in the VM or hypervisor facts. Without the '
+                     'VM facts, the MAC the hypervisor learnt for the VM is used instead (one level lower).',
+        'fix': '`vmnet.doctor.neighbor` with `address`, `device` and `state: absent` (flush the wrong entry; the kernel re-learns it).',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.neighbor',
+    },
+    'ARP_INCOMPLETE': {
+        'layer': 'neighbor',
+        'title': 'Next hop does not answer ARP/NDP',
+        'meaning': 'The next hop MAC address could not be resolved. This is a symptom: it is reported only when no '
+                   'other finding explains the path (otherwise it is listed among the failed checks).',
+        'detection': 'The neighbor entry for the next hop is INCOMPLETE or FAILED.',
+        'fix': 'Manual: the cause lies beyond the host (cabling, the switch, the VM); collect the hypervisor and VM facts.',
+        'auto_fix': False,
+        'module': None,
+    },
+    'IP_CONFLICT': {
+        'layer': 'addressing',
+        'title': 'Address used by two machines',
+        'meaning': 'Another machine answers for the target (or source) address.',
+        'detection': 'The address is configured on more than one known host; the kernel flagged duplicate address '
+                     'detection; or the source learnt the target address with a MAC that is not the VM\'s (medium).',
+        'fix': 'Manual: which machine keeps the address is a person\'s decision.',
+        'auto_fix': False,
+        'module': None,
+    },
+    'DUPLICATE_MAC': {
+        'layer': 'addressing',
+        'title': 'MAC address used twice',
+        'meaning': 'Two interfaces on the path\'s segment carry the same MAC address, so the switch delivers frames to one of them only.',
+        'detection': 'The VM interface MAC (or the source MAC) is also the MAC of an interface of another known host, '
+                     'or appears in a collector\'s `duplicate_macs` list.',
+        'fix': 'Manual: changing a MAC address may break licences or DHCP reservations; a person decides which NIC changes.',
+        'auto_fix': False,
+        'module': None,
+    },
+    'ICMP_BLOCKED': {
+        'layer': 'firewall',
+        'title': 'Firewall drops the ICMP echo',
+        'meaning': 'A packet filter on the path drops or rejects the echo request or the echo reply.',
+        'detection': 'The facts carry a firewall evaluation (`firewall.icmp`) for this hook, ICMP type and address pair '
+                     'whose verdict is drop or reject; high confidence when the verdict is certain, medium when a rule '
+                     'that may match was on the way. On Windows the evaluation follows Windows Firewall: the profile '
+                     'of the interface, block rules before allow rules, then the profile default action; the object '
+                     'is the `windows_firewall_rule` (Name, display name, profile) or the `firewall_profile`.',
+        'fix': '`vmnet.doctor.icmp_rule` with `state: present` inserting an accept for the exact source/destination, hook '
+               'and ICMP type before the dropping rule. When a specific (non-policy) rule decided, the finding also '
+               'offers, as an alternative, the same module with `remove_rule` naming that rule. Windows: '
+               '`vmnet.doctor.win_icmp_rule` with `source` and `profiles` (enables the built-in echo rule or creates '
+               'one named rule); when a block rule decided, with `disable_blocking_rules: true` (block rules '
+               'override allow rules).',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.icmp_rule',
+    },
+    'ICMP_IGNORED': {
+        'layer': 'stack',
+        'title': 'Kernel ignores echo requests',
+        'meaning': 'The VM kernel is told to ignore every ICMP echo request (`icmp_echo_ignore_all=1`).',
+        'detection': '`sysctls.ipv4.icmp_echo_ignore_all` (or `sysctls.ipv6.icmp_echo_ignore_all` for IPv6) is 1 on the target.',
+        'fix': '`vmnet.doctor.net_sysctl` with `name: icmp_echo_ignore_all` and `value: 0` on the VM '
+               '(IPv4; the IPv6 key is manual, net_sysctl manages the IPv4 one).',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.net_sysctl',
+    },
+    'MTU_MISMATCH': {
+        'layer': 'link',
+        'title': 'MTU differs along a segment',
+        'meaning': 'Interfaces on the same layer-2 segment have different MTUs: small packets pass, large ones are dropped.',
+        'detection': 'The MTUs of the source egress interface, the bridge and its ports and the VM interface on one segment '
+                     'differ. Reported when the large probe with DF failed, or no large probe was run; a passing large probe '
+                     'turns it into a note.',
+        'fix': '`vmnet.doctor.interface_mtu` on the odd one out: a bridge lower than both ends is raised with its ports '
+               '(`bridge_ports: true`); an end that differs from the others is set to the segment MTU; with only two '
+               'ends known, the larger one is lowered.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.interface_mtu',
+    },
+    'VLAN_MISMATCH': {
+        'layer': 'switch',
+        'title': 'VM port in the wrong VLAN',
+        'meaning': 'The VM port and the host uplink port are not in the same VLAN (broadcast domain).',
+        'detection': 'VLAN-aware bridge: the VLAN the source traffic enters with (the uplink PVID or the source VLAN '
+                     'device id) is not allowed/untagged on the VM port. Per-VLAN bridges: the source expects the VM '
+                     'on-link but the VM port is enslaved to a different bridge than the host uplink. Hyper-V (object '
+                     '`hyperv_vm_adapter`): the VM adapter access VLAN (0 = untagged) differs from the VLAN of the host '
+                     'adapter on the same switch.',
+        'fix': 'VLAN-aware bridge: `vmnet.doctor.bridge_vlan` with `port`, `pvid`, `vids` and `untagged`. '
+               'Per-VLAN bridges: manual, with the exact `ip link set dev <port> master <bridge>` command. '
+               'Hyper-V: `vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `vlan_id`.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.bridge_vlan',
+    },
+    'MAC_FILTERED': {
+        'layer': 'switch',
+        'title': 'Bridge filter drops a MAC address',
+        'meaning': 'A bridge-family nftables or ebtables rule drops frames from or to the VM (or the host).',
+        'detection': 'A `bridges[].mac_filters` entry with verdict drop names the VM or source MAC, on the VM port, the uplink '
+                     'port or any port.',
+        'fix': '`vmnet.doctor.mac_allow` with `mac` and `port` (or `bridge`) on the hypervisor.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.mac_allow',
+    },
+    # Windows / Hyper-V (checks_windows.py; facts from vmnet.doctor.win_net_facts)
+    'FIREWALL_PROFILE_BLOCKS_ALL': {
+        'layer': 'firewall',
+        'title': 'Windows Firewall profile blocks all inbound',
+        'meaning': 'The Windows Firewall profile of the receiving interface is set to "Block all incoming '
+                   'connections, including those in the list of allowed apps" (`AllowInboundRules` False), so no '
+                   'allow rule, built-in or custom, lets the echo request in.',
+        'detection': 'The Windows facts evaluation (`firewall.icmp`) of the inbound echo request ends on the profile '
+                     'of the interface (its network category; unidentified networks are Public) with '
+                     '`AllowInboundRules` False (`deciding_rule.profile_blocks_all`).',
+        'fix': '`vmnet.doctor.win_icmp_rule` with `source`, `profiles: [<profile>]` and `allow_inbound_rules: true` '
+               '(turns the setting off for that profile, then allows the echo). A setting pushed by group policy '
+               'must be changed in the policy.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.win_icmp_rule',
+    },
+    'VNIC_DISCONNECTED': {
+        'layer': 'link',
+        'title': 'Virtual NIC not connected',
+        'meaning': 'The VM network adapter is not connected to any virtual switch (Hyper-V: no switch; VMware: '
+                   'the virtual NIC is disconnected), so the guest has no link at all.',
+        'detection': 'The `vm_nics` entry of the VM (found by its guest IPs, the VM MAC or the VM name) has '
+                     '`connected: false` or no `switch`. Object type `hyperv_vm_adapter` (Hyper-V) or the VMware '
+                     'collector\'s own type: one code for the same cause on both hypervisors.',
+        'fix': 'Hyper-V: `vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `switch`: the switch of the host '
+               'adapter on the VM segment. Manual when that switch is not known from the facts.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.hyperv_vm_nic',
+    },
+    'WRONG_VSWITCH': {
+        'layer': 'switch',
+        'title': 'VM connected to another virtual switch',
+        'meaning': 'The VM adapter is connected to a different Hyper-V virtual switch than the host adapter on '
+                   'the VM subnet, so host and VM are on separate layer-2 segments.',
+        'detection': 'The host side is the management-OS adapter (`host_vnics`) that is the source egress '
+                     'interface, or that holds an address on the VM subnet; its `switch` differs from the VM '
+                     'adapter `switch`.',
+        'fix': '`vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `switch: <the host adapter switch>`.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.hyperv_vm_nic',
+    },
+    'MAC_SPOOFING_DISABLED': {
+        'layer': 'switch',
+        'title': 'Hyper-V drops the guest MAC (spoofing off)',
+        'meaning': 'The guest sends from a MAC address that is not the adapter MAC (a bridge, a team, a nested '
+                   'hypervisor or a changed MAC in the guest), and MAC address spoofing is off on the adapter, '
+                   'so the Hyper-V switch drops those frames.',
+        'detection': 'The interface holding the target address in the VM facts (high), or the Hyper-V host '
+                     'neighbor entry for the target (medium), has a MAC different from the `vm_nics` MAC and '
+                     '`mac_spoofing` is false.',
+        'fix': '`vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` (the adapter MAC) and `mac_spoofing: true`.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.hyperv_vm_nic',
+    },
+}
+
+
+def layer_index(layer):
+    """Position of a layer in LAYERS (unknown layers sort last)."""
+    try:
+        return LAYER_NAMES.index(layer)
+    except ValueError:
+        return len(LAYER_NAMES)
+
+
+def render_markdown():
+    """The user documentation of the catalog (docs/catalog.md), generated from CATALOG."""
+    out = [
+        '# Diagnosis finding catalog',
+        '',
+        '<!-- Generated from plugins/module_utils/diagnosis/catalog.py by',
+        '     tests/unit/plugins/module_utils/diagnosis/gen_catalog_doc.py; do not edit by hand. -->',
+        '',
+        '`vmnet.doctor.diagnose` reports every problem it finds on the path from a host to a VM as a',
+        '*finding* with a stable code from this catalog. Each finding names the host, the exact object',
+        '(interface, route, firewall rule handle, bridge port, VLAN id...), the evidence (the subset of',
+        'facts that proves it), a confidence and a proposed fix: a `vmnet.doctor` module with its',
+        'arguments, or `manual` with the reason no safe automatic fix exists.',
+        '',
+        '## Layers',
+        '',
+        'Every code belongs to one layer (ordered from the wire up):',
+        '',
+        '| Layer | What it covers |',
+        '| --- | --- |',
+    ]
+    for name, desc in LAYERS:
+        out.append('| `%s` | %s |' % (name, desc))
+    out += [
+        '',
+        '## Confidence',
+        '',
+        '* `high`: the facts of the host that owns the object prove it (a certain firewall verdict, an interface state).',
+        '* `medium`: the verdict is uncertain (a rule that *may* match was on the way) or the fact comes from',
+        '  a neighbor (the hypervisor port tells about the VM, the source ARP cache tells about the VM).',
+        '* `low`: inferred from partial facts, or contradicted by a successful probe (then it is a *note*, not a finding).',
+        '',
+        '## Path order and status',
+        '',
+        'Findings are ordered along the path: forward (source host, switch/hypervisor, VM) then return',
+        '(VM, switch/hypervisor, source host). A path is `ok` (probe passed, no finding), `degraded`',
+        '(small probe passed but a large probe or the reverse direction fails, or a finding that does',
+        'not break the small probe remains: MTU, address or MAC conflict), `broken` (probe failed',
+        'and findings explain it) or `unexplained` (probe failed and no check explains it; the result',
+        'lists every check that ran, passed or was skipped, and never invents a cause).',
+        '',
+        '## What the engine needs',
+        '',
+        '* Facts of the source host (required); of the hypervisor/switch and of the VM when they can be',
+        '  managed. Checks that need missing facts are listed as `skipped` with the reason.',
+        '* Firewall verdicts come from the collectors: run `vmnet.doctor.net_facts` with `peers` (the source',
+        '  naming the VM, the VM naming the source, the hypervisor naming both) and, on a routing',
+        '  hypervisor, `flows: [{src: <source>, dst: <VM>}]`.',
+        '* The VM port on the hypervisor is found, most reliable first, through the bridge forwarding',
+        '  database (`bridges[].fdb`) or veth peer indexes (`interfaces[].peer_ifindex`) when a collector',
+        '  fills these optional schema fields, the libvirt tap MAC',
+        '  (`fe:54:00:..` for a VM `52:54:00:..`), or a port name containing the VM inventory name; the',
+        '  first three give `high` confidence to switch findings, the name `medium`.',
+        '',
+        '## Choices behind the fixes',
+        '',
+        '* `ICMP_BLOCKED`: the proposed fix inserts an accept for exactly the blocked source, destination,',
+        '  hook and ICMP type (`icmp_rule`, `state: present`). Removing the user\'s rule could also remove',
+        '  protection they wanted, so `remove_rule` naming that rule is only offered in `fix.alternatives`.',
+        '* `SUBNET_MISMATCH`, `ADDRESS_MISSING`, `IP_CONFLICT`, `DUPLICATE_MAC` are manual: addresses and',
+        '  MACs are owned by people, DHCP or provisioning; the finding gives the exact command.',
+        '* `MTU_MISMATCH` fixes the odd one out of the segment: a bridge lower than both ends is raised with',
+        '  its ports; otherwise the member that differs from the majority is aligned with it.',
+        '* `ARP_INCOMPLETE` is a symptom: when another finding explains the path it is not reported as a',
+        '  finding (it stays in the checks as a failed check).',
+        '* `IP_CONFLICT` and `DUPLICATE_MAC` come and go: a passing probe does not turn them into notes.',
+        '* Windows hosts (facts from `vmnet.doctor.win_net_facts`): a fix that runs on a Windows host names the',
+        '  Windows action plugin (`win_icmp_rule`, `win_default_gateway`, `win_interface_mtu`, `hyperv_vm_nic`);',
+        '  a Linux-only fixer becomes `manual` there. Hyper-V reuses `VLAN_MISMATCH` and `VNIC_DISCONNECTED`',
+        '  (object type `hyperv_vm_adapter`): same cause, same code, whatever the hypervisor.',
+        '',
+        '## Codes',
+        '',
+        '| Code | Layer | Title | Automatic fix |',
+        '| --- | --- | --- | --- |',
+    ]
+    for code in sorted(CATALOG):
+        entry = CATALOG[code]
+        out.append('| [`%s`](#%s) | `%s` | %s | %s |' % (
+            code, code.lower(), entry['layer'], entry['title'],
+            '`%s`' % entry['module'] if entry['auto_fix'] else 'manual'))
+    for code in sorted(CATALOG):
+        entry = CATALOG[code]
+        out += [
+            '',
+            '### %s' % code,
+            '',
+            '**%s** (layer `%s`)' % (entry['title'], entry['layer']),
+            '',
+            '* Meaning: %s' % entry['meaning'],
+            '* Detection: %s' % entry['detection'],
+            '* Fix: %s' % entry['fix'],
+        ]
+    out.append('')
+    return '\n'.join(out)

@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Regenerate docs/catalog.md from plugins/module_utils/diagnosis/catalog.py.
+
+    .venv/bin/python tests/unit/plugins/module_utils/diagnosis/gen_catalog_doc.py
+
+test_diagnosis_catalog.py fails when the committed document is not what this writes.
+"""
+import os
+import sys
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', '..'))
+DOC = os.path.join(REPO, 'docs', 'catalog.md')
+
+
+def _catalog():
+    sys.path.insert(0, os.path.join(REPO, 'plugins', 'module_utils', 'diagnosis'))
+    try:
+        import catalog  # the module has no collection imports: load it by path
+    finally:
+        sys.path.pop(0)
+    return catalog
+
+
+def main():
+    text = _catalog().render_markdown()
+    with open(DOC, 'w') as handle:
+        handle.write(text)
+    print('wrote %s' % DOC)
+
+
+if __name__ == '__main__':
+    main()
