@@ -1,0 +1,158 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: vmware_vm_nic
+short_description: Connect a VM network adapter or move it to another portgroup
+version_added: 0.1.0
+description:
+  - Connects (or disconnects) a VM's network adapter, sets whether it connects at power on, or
+    moves it to a named standard or distributed portgroup available on the VM's ESXi host.
+  - Only the options given are changed, with one C(ReconfigVM_Task) device edit.
+  - A powered-off VM's adapter cannot be connected; set O(start_connected) instead.
+author: vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - vmnet.doctor.vmware
+options:
+  vm:
+    description: Name of the virtual machine.
+    type: str
+    required: true
+  label:
+    description: Label of the network adapter, for example C(Network adapter 1).
+    type: str
+  mac:
+    description: MAC address of the network adapter.
+    type: str
+  connected:
+    description: Whether the adapter is connected now.
+    type: bool
+  start_connected:
+    description: Whether the adapter connects when the VM powers on.
+    type: bool
+  portgroup:
+    description: Name of the standard or distributed portgroup to attach the adapter to.
+    type: str
+  portgroup_type:
+    description: Kind of O(portgroup), when a standard and a distributed portgroup share the name.
+    type: str
+    choices: [auto, standard, distributed]
+    default: auto
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: vmware
+'''
+
+EXAMPLES = r'''
+- name: Connect web01's first adapter, now and at power on
+  vmnet.doctor.vmware_vm_nic:
+    hostname: vcenter.example.com
+    username: admin@vsphere.local
+    password: "{{ vcenter_password }}"
+    vm: web01
+    label: Network adapter 1
+    connected: true
+    start_connected: true
+  delegate_to: localhost
+
+- name: Move the adapter with this MAC to the App portgroup
+  vmnet.doctor.vmware_vm_nic:
+    vm: web01
+    mac: "00:50:56:aa:bb:cc"
+    portgroup: App
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+nic:
+  description: Label, key and MAC of the adapter.
+  returned: always
+  type: dict
+  sample: {"label": "Network adapter 1", "key": 4000, "mac": "00:50:56:aa:bb:cc"}
+changes:
+  description: The fields changed (or, in check mode, that would change), with before and after values.
+  returned: always
+  type: dict
+  sample: {"connected": {"before": false, "after": true}}
+before:
+  description: The adapter's state before.
+  returned: always
+  type: dict
+  sample: {"connected": false, "start_connected": true, "portgroup": "VM Network"}
+after:
+  description: The adapter's state after (predicted in check mode).
+  returned: always
+  type: dict
+  sample: {"connected": true, "start_connected": true, "portgroup": "VM Network"}
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils import vmware as vm_utils
+from ansible_collections.vmnet.doctor.plugins.module_utils import vmware_config as cfg
+
+
+def run(module, si):
+    p = module.params
+    found = cfg.read_vm_nic(si, p['vm'], p['label'], p['mac'])
+    nets = cfg.host_networks(si, found['host'])
+    dvpg_names = dict((ref[0], name) for name, items in nets.items() for kind, ref in items if kind == 'distributed')
+    have = cfg.nic_state(found['nic'], dvpg_names)
+    want = dict((k, p[k]) for k in ('connected', 'start_connected', 'portgroup'))
+    network = None
+    if p['portgroup'] is not None:
+        choices = [n for n in nets.get(p['portgroup'], []) if p['portgroup_type'] in ('auto', n[0])]
+        if not choices:
+            raise DoctorError('portgroup %r is not available on ESXi host %s of VM %s'
+                              % (p['portgroup'], found['host'].get('name'), p['vm']), obj=p['portgroup'])
+        if len(choices) > 1:
+            raise DoctorError('both a standard and a distributed portgroup are named %r; set portgroup_type'
+                              % p['portgroup'], obj=p['portgroup'])
+        network = choices[0]
+    changes = cfg.plan(want, have)
+    if changes.get('connected', {}).get('after') and found['props'].get('runtime.powerState') != 'poweredOn':
+        raise DoctorError('VM %s is %s: an adapter can only be connected on a running VM (use start_connected)'
+                          % (p['vm'], found['props'].get('runtime.powerState')), obj=p['vm'])
+    if changes and not module.check_mode:
+        cfg.apply_vm_nic(found['vm'], p['vm'], found['nic'], changes, network)
+    nic = found['nic']
+    info = {'label': nic.deviceInfo.label if nic.deviceInfo else None, 'key': nic.key,
+            'mac': (nic.macAddress or '').lower() or None}
+    return info, changes, have, cfg.predicted(have, changes)
+
+
+def main():
+    argument_spec = vm_utils.vmware_argument_spec()
+    argument_spec.update(
+        vm=dict(type='str', required=True), label=dict(type='str'), mac=dict(type='str'),
+        connected=dict(type='bool'), start_connected=dict(type='bool'), portgroup=dict(type='str'),
+        portgroup_type=dict(type='str', choices=['auto', 'standard', 'distributed'], default='auto'),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[['label', 'mac']], required_one_of=[['label', 'mac']])
+    if not vm_utils.HAS_PYVMOMI:
+        module.fail_json(msg=missing_required_lib('pyVmomi'), exception=str(vm_utils.PYVMOMI_IMPORT_ERROR))
+    try:
+        si = vm_utils.connect_from_params(module.params)
+        try:
+            nic, changes, before, after = run(module, si)
+        finally:
+            vm_utils.disconnect(si)
+    except DoctorError as exc:
+        module.fail_json(**exc.to_result())
+    module.exit_json(changed=bool(changes), nic=nic, changes=changes, before=before, after=after,
+                     diff={'before': before, 'after': after})
+
+
+if __name__ == '__main__':
+    main()
