@@ -158,6 +158,8 @@ options:
       - 1-64 characters of letters, digits and C(_.:@/+-).
     type: str
     default: vmnet.doctor
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full

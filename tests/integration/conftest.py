@@ -153,15 +153,13 @@ def _lab_factory():
 @pytest.fixture
 def lab_factory():
     """Make labs: ``lab = lab_factory('bridged', vms=1)``; all are destroyed after the test."""
-    for make in _lab_factory():
-        yield make
+    yield from _lab_factory()
 
 
 @pytest.fixture(scope='module')
 def module_lab_factory():
     """Like lab_factory, but the labs live until the end of the test module (share one, heal between tests)."""
-    for make in _lab_factory():
-        yield make
+    yield from _lab_factory()
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def parse_ip(value):
     if value is None:
         return None
     try:
-        return ipaddress.ip_address(str(value).split("%")[0])
+        return ipaddress.ip_address(str(value).split("%", maxsplit=1)[0])
     except ValueError:
         return None
 

@@ -643,7 +643,7 @@ def dump_argv(key, have):
         skip = iptables_nft_tables(have)
         return [['nft', '-s', 'list', 'table', t['family'], t['name']]
                 for t in (have['nft'] or {'tables': []})['tables'] if (t['family'], t['name']) not in skip]
-    _, family, variant = key.split()
+    _tool, family, variant = key.split()
     return [[_ipt_save_bin(family, variant)]]
 
 
