@@ -17,7 +17,7 @@ from ansible_collections.vmnet.doctor.plugins.module_utils import vmware as vm_u
 from ansible_collections.vmnet.doctor.plugins.module_utils.vmware_facts import (
     SECURITY_FIELDS, get, moid)
 
-SECURITY = tuple(k for k, _ in SECURITY_FIELDS)
+SECURITY = tuple(field[0] for field in SECURITY_FIELDS)
 
 
 # --- pure planning -------------------------------------------------------------------------

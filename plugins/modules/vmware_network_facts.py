@@ -27,6 +27,7 @@ description:
 author: vmnet.doctor contributors (@vmnet-doctor)
 extends_documentation_fragment:
   - vmnet.doctor.vmware
+  - ansible.builtin.action_common_attributes
 options:
   vm:
     description: Name of a virtual machine; its NICs and its ESXi host are read.

@@ -18,6 +18,7 @@ description:
 author: vmnet.doctor contributors (@vmnet-doctor)
 extends_documentation_fragment:
   - vmnet.doctor.vmware
+  - ansible.builtin.action_common_attributes
 options:
   vm:
     description: Name of the virtual machine.

@@ -23,6 +23,7 @@ description:
 author: vmnet.doctor contributors (@vmnet-doctor)
 extends_documentation_fragment:
   - vmnet.doctor.vmware
+  - ansible.builtin.action_common_attributes
 options:
   switch_type:
     description: Kind of switch.

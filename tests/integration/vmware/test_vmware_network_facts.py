@@ -13,7 +13,7 @@ def facts_of(result):
 
 def test_multi_cluster_inventory(vcsim_factory):
     sim = vcsim_factory(clusters=3, hosts=2, standalone_hosts=1, vms=2)
-    result, _ = h.ansible(MODULE, sim.conn)
+    result = h.ansible(MODULE, sim.conn)[0]
     assert result['changed'] is False
     facts = facts_of(result)
     assert facts['platform'] == 'vmware' and facts['schema_version'] == 1 and facts['errors'] == []

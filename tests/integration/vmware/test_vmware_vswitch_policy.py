@@ -32,8 +32,8 @@ def run(sim, check=False, **args):
 
 def test_vswitch_mtu_check_mode_then_apply_then_idempotent(vcsim, si):
     before = vss(si)
-    _, out = h.ansible(MODULE, dict(vcsim.conn, esxi_hostname=HOST, switch='vSwitch0', mtu=9000),
-                       check=True, diff=True)
+    out = h.ansible(MODULE, dict(vcsim.conn, esxi_hostname=HOST, switch='vSwitch0', mtu=9000),
+                    check=True, diff=True)[1]
     assert '-    "mtu": 1500' in out and '+    "mtu": 9000' in out  # the structured diff, shown
     result = run(vcsim, check=True, esxi_hostname=HOST, switch='vSwitch0', mtu=9000)
     assert result['changed'] and result['changes'] == {'mtu': {'before': 1500, 'after': 9000}}

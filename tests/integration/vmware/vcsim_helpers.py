@@ -100,7 +100,7 @@ def ansible(module, args, check=False, diff=False, env=None, timeout=300):
               'ANSIBLE_LOCALHOST_WARNING': '0', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
               'ANSIBLE_PYTHON_INTERPRETER': os.path.join(VENV_BIN, 'python')})
     e.update(env or {})
-    proc = subprocess.run(cmd, cwd=ROOT, env=e, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, cwd=ROOT, env=e, capture_output=True, text=True, timeout=timeout, check=False)
     out = proc.stdout
     try:  # "localhost | CHANGED => {...}" (ad hoc output, JSON result format)
         start = out.index('=> {')
@@ -134,7 +134,7 @@ def all_of(si, vimtype):
 
 
 def wait(task):
-    for _ in range(200):
+    for _attempt in range(200):
         state = task.info.state
         if state == 'success':
             return task.info.result
