@@ -52,10 +52,15 @@ venv() {
     if [ -f "$stamp" ] && grep -qx "$sum" "$stamp"; then return 0; fi
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     say "installing Python requirements into $VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    local args=()
+    local args=() log="$ROOT/.cache/pip-install.log"
     for r in "${reqs[@]}"; do args+=(-r "$r"); done
-    "$VENV/bin/python" -m pip install -q "${args[@]}"
+    mkdir -p "$ROOT/.cache"
+    if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
+           "$VENV/bin/python" -m pip install -q "${args[@]}"; } >"$log" 2>&1; then
+        cat "$log" >&2
+        say "pip install failed (log: $log)"
+        exit 1
+    fi
     echo "$sum" > "$stamp"
 }
 
