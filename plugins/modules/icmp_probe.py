@@ -1,0 +1,251 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: icmp_probe
+short_description: Send real ICMP echo requests from the managed host and report what came back
+version_added: 0.1.0
+description:
+  - Runs iputils C(ping) (as an argument list, never through a shell, with C(LANG=C)) on the host
+    where the task runs, so it works over SSH and inside network namespaces with the
+    C(vmnet.doctor.netns) connection.
+  - Returns, per target, packets sent and received, loss percent, round-trip times, the ICMP errors
+    seen (for example C(Destination Host Unreachable) or C(Frag needed and DF set (mtu = 1400))) and,
+    when I(path_mtu=true), the path MTU found by a binary search with don't-fragment set.
+  - An unreachable target is data, not a task failure. The task fails only on bad input (a target
+    that is not an IP address or resolvable name, sizes out of range, counts not above zero) or when
+    C(ping) itself cannot run.
+  - Never changes anything on the host.
+author:
+  - vmnet.doctor contributors (@vmnet-doctor)
+options:
+  targets:
+    description:
+      - IP addresses or host names to probe, resolved on the managed host.
+    type: list
+    elements: str
+    required: true
+  count:
+    description:
+      - Echo requests sent to each target (C(ping -c)). Must be above zero.
+    type: int
+    default: 3
+  interval:
+    description:
+      - Seconds between echo requests (C(ping -i)).
+    type: float
+    default: 0.2
+  timeout:
+    description:
+      - Seconds to wait for each reply (C(ping -W)).
+    type: float
+    default: 1.0
+  size:
+    description:
+      - ICMP payload bytes (C(ping -s)); the IP packet is 28 (IPv4) or 48 (IPv6) bytes larger.
+      - Between 0 and 65507 (65487 for IPv6 targets).
+    type: int
+    default: 56
+  dont_fragment:
+    description:
+      - Set don't-fragment (C(ping -M do)) so oversized packets fail instead of being fragmented.
+    type: bool
+    default: false
+  source:
+    description:
+      - Source address or interface name (C(ping -I)). Omit to let the kernel choose.
+    type: str
+  ip_version:
+    description:
+      - Address family used to resolve host names. C(auto) prefers IPv4 when a name has both.
+    type: str
+    choices: [auto, ipv4, ipv6]
+    default: auto
+  mtu_sized:
+    description:
+      - Size each probe to the MTU of the host's route to the target (the largest packet it sends
+        without fragmenting), overriding O(size) for targets whose route MTU is known. With
+        O(dont_fragment=true) this is the "large probe" that finds a smaller MTU further on the path.
+    type: bool
+    default: false
+  path_mtu:
+    description:
+      - Also find the path MTU to each reachable target by a binary search with don't-fragment set
+        (one echo request per step, short timeout). Reported as the largest IP packet that got through.
+    type: bool
+    default: false
+  path_mtu_max:
+    description:
+      - Largest IP packet size (bytes, headers included) the path MTU search tries.
+      - For IPv6 targets the search never goes below 1280, the IPv6 minimum MTU.
+    type: int
+    default: 1500
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: [linux]
+notes:
+  - Requires iputils C(ping) on the managed host; root or C(net.ipv4.ping_group_range) for
+    intervals under 0.2 s.
+  - Path MTU search leaves what the kernel learnt (a cached PMTU from an ICMP "fragmentation
+    needed") as any ping would.
+seealso:
+  - module: vmnet.doctor.net_facts
+'''
+
+EXAMPLES = r'''
+- name: Ping the VM three times from the physical host
+  vmnet.doctor.icmp_probe:
+    targets: [192.0.2.20]
+  register: probe
+
+- name: Find the path MTU to the VM with don't-fragment probes
+  vmnet.doctor.icmp_probe:
+    targets: [192.0.2.20]
+    count: 1
+    path_mtu: true
+    path_mtu_max: 9000
+
+- name: Large probe, as big as the route MTU allows, with don't-fragment
+  vmnet.doctor.icmp_probe:
+    targets: [192.0.2.20]
+    count: 1
+    dont_fragment: true
+    mtu_sized: true
+
+- name: Large probe with don't-fragment from a given interface
+  vmnet.doctor.icmp_probe:
+    targets: [vm1.example.org]
+    size: 1472
+    dont_fragment: true
+    source: eth0
+'''
+
+RETURN = r'''
+results:
+  description: One entry per target, in the order given.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    target:
+      description: The target as given.
+      type: str
+      sample: vm1.example.org
+    address:
+      description: The address probed (the target resolved on the managed host).
+      type: str
+      sample: 192.0.2.20
+    family:
+      description: Address family of I(address).
+      type: str
+      sample: ipv4
+    sent:
+      description: Echo requests sent.
+      type: int
+      sample: 3
+    received:
+      description: Echo replies received.
+      type: int
+      sample: 3
+    loss_percent:
+      description: Packet loss as ping reports it (100 when nothing could be sent).
+      type: float
+      sample: 0.0
+    rtt:
+      description: Round-trip times in milliseconds (min, avg, max, mdev); null values when no reply came.
+      type: dict
+      sample: {min: 0.054, avg: 0.107, max: 0.213, mdev: 0.074}
+    reachable:
+      description: True when at least one reply came back.
+      type: bool
+      sample: true
+    size:
+      description: ICMP payload bytes of the probe (the route MTU minus headers with O(mtu_sized=true)).
+      type: int
+      sample: 56
+    dont_fragment:
+      description: Whether don't-fragment was set on the probe.
+      type: bool
+      sample: false
+    errors:
+      description: Distinct ICMP or local errors ping printed.
+      type: list
+      elements: str
+      sample: ["Frag needed and DF set (mtu = 1400)", "local error: message too long, mtu=1400"]
+    frag_needed:
+      description: True when an ICMP fragmentation-needed (IPv4) or packet-too-big (IPv6) came back.
+      type: bool
+      sample: false
+    reported_mtu:
+      description: Smallest MTU named by a fragmentation-needed, packet-too-big or message-too-long error.
+      type: int
+      sample: 1400
+    path_mtu:
+      description: Largest IP packet (headers included) that got through with don't-fragment set;
+        null when not asked or the target did not answer.
+      type: int
+      sample: 1400
+    source_address:
+      description: Source address the kernel picks for this target (route lookup through a connected
+        UDP socket, no packet sent); null when there is no route.
+      type: str
+      sample: 192.0.2.10
+    route_mtu:
+      description: MTU the kernel knows for the route to the target (interface MTU or a cached path MTU);
+        null when there is no route. The path MTU search never tries above it.
+      type: int
+      sample: 1500
+reachable_all:
+  description: True when every target answered.
+  returned: success
+  type: bool
+  sample: false
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.probe import run
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            targets=dict(type='list', elements='str', required=True),
+            count=dict(type='int', default=3),
+            interval=dict(type='float', default=0.2),
+            timeout=dict(type='float', default=1.0),
+            size=dict(type='int', default=56),
+            dont_fragment=dict(type='bool', default=False),
+            source=dict(type='str'),
+            ip_version=dict(type='str', choices=['auto', 'ipv4', 'ipv6'], default='auto'),
+            mtu_sized=dict(type='bool', default=False),
+            path_mtu=dict(type='bool', default=False),
+            path_mtu_max=dict(type='int', default=1500),
+        ),
+        supports_check_mode=True,
+    )
+    params = dict(module.params, ping=module.get_bin_path('ping', required=True))
+
+    def runner(argv):
+        return module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+
+    try:
+        result = run(runner, params)
+    except DoctorError as e:
+        module.fail_json(**e.to_result())
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

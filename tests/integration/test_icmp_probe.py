@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""vmnet.doctor.icmp_probe for real: ad hoc ``ansible`` runs over the vmnet.doctor.netns connection
+in a namespace trio dgp<pid>-a -- dgp<pid>-r (router) -- dgp<pid>-b, r--b link MTU 1400.
+Needs root. Traffic stays inside the namespaces."""
+import json
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
+P = 'dgp%d' % (os.getpid() % 100000)
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='needs root for network namespaces')
+
+
+def sh(*argv, **kw):
+    return subprocess.run(list(argv), check=kw.get('check', True), capture_output=True, text=True,
+                          input=kw.get('input'))
+
+
+def ns(node):
+    return '%s-%s' % (P, node)
+
+
+@pytest.fixture(scope='module')
+def trio(tmp_path_factory):
+    try:
+        for n in 'arb':
+            sh('ip', 'netns', 'add', ns(n))
+            sh('ip', '-n', ns(n), 'link', 'set', 'lo', 'up')
+        sh('ip', 'link', 'add', 'pA0', 'netns', ns('a'), 'type', 'veth', 'peer', 'name', 'pR0', 'netns', ns('r'))
+        sh('ip', 'link', 'add', 'pR1', 'netns', ns('r'), 'type', 'veth', 'peer', 'name', 'pB0', 'netns', ns('b'))
+        for n, dev, addrs in (('a', 'pA0', ['10.231.1.2/24', 'fd00:231:1::2/64']),
+                              ('r', 'pR0', ['10.231.1.1/24', 'fd00:231:1::1/64']),
+                              ('r', 'pR1', ['10.231.2.1/24', 'fd00:231:2::1/64']),
+                              ('b', 'pB0', ['10.231.2.2/24', 'fd00:231:2::2/64'])):
+            for a in addrs:
+                sh('ip', '-n', ns(n), 'addr', 'add', a, 'dev', dev, 'nodad')
+            sh('ip', '-n', ns(n), 'link', 'set', dev, 'up')
+        sh('ip', '-n', ns('r'), 'link', 'set', 'pR1', 'mtu', '1400')
+        sh('ip', '-n', ns('b'), 'link', 'set', 'pB0', 'mtu', '1400')
+        sh('ip', '-n', ns('a'), 'route', 'add', 'default', 'via', '10.231.1.1')
+        sh('ip', '-n', ns('a'), '-6', 'route', 'add', 'default', 'via', 'fd00:231:1::1')
+        sh('ip', '-n', ns('b'), 'route', 'add', 'default', 'via', '10.231.2.1')
+        sh('ip', '-n', ns('b'), '-6', 'route', 'add', 'default', 'via', 'fd00:231:2::1')
+        sh('ip', 'netns', 'exec', ns('r'), 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1')
+        inv = tmp_path_factory.mktemp('inv') / 'hosts.yml'
+        hosts = dict((ns(n), {'ansible_connection': 'vmnet.doctor.netns',
+                              'ansible_python_interpreter': '/usr/bin/python3'}) for n in 'arb')
+        inv.write_text(json.dumps({'all': {'hosts': hosts}}))
+        yield str(inv)
+    finally:
+        for n in 'arb':
+            sh('ip', 'netns', 'del', ns(n), check=False)
+
+
+def probe(inv, node, args, check=False):
+    """Real ad hoc run; the result is read from the builtin ``tree`` output (one JSON file per host)."""
+    tree = os.path.join(os.path.dirname(inv), 'tree')
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.collections'))
+    argv = [os.path.join(VENV_BIN, 'ansible'), '-i', inv, ns(node), '-m', 'vmnet.doctor.icmp_probe',
+            '-a', json.dumps(args), '--tree', tree]
+    if check:
+        argv.append('--check')
+    result_file = os.path.join(tree, ns(node))
+    if os.path.exists(result_file):
+        os.unlink(result_file)
+    p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert os.path.exists(result_file), p.stdout + p.stderr
+    with open(result_file) as f:
+        result = json.load(f)
+    result['_rc'] = p.returncode  # the tree files do not carry "failed"; ansible exits 2 on failure
+    return result
+
+
+def test_success_v4_and_route_info(trio):
+    r = probe(trio, 'a', {'targets': ['10.231.2.2'], 'count': 3})
+    assert r['_rc'] == 0, r
+    assert r['changed'] is False and r['reachable_all'] is True
+    res = r['results'][0]
+    assert (res['sent'], res['received'], res['loss_percent'], res['reachable']) == (3, 3, 0.0, True)
+    assert res['rtt']['min'] > 0 and res['rtt']['max'] >= res['rtt']['avg'] >= res['rtt']['min']
+    assert (res['source_address'], res['route_mtu']) == ('10.231.1.2', 1500)
+    assert res['errors'] == [] and res['path_mtu'] is None
+
+
+def test_path_mtu_found_with_frag_needed(trio):
+    sh('ip', '-n', ns('a'), 'route', 'flush', 'cache')
+    r = probe(trio, 'a', {'targets': ['10.231.2.2'], 'count': 1, 'path_mtu': True, 'path_mtu_max': 1500})
+    res = r['results'][0]
+    assert res['path_mtu'] == 1400
+    assert res['frag_needed'] is True and res['reported_mtu'] == 1400
+    assert any(e.startswith('Frag needed and DF set (mtu = 1400)') for e in res['errors'])
+
+
+def test_large_df_probe_fails_with_frag_needed(trio):
+    sh('ip', '-n', ns('a'), 'route', 'flush', 'cache')
+    r = probe(trio, 'a', {'targets': ['10.231.2.2'], 'count': 2, 'size': 1472, 'dont_fragment': True})
+    res = r['results'][0]
+    assert r['_rc'] == 0
+    assert res['reachable'] is False and res['frag_needed'] is True and res['dont_fragment'] is True
+
+
+def test_unreachable_is_data_not_failure(trio):
+    sh('ip', 'netns', 'exec', ns('b'), 'nft', '-f', '-', input='table inet dgt {\n chain i {\n'
+       '  type filter hook input priority 0;\n  icmp type echo-request drop\n }\n}\n')
+    try:
+        r = probe(trio, 'a', {'targets': ['10.231.2.2', '10.231.1.1'], 'count': 2, 'path_mtu': True})
+    finally:
+        sh('ip', 'netns', 'exec', ns('b'), 'nft', 'delete', 'table', 'inet', 'dgt')
+    assert r['_rc'] == 0, r
+    assert r['reachable_all'] is False
+    blocked, ok = r['results']
+    assert (blocked['received'], blocked['loss_percent'], blocked['reachable']) == (0, 100.0, False)
+    assert blocked['path_mtu'] is None
+    assert ok['reachable'] is True and ok['path_mtu'] == 1500
+
+
+def test_no_route_is_data(trio):
+    r = probe(trio, 'r', {'targets': ['10.231.9.9'], 'count': 1})
+    res = r['results'][0]
+    assert r['_rc'] == 0, r
+    assert res['reachable'] is False and res['sent'] == 0
+    assert res['errors'] == ['connect: Network is unreachable']
+    assert res['source_address'] is None
+
+
+def test_ipv6_interface_source_and_name(trio):
+    r = probe(trio, 'a', {'targets': ['fd00:231:2::2', 'localhost'], 'count': 2, 'source': 'pA0',
+                          'ip_version': 'auto'}, check=True)
+    v6, lo = r['results']
+    assert v6['reachable'] is True and v6['family'] == 'ipv6' and v6['received'] == 2
+    assert lo['target'] == 'localhost' and lo['address'] == '127.0.0.1'
+    # bound to pA0, loopback is not reachable through it
+    assert lo['reachable'] is False
+
+
+@pytest.mark.parametrize('args,needle', [
+    ({'targets': ['10.231.2.2'], 'count': 0}, 'count must be > 0'),
+    ({'targets': ['10.231.2.2'], 'size': 70000}, 'size must be between'),
+    ({'targets': ['10.231.2.2; reboot']}, 'not an IP address or resolvable name'),
+    ({'targets': ['no-such-host.invalid']}, 'not an IP address or resolvable name'),
+    ({'targets': ['10.231.2.2'], 'source': 'nosuch0'}, 'No such device'),
+])
+def test_bad_input_fails_clearly(trio, args, needle):
+    r = probe(trio, 'a', args)
+    assert r['_rc'] == 2, r
+    assert needle in r['msg']
