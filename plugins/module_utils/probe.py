@@ -274,11 +274,11 @@ class Prober(object):
             return max_total, seen
         hi = max_total
         if reported is not None and lo_total <= reported < hi:
-            ok, _ = passes(reported)
+            ok = passes(reported)[0]
             if ok:
                 return reported, seen
             hi = reported
-        ok, _ = passes(lo_total)
+        ok = passes(lo_total)[0]
         if not ok:
             return None, seen
         lo = lo_total
@@ -291,7 +291,7 @@ class Prober(object):
                 hi = mid
                 if reported is not None and lo < reported < hi:
                     # The hop told us its MTU: try it directly.
-                    ok, _ = passes(reported)
+                    ok = passes(reported)[0]
                     if ok:
                         lo = reported
                     else:

@@ -26,6 +26,8 @@ description:
     low-confidence C(notes), never findings.
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   paths:
     description:

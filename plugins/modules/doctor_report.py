@@ -25,6 +25,9 @@ description:
   - Never touches a managed host.
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 options:
   diagnosis:
     description:

@@ -23,6 +23,8 @@ description:
   - Never changes anything on the host.
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   targets:
     description:

@@ -176,7 +176,7 @@ def test_path_mtu_uses_reported_mtu():
 @pytest.mark.parametrize('mtu', [68, 1000, 1283, 1499])
 def test_path_mtu_binary_search_silent_drop(mtu):
     r = PathRunner(mtu, oversize='loss_total_v4')
-    found, _ = probe.Prober(r).path_mtu('10.231.2.2', 1500)
+    found = probe.Prober(r).path_mtu('10.231.2.2', 1500)[0]
     assert found == mtu
     assert len(r.calls) <= 14
     assert all(r.df)  # every search step has don't-fragment set

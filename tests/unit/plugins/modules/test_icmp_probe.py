@@ -62,7 +62,7 @@ def test_success_result_shape_and_argv():
 
 
 def test_unreachable_target_is_not_a_failure():
-    result, _ = run_main({'targets': ['10.231.1.99']}, 'unreachable_v4')
+    result = run_main({'targets': ['10.231.1.99']}, 'unreachable_v4')[0]
     assert result['failed'] is False
     assert result['reachable_all'] is False
     assert result['results'][0]['errors'] == ['Destination Host Unreachable']
