@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Scheduled-run decisions with a persisted state file on the controller.
+
+The decisions are pure (``module_utils/schedule.py``); this plugin adds the clock, reads the
+state file and writes it back atomically (not in check mode).
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import time
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.vmnet.doctor.plugins.action.doctor_report import write_atomic
+from ansible_collections.vmnet.doctor.plugins.module_utils import schedule
+
+ARGUMENT_SPEC = dict(
+    state_file=dict(type='path', required=True),
+    step=dict(type='str', choices=['read', 'triage', 'decide', 'record'], required=True),
+    probes=dict(type='list', elements='dict'),
+    diagnosed=dict(type='list', elements='dict'),
+    outcomes=dict(type='list', elements='dict'),
+    settings=dict(type='dict'),
+    now=dict(type='float'),
+)
+
+
+def read_state(path):
+    try:
+        with open(path) as f:
+            return schedule.load_state(json.load(f))
+    except (IOError, OSError, ValueError):
+        return schedule.empty_state()
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        now = args['now'] if args['now'] is not None else time.time()
+        path = args['state_file']
+        state = read_state(path) if os.path.exists(path) else schedule.empty_state()
+        step = args['step']
+        try:
+            if step == 'read':
+                new = state
+            elif step == 'triage':
+                out, new = schedule.triage(state, args['probes'] or [], now, args['settings'])
+                result.update(ok=out['ok'], broken=out['broken'])
+            elif step == 'decide':
+                actions, new = schedule.decide(state, args['diagnosed'] or [], now, args['settings'])
+                result['actions'] = actions
+                for name in schedule.ACTIONS:
+                    result[name] = [a['key'] for a in actions if a['action'] == name]
+            else:
+                new = schedule.record(state, args['outcomes'] or [], now)
+        except (schedule.ScheduleError, KeyError, TypeError) as e:
+            raise AnsibleActionFail('schedule %s: %s' % (step, to_native(e)))
+        if step != 'read' and not self._task.check_mode:
+            try:
+                directory = os.path.dirname(path) or '.'
+                if not os.path.isdir(directory):
+                    os.makedirs(directory, mode=0o755)
+                write_atomic(path, json.dumps(new, indent=2, sort_keys=True) + '\n')
+            except (IOError, OSError) as e:
+                raise AnsibleActionFail('cannot write the state file %s: %s' % (path, to_native(e)))
+        result.update(changed=False, state=new, now=now, state_file=path)
+        return result
