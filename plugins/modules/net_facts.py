@@ -153,7 +153,11 @@ ansible_facts:
           elements: dict
           sample: [{source: nft, message: "nft -j list ruleset: Operation not permitted"}]
         interfaces:
-          description: Network interfaces with kind, state, MTU, MAC, master and addresses.
+          description:
+            - Network interfaces with kind, state, MTU, MAC, master and addresses.
+            - C(peer_ifindex) is a veth's peer ifindex (C(ip -j link) C(link_index)), counted in the
+              peer's own namespace when C(link_netnsid) is set (the id of that namespace as seen
+              from this host), else in this namespace. Both are null when unknown or not a veth.
           returned: always
           type: list
           elements: dict
@@ -170,6 +174,8 @@ ansible_facts:
               master: null
               link: null
               vlan_id: null
+              peer_ifindex: 3
+              link_netnsid: 0
               addresses:
                 - {address: 192.0.2.10, prefixlen: 24, family: ipv4, network: 192.0.2.0/24,
                    scope: global, secondary: false, dad_failed: false}
@@ -213,7 +219,12 @@ ansible_facts:
             - {address: 192.0.2.77, family: ipv4, mac: null, dev: eth0, state: [FAILED],
                router: false}
         bridges:
-          description: Linux bridges, their ports (STP state, VLANs) and MAC filters.
+          description:
+            - Linux bridges, their ports (STP state, VLANs), MAC filters and forwarding database.
+            - C(fdb) comes from one C(bridge -j fdb show) for all bridges and holds the entries of the
+              bridge's ports (the bridge device's own entries are left out); C(state) is C(dynamic)
+              (learned), C(static), C(permanent) (C(local=true), a MAC of the host itself) or
+              C(stale). C(fdb) is null when it could not be read.
           returned: always
           type: list
           elements: dict
@@ -233,6 +244,11 @@ ansible_facts:
                 - {mac: "52:54:00:aa:bb:02", direction: source, port: vnet0, verdict: drop,
                    rule: {backend: nftables, family: bridge, table: filter, chain: forward,
                           handle: 7, text: "ether saddr 52:54:00:aa:bb:02 drop"}}
+              fdb:
+                - {mac: "52:54:00:aa:bb:02", port: vnet0, vlan: null, local: false, state: dynamic,
+                   flags: [master]}
+                - {mac: "fe:54:00:aa:bb:02", port: vnet0, vlan: null, local: true, state: permanent,
+                   flags: [master, permanent]}
         sysctls:
           description: The reachability sysctls (C(ipv4), C(ipv6), per-interface C(conf)
             for C(all), C(default) and every interface). Keys that do not exist are absent.

@@ -362,3 +362,53 @@ def test_over_ssh_same_facts_as_over_netns(lab_factory, ansible_run, tmp_path):
         assert over_ssh[section] == over_netns[section], section
     assert [v['verdict'] for v in over_ssh['firewall']['icmp']] == \
         [v['verdict'] for v in over_netns['firewall']['icmp']]
+
+
+def _peer_view(role, host, facts):
+    from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.facts import HostView
+    return HostView(role, host, facts)
+
+
+def test_bridged_fdb_and_veth_peers(lab_factory, ansible_run, tmp_path):
+    """bridges[].fdb and interfaces[].peer_ifindex/link_netnsid on the real bridged lab, and the
+    diagnosis pairing hypervisor ports with them (fdb first, the veth peer index without it)."""
+    from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.topology import match_peer
+
+    lab = lab_factory('bridged', base='nx')
+    inventory = inventory_of(lab, tmp_path)
+    assert lab.reachable('host', 'vm1')   # traffic both ways: br0 learns both MACs
+    f = gather(ansible_run, inventory, lab)
+    [br0] = f['hv']['bridges']
+    learned = [e for e in br0['fdb'] if e['mac'] == lab.mac('vm1')]
+    assert [(e['port'], e['local'], e['state'], e['vlan']) for e in learned] == \
+        [(lab.port('vm1'), False, 'dynamic', None)]
+    assert [e['port'] for e in br0['fdb'] if e['mac'] == lab.mac('host')] == ['uplink0']
+    # the ports' own MACs are local entries; the bridge device's own entries are left out
+    assert [e['local'] for e in br0['fdb'] if e['mac'] == lab.mac('hv', lab.port('vm1'))] == [True]
+    assert not [e for e in br0['fdb'] if e['port'] == 'br0' or e['mac'] == lab.mac('hv', 'br0')]
+
+    # veth ends across namespaces: link_index is the peer's ifindex in the PEER's namespace ...
+    host_eth0, uplink = iface(f['host'], 'eth0'), iface(f['hv'], 'uplink0')
+    vm_eth0, vnet = iface(f['vm1'], 'eth0'), iface(f['hv'], lab.port('vm1'))
+    assert host_eth0['peer_ifindex'] == uplink['ifindex'] and uplink['peer_ifindex'] == host_eth0['ifindex']
+    assert vm_eth0['peer_ifindex'] == vnet['ifindex'] and vnet['peer_ifindex'] == vm_eth0['ifindex']
+    # ... and link_netnsid is the peer namespace's id as seen from this one (a local number)
+    for node, item, peer_node in (('host', host_eth0, 'hv'), ('vm1', vm_eth0, 'hv'),
+                                  ('hv', uplink, 'host'), ('hv', vnet, 'vm1')):
+        ids = json.loads(lab.run(node, ['ip', '-j', 'netns', 'list-id']).stdout)
+        assert [i['name'] for i in ids if i['nsid'] == item['link_netnsid']] == [lab.ns(peer_node)]
+
+    hv = _peer_view('switch', lab.ns('hv'), f['hv'])
+    port, how = match_peer(hv, _peer_view('target', lab.ns('vm1'), f['vm1']), vm_eth0, None)
+    assert (port['name'], how) == (lab.port('vm1'), 'fdb')
+    port, how = match_peer(hv, _peer_view('source', lab.ns('host'), f['host']), host_eth0, None)
+    assert (port['name'], how) == ('uplink0', 'fdb')
+
+    # bridge_port_down: the kernel flushes the learned entries of a disabled port, so the
+    # VM's port is found through the veth peer index (still a strong match)
+    lab.inject('bridge_port_down')
+    f = gather(ansible_run, inventory, lab, nodes=('hv', 'vm1'))
+    assert not [e for e in f['hv']['bridges'][0]['fdb'] if e['mac'] == lab.mac('vm1')]
+    hv = _peer_view('switch', lab.ns('hv'), f['hv'])
+    port, how = match_peer(hv, _peer_view('target', lab.ns('vm1'), f['vm1']), iface(f['vm1'], 'eth0'), None)
+    assert (port['name'], how, port['admin_up']) == (lab.port('vm1'), 'peer_ifindex', False)

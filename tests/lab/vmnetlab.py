@@ -44,6 +44,7 @@ JUMBO_MTU = 9000
 BIG_PING = 3000                     # payload of the ping that mtu_mismatch breaks
 NFT_TABLE = 'filter'                # vm/hv faults write to "inet filter" / "bridge filter"
 IPT = 'iptables-nft'                # host_icmp_ipt_drop uses the nf_tables variant of iptables
+DUP_LEARN_TIMEOUT = 10              # duplicate_ip: seconds to get the impostor's MAC into the host
 
 # The fault catalogue: data, importable by tests and printed by ``lab.py faults``.
 # A check is {"ping": [src, dst], "size": N} (dst is a node, or "node.ifname" for one
@@ -106,7 +107,10 @@ FAULTS = {
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'neigh': ['host', 'vm1']}],
         'evidence': "vm1: eth0 address <vm1>/29 while the host/gateway is outside that /29; "
-                    "ARP for vm1 still resolves (the VM answers ARP, its replies have no route)",
+                    "ARP for vm1 still resolves in every lab topology only because the lab runs with "
+                    "rp_filter 0 (the VM answers ARP on the link it came in on; its IP replies have no "
+                    "route). A VM with rp_filter 1 or 2 ignores ARP from a sender it has no route back "
+                    "to: the host's (routed: the hypervisor's) entry for vm1 then stays INCOMPLETE",
         'heal': "replace the /29 with the original /24 (and the default route in routed)",
     },
     'mtu_mismatch': {
@@ -516,6 +520,7 @@ class Lab(object):
 
         For ``neigh`` checks from the host towards a VM in the routed topology the
         VM is not on-link for the host, so the hypervisor's entry (the last hop) is read.
+        The entry is flushed first, so the check proves a fresh resolution, not an old entry.
         """
         if 'ping' in spec:
             src, dst = spec['ping']
@@ -524,6 +529,7 @@ class Lab(object):
             node, target = spec['neigh']
             if self.topology == 'routed' and node == 'host' and target.startswith('vm'):
                 node = 'hv'
+            self.run(node, ['ip', 'neigh', 'flush', 'to', self.addr(target)], check=False)
             self.ping(node, target, count=1)
             entry = self.neigh(node, target)
             return bool(entry and entry.get('lladdr') == self.mac(target.split('.')[0]))
@@ -821,11 +827,40 @@ class Lab(object):
         self._add_link({'a': ['dup', 'eth0', dup_mac], 'b': ['hv', 'vnet-dup', _mac(2, 0x0d)],
                         'master_b': self.vm_bridge})
         self.run('dup', ['ip', 'addr', 'add', self.addr_cidr('vm1'), 'dev', 'eth0'])
-        # The impostor talks to the host: the host's ARP entry for vm1's IP now points at it.
-        self.run('dup', ['ping', '-n', '-q', '-c', '1', '-W', '1', self.ip('host')], check=False)
-        entry = self.neigh('host', 'vm1')
-        if not entry or entry.get('lladdr') != dup_mac:
-            raise LabError('duplicate_ip: the host did not learn the impostor MAC (%r)' % (entry,))
+        # The impostor talks to the host: its ARP request (sender vm1's IP, its own MAC) makes the
+        # host's entry for vm1's IP point at it. Not a single shot: the bridge only forwards on
+        # vnet-dup once the kernel has handled its carrier-up event (linkwatch, asynchronous), so
+        # on a busy machine the first ARP can die on a still "disabled" port, and its 1 s
+        # retransmit races with ping's 1 s wait and the check. Wait for the port, then repeat
+        # with a fresh ARP request until the host shows the impostor's MAC (bounded).
+        self._wait_port_forwarding('hv', 'vnet-dup')
+        host_ip = self.ip('host')
+        deadline = time.time() + DUP_LEARN_TIMEOUT
+        attempts = 0
+        while True:
+            attempts += 1
+            self.run('dup', ['ip', 'neigh', 'flush', 'to', host_ip, 'dev', 'eth0'], check=False)
+            self.run('dup', ['ping', '-n', '-q', '-c', '1', '-W', '1', host_ip], check=False)
+            entry = self.neigh('host', 'vm1')
+            if entry and entry.get('lladdr') == dup_mac:
+                break
+            if time.time() > deadline:
+                raise LabError('duplicate_ip: the host did not learn the impostor MAC after %d attempts '
+                               'in %d s (%r)' % (attempts, DUP_LEARN_TIMEOUT, entry))
+        record['details']['learn_attempts'] = attempts
+
+    def _wait_port_forwarding(self, node, port, timeout=5.0):
+        """Wait until bridge port ``port`` on ``node`` has carrier and forwards (STP is off in the lab)."""
+        deadline = time.time() + timeout
+        while True:
+            out = self.run(node, ['bridge', '-j', 'link', 'show', 'dev', port], check=False).stdout
+            info = (json.loads(out) if out.strip() else [{}])[0]
+            if info.get('state') == 'forwarding' and 'LOWER_UP' in (info.get('flags') or []):
+                return
+            if time.time() > deadline:
+                raise LabError('bridge port %s on %s did not start forwarding within %.0f s (%r)'
+                               % (port, self.ns(node), timeout, info))
+            time.sleep(0.05)
 
     def _inject_host_stale_arp(self, record):
         vm_ip = self.ip('vm1')

@@ -46,6 +46,7 @@ TOOLS = (
 )
 
 NFT_RULESET = ['nft', '-j', 'list', 'ruleset']
+BRIDGE_FDB = ['bridge', '-j', 'fdb', 'show']
 
 ICMP_HOOKS = ('input', 'output', 'forward')
 
@@ -285,13 +286,16 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     if is_bridge:
         states = {}
         vlans = {}
+        fdb = None
         if tools['bridge']:
             states = parse.parse_bridge_link_states(col.json('bridge link', ['bridge', '-j', 'link', 'show']))
+            # one dump for every bridge (None when it failed: every bridge's fdb is then unknown)
+            fdb = col.json('bridge fdb', BRIDGE_FDB)
             filtering = [b for b in is_bridge
                          if ((b.get('linkinfo') or {}).get('info_data') or {}).get('vlan_filtering')]
             if filtering:
                 vlans = parse.parse_bridge_vlans(col.json('bridge vlan', ['bridge', '-j', 'vlan', 'show']))
-        facts['bridges'] = parse.parse_bridges(links, facts['interfaces'], states, vlans)
+        facts['bridges'] = parse.parse_bridges(links, facts['interfaces'], states, vlans, fdb)
 
     facts['sysctls'] = _collect_sysctls(col)
     queries = build_icmp_queries(peers, flows, facts['route_lookups'], facts['interfaces'])

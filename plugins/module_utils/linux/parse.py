@@ -16,11 +16,18 @@ iproute2 conventions relied upon (iproute2 6.1, also older 5.x):
   key with a ``null`` or ``true`` value: presence is what counts.
 * ``bridge -j vlan show``: ``[{"ifname": .., "vlans": [{"vlan": 10, "vlanEnd": 20,
   "flags": ["PVID", "Egress Untagged"]}]}]`` (``vlanEnd`` only for ranges, ``flags`` only when set).
+* ``ip -j link``: the peer of a veth in another namespace is ``link_index`` (its ifindex in *that*
+  namespace) plus ``link_netnsid`` (that namespace's id as seen from this one); a peer in the same
+  namespace is ``link`` (its name) and no netnsid.
+* ``bridge -j fdb show``: ``{"mac", "ifname", "flags": [..], "master"?, "vlan"?, "state"}`` with
+  ``state`` ``permanent`` (a local address), ``static``, ``stale`` or ``""`` (learned); ``master``
+  only on the bridge's own forwarding entries, ``flags`` ``["self"]`` on a device's own table.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import re
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
@@ -127,8 +134,31 @@ def parse_address(addr_info):
     }
 
 
+_UNNAMED_LINK = re.compile(r'^if(\d+)$')
+
+
+def _peer_ifindex(link, index_by_name):
+    """ifindex of a veth's peer: ``link_index`` when the peer is in another namespace (then it
+    is the peer's ifindex in that namespace), else the ifindex of the peer named by ``link``
+    (``ifN`` when iproute2 could not name it). None when unknown."""
+    if link.get('link_index') is not None:
+        return _int_or_none(link.get('link_index'))
+    name = link.get('link')
+    if not isinstance(name, string_types):
+        return None
+    if name in index_by_name:
+        return index_by_name[name]
+    match = _UNNAMED_LINK.match(name)
+    return int(match.group(1)) if match else None
+
+
 def parse_interfaces(links, addrs, devices=()):
-    """``ip -j -d link show`` + ``ip -j addr show`` -> schema ``interfaces`` (ifindex order)."""
+    """``ip -j -d link show`` + ``ip -j addr show`` -> schema ``interfaces`` (ifindex order).
+
+    Adds the optional ``peer_ifindex`` (veth only) and ``link_netnsid`` (null when the peer or
+    parent is in the same namespace) that the diagnosis uses to pair veth ends across hosts.
+    """
+    index_by_name = dict((link.get('ifname'), link.get('ifindex')) for link in links or [])
     addresses = {}
     for entry in addrs or []:
         parsed = [parse_address(a) for a in entry.get('addr_info') or []]
@@ -158,6 +188,8 @@ def parse_interfaces(links, addrs, devices=()):
             'master': link.get('master'),
             'link': link.get('link') if isinstance(link.get('link'), string_types) else None,
             'vlan_id': _int_or_none(info_data.get('id')) if kind == 'vlan' else None,
+            'peer_ifindex': _peer_ifindex(link, index_by_name) if kind == 'veth' else None,
+            'link_netnsid': _int_or_none(link.get('link_netnsid')),
             'addresses': addresses.get(link.get('ifname'), []),
         })
     return result
@@ -340,14 +372,58 @@ def parse_bridge_link_states(bridge_links):
     return result
 
 
-def parse_bridges(links, interfaces, port_states=None, vlans=None):
+FDB_STATES = {'': 'dynamic', 'permanent': 'permanent', 'static': 'static', 'stale': 'stale'}
+
+
+def parse_bridge_fdb(fdb_json, links):
+    """``bridge -j fdb show`` (one dump for all bridges) -> {bridge name: [fdb entry]}.
+
+    Keeps the entries of bridge ports only: the bridge's forwarding entries (``master``) and
+    a port device's own (``self``) entries; drops the bridge device's own entries (``self``
+    multicast list, its MAC) and devices that are no bridge's port. Entry:
+    ``{mac, port, vlan, local, state, flags}`` -- ``state`` dynamic (learned) | static |
+    permanent | stale, ``local`` = permanent (frames to it are for the host itself),
+    ``flags`` = iproute2's flags (``self``, ``extern_learn``, ``offload``, ...) plus ``master``
+    and the state when it is permanent or static.
+    """
+    port_bridge = {}
+    for link in links or []:
+        if link.get('master'):
+            port_bridge[link.get('ifname')] = link['master']
+    result = {}
+    for entry in fdb_json or []:
+        port = entry.get('ifname')
+        bridge = entry.get('master') or port_bridge.get(port)
+        if not port or not bridge or port == bridge or port_bridge.get(port) != bridge:
+            continue
+        raw_state = to_text(entry.get('state') or '')
+        state = FDB_STATES.get(raw_state, raw_state)
+        flags = [to_text(flag) for flag in entry.get('flags') or []]
+        if 'master' in entry:
+            flags.append('master')
+        if state in ('permanent', 'static'):
+            flags.append(state)
+        result.setdefault(bridge, []).append({
+            'mac': canonical_mac(entry.get('mac')),
+            'port': port,
+            'vlan': _int_or_none(entry.get('vlan')),
+            'local': state == 'permanent',
+            'state': state,
+            'flags': flags,
+        })
+    return result
+
+
+def parse_bridges(links, interfaces, port_states=None, vlans=None, fdb=None):
     """Build schema ``bridges`` from ``ip -j -d link show`` (bridge and port linkinfo),
     the normalised ``interfaces``, ``bridge -j link show`` states and ``bridge -j vlan show``.
 
     ``port_states`` (from the ``bridge`` tool) wins over the ``ip -d`` slave data; ``vlans`` is
-    only used for bridges that have vlan_filtering on. ``mac_filters`` is left empty (the
-    firewall collector fills it).
+    only used for bridges that have vlan_filtering on. ``fdb`` is the decoded
+    ``bridge -j fdb show`` (``parse_bridge_fdb``); None leaves every bridge's ``fdb`` null
+    (unknown). ``mac_filters`` is left empty (the firewall collector fills it).
     """
+    fdb_by_bridge = parse_bridge_fdb(fdb, links) if fdb is not None else None
     port_states = port_states or {}
     vlans = vlans or {}
     by_name = dict((i['name'], i) for i in interfaces)
@@ -375,6 +451,7 @@ def parse_bridges(links, interfaces, port_states=None, vlans=None):
             'untagged': list(own['untagged']),
             'ports': [],
             'mac_filters': [],
+            'fdb': list(fdb_by_bridge.get(name, [])) if fdb_by_bridge is not None else None,
         }
         for port_link in links:
             if port_link.get('master') != name:

@@ -217,6 +217,58 @@ def test_collect_unreadable_sysctl_is_an_error(fake_firewall):
     assert any(e['source'] == 'sysctl' and 'ip_forward' in e['message'] for e in facts['errors'])
 
 
+def test_collect_fdb_one_dump_for_all_bridges_and_veth_peers(fake_firewall):
+    """nx-fdb-h (capture_fdb.sh): two bridges, one ``bridge -j fdb show`` for both."""
+    runner = recorded.RecordedRunner(commands=recorded.fdb_commands())
+    facts = collect(runner)
+    assert [e['source'] for e in facts['errors']] == ['iptables']  # from fake_firewall only
+    fdb_calls = [call for call in runner.calls if call[:3] == ('bridge', '-j', 'fdb')]
+    assert fdb_calls == [('bridge', '-j', 'fdb', 'show')]
+    bridges = dict((b['name'], b) for b in facts['bridges'])
+    learned = [(e['mac'], e['port']) for e in bridges['br0']['fdb'] if not e['local']]
+    assert ('52:54:00:00:00:21', 'vnet-vm1') in learned and ('52:54:00:00:00:20', 'uplink0') in learned
+    assert set(e['port'] for e in bridges['br1']['fdb']) == {'vport0'}
+    ifaces = dict((i['name'], i) for i in facts['interfaces'])
+    assert (ifaces['uplink0']['peer_ifindex'], ifaces['uplink0']['link_netnsid']) == (2, 0)
+    assert (ifaces['vport0']['peer_ifindex'], ifaces['vport0']['link_netnsid']) == (6, None)
+
+
+def test_collect_fdb_failure_is_an_error_and_unknown(fake_firewall):
+    commands = recorded.fdb_commands()
+    commands[('bridge', '-j', 'fdb', 'show')] = (1, '', 'Error: Operation not supported\n')
+    facts = collect(recorded.RecordedRunner(commands=commands))
+    assert {'source': 'bridge fdb', 'message': 'bridge -j fdb show: Error: Operation not supported'} \
+        in facts['errors']
+    assert [b['fdb'] for b in facts['bridges']] == [None, None]
+    # the rest of the bridge section is still there
+    assert [len(b['ports']) for b in facts['bridges']] == [2, 1]
+
+
+def test_collect_fdb_without_bridge_tool_is_unknown(fake_firewall):
+    runner = recorded.RecordedRunner(commands=recorded.fdb_commands(), tools=('ip',))
+    facts = collect(runner)
+    assert [b['fdb'] for b in facts['bridges']] == [None, None]
+    assert not [call for call in runner.calls if call[0] == 'bridge']
+
+
+def test_diagnosis_pairs_ports_through_fdb_and_peer_ifindex(fake_firewall):
+    """The diagnosis engine's port matching on these facts: fdb first, then veth peer indexes."""
+    from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.facts import HostView
+    from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.topology import match_peer
+    from ansible_collections.vmnet.doctor.plugins.module_utils.linux import parse
+
+    hv = HostView('switch', 'nx-fdb-h', collect(recorded.RecordedRunner(commands=recorded.fdb_commands())))
+    peers = dict((i['name'], i) for i in parse.parse_interfaces(recorded.load('fdb_peer_link_details.json'), []))
+    vm = HostView('target', 'nx-fdb-p', {'interfaces': list(peers.values())})
+    port, how = match_peer(hv, vm, peers['eth1'], None)
+    assert (port['name'], how) == ('vnet-vm1', 'fdb')
+    # without a MAC to look up, the veth peer index pairs host eth0 with uplink0 (not br0,
+    # which has the same ifindex 2 in the hypervisor's own namespace)
+    no_mac = dict(peers['eth0'], mac=None)
+    port, how = match_peer(hv, vm, no_mac, None)
+    assert (port['name'], how) == ('uplink0', 'peer_ifindex')
+
+
 def test_collect_firewall_unavailable_is_reported(monkeypatch):
     monkeypatch.setattr(linux_facts, 'collect_firewall', None)
     monkeypatch.setattr(linux_facts, 'FIREWALL_IMPORT_ERROR', 'No module named firewall')

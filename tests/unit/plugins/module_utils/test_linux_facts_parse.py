@@ -269,6 +269,91 @@ def test_bridge_vlans_hand_written():
     assert ports['enp1s0']['mtu'] == 9000
 
 
+# ----------------------------------------------------------------- veth peers and the bridge fdb
+# fdb_*.json: namespaces nx-fdb-h (bridges br0, br1) and nx-fdb-p (the peers), capture_fdb.sh.
+
+def test_veth_peer_ifindex_across_namespaces():
+    hv = by_name(parse.parse_interfaces(load('fdb_link_details.json'), []))
+    peer = by_name(parse.parse_interfaces(load('fdb_peer_link_details.json'), []))
+    # link_index is the peer's ifindex in the PEER's namespace, both ways round
+    assert hv['uplink0']['peer_ifindex'] == peer['eth0']['ifindex'] == 2
+    assert peer['eth0']['peer_ifindex'] == hv['uplink0']['ifindex'] == 3
+    assert hv['vnet-vm1']['peer_ifindex'] == peer['eth1']['ifindex'] == 3
+    assert peer['eth1']['peer_ifindex'] == hv['vnet-vm1']['ifindex'] == 4
+    # hv's uplink0 points at ifindex 2 -- which in hv's own namespace is br0: only the netnsid
+    # tells that the index belongs to another namespace
+    assert hv['br0']['ifindex'] == 2
+    assert hv['uplink0']['link_netnsid'] == 0 and peer['eth0']['link_netnsid'] == 0
+    # nsid 0 is the other namespace, seen from either side (ids are per viewing namespace)
+    assert load('fdb_netns_ids_h.json') == [{'nsid': 0, 'name': 'nx-fdb-p'}]
+    assert load('fdb_netns_ids_p.json') == [{'nsid': 0, 'name': 'nx-fdb-h'}]
+    assert hv['uplink0']['link'] is None
+
+
+def test_veth_peer_in_same_namespace_and_non_veth():
+    hv = by_name(parse.parse_interfaces(load('fdb_link_details.json'), []))
+    assert (hv['vport0']['link'], hv['vport0']['peer_ifindex'], hv['vport0']['link_netnsid']) == ('vpeer0', 6, None)
+    assert (hv['vpeer0']['link'], hv['vpeer0']['peer_ifindex']) == ('vport0', 7)
+    for name in ('lo', 'br0', 'br1'):
+        assert (hv[name]['peer_ifindex'], hv[name]['link_netnsid']) == (None, None)
+    # nf-cap-h: veth eth0 with its peer in nf-cap-p; tun and vlan devices have no veth peer
+    old = by_name(parse.parse_interfaces(load('link_details.json'), []))
+    assert (old['eth0']['peer_ifindex'], old['eth0']['link_netnsid']) == (2, 0)
+    assert old['tap0']['peer_ifindex'] is None
+    vlan = by_name(parse.parse_interfaces(load('hand_link_vlan_filtering.json'), []))
+    assert (vlan['br0.10']['link'], vlan['br0.10']['peer_ifindex']) == ('br0', None)
+
+
+def test_veth_peer_unnamed_by_iproute2():
+    # iproute2 prints "if<N>" when it cannot name the peer's index
+    link = {'ifname': 'v0', 'ifindex': 9, 'link': 'if12', 'linkinfo': {'info_kind': 'veth'}}
+    [iface] = parse.parse_interfaces([link], [])
+    assert iface['peer_ifindex'] == 12
+
+
+def test_bridge_fdb_one_dump_for_all_bridges():
+    links = load('fdb_link_details.json')
+    fdb = parse.parse_bridge_fdb(load('fdb_show.json'), links)
+    assert sorted(fdb) == ['br0', 'br1']
+    br0 = dict(((e['mac'], e['port'], 'master' in e['flags']), e) for e in fdb['br0'])
+    # learned from the peers' pings, on the right ports
+    assert br0[('52:54:00:00:00:21', 'vnet-vm1', True)] == {
+        'mac': '52:54:00:00:00:21', 'port': 'vnet-vm1', 'vlan': None, 'local': False,
+        'state': 'dynamic', 'flags': ['master']}
+    assert br0[('52:54:00:00:00:20', 'uplink0', True)]['state'] == 'dynamic'
+    # user static entry: not local; the ports' own MACs and a user permanent entry: local
+    assert br0[('52:54:00:00:00:99', 'vnet-vm1', True)]['flags'] == ['master', 'static']
+    assert br0[('52:54:00:00:00:99', 'vnet-vm1', True)]['local'] is False
+    for mac, port in (('52:54:00:00:02:11', 'vnet-vm1'), ('52:54:00:00:02:10', 'uplink0'),
+                      ('52:54:00:00:00:97', 'uplink0')):
+        assert br0[(mac, port, True)]['local'] is True
+        assert br0[(mac, port, True)]['flags'] == ['master', 'permanent']
+    # a port device's own (self) entries are kept, flagged
+    assert br0[('33:33:00:00:00:01', 'uplink0', False)]['flags'] == ['self', 'permanent']
+    # dropped: the bridge device's own entries (self multicast list, its MAC "dev br0 master br0")
+    # and vpeer0's self entries (vpeer0 is no bridge's port)
+    assert all(e['port'] not in ('br0', 'br1', 'vpeer0') for entries in fdb.values() for e in entries)
+    assert not [e for e in fdb['br0'] if e['mac'] == '52:54:00:00:01:00']
+    assert [(e['mac'], e['state']) for e in fdb['br1'] if 'master' in e['flags']] == [
+        ('52:54:00:00:02:21', 'dynamic'), ('52:54:00:00:02:20', 'permanent')]
+
+
+def test_bridge_fdb_single_dump_matches_per_bridge_dump():
+    links = load('fdb_link_details.json')
+    per_bridge = parse.parse_bridge_fdb(load('fdb_show_br0.json'), links)
+    assert per_bridge == {'br0': parse.parse_bridge_fdb(load('fdb_show.json'), links)['br0']}
+
+
+def test_bridges_carry_fdb_or_unknown():
+    links = load('fdb_link_details.json')
+    ifaces = parse.parse_interfaces(links, [])
+    bridges = by_name(parse.parse_bridges(links, ifaces, fdb=load('fdb_show.json')))
+    assert ('52:54:00:00:00:21', 'vnet-vm1') in [(e['mac'], e['port']) for e in bridges['br0']['fdb']]
+    assert all(e['port'] == 'vport0' for e in bridges['br1']['fdb'])
+    assert [b['fdb'] for b in parse.parse_bridges(links, ifaces, fdb=[])] == [[], []]
+    assert [b['fdb'] for b in parse.parse_bridges(links, ifaces)] == [None, None]
+
+
 # ----------------------------------------------------------------- sysctls
 
 def test_sysctls_real():
