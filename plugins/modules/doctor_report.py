@@ -27,7 +27,6 @@ author:
   - vmnet.doctor contributors (@vmnet-doctor)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
 options:
   diagnosis:
     description:
@@ -80,8 +79,6 @@ attributes:
     support: none
   platform:
     platforms: all
-  action:
-    support: full
 notes:
   - Runs on the controller only, whatever host the task targets.
 seealso:
