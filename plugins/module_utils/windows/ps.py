@@ -171,71 +171,6 @@ _READERS = {
                                 u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
     # Find-NetRoute returns the source NetIPAddress and the chosen NetRoute for each peer.
     'RouteLookup': u"foreach ($a in $peers) { try { $r = @(Find-NetRoute -RemoteIPAddress $a); "
-                   u"$ip = $r | Where-Object { $null -ne $_.PSObject.Properties['IPAddress'] } | Select-Object -First 1; "
-                   u"$rt = $r | Where-Object { $null -ne $_.PSObject.Properties['DestinationPrefix'] } | "
-                   u"Select-Object -First 1; if ($null -eq $ip -or $null -eq $rt) { throw 'no route' }; "
-                   u"[pscustomobject]@{ Address = $a; IPAddress = $ip.IPAddress; InterfaceAlias = $rt.InterfaceAlias; "
-                   u"InterfaceIndex = $rt.InterfaceIndex; DestinationPrefix = $rt.DestinationPrefix; "
-                   u"NextHop = $rt.NextHop; Error = $null } } catch { [pscustomobject]@{ Address = $a; "
-                   u"Error = $_.Exception.Message } } }",
-    'VMSwitch': ('Name', 'Id', 'SwitchType', 'NetAdapterInterfaceDescription', 'AllowManagementOS'),
-    'VMNetworkAdapter': ('Name', 'VMName', 'SwitchName', 'MacAddress', 'DynamicMacAddressEnabled',
-                         'MacAddressSpoofing', 'Connected', 'Status', 'IPAddresses', 'IsManagementOs'),
-    'VMNetworkAdapterVlan': ('OperationMode', 'AccessVlanId', 'NativeVlanId', 'AllowedVlanIdList'),
-    'NetNat': ('Name', 'InternalIPInterfaceAddressPrefix', 'ExternalIPInterfaceAddressPrefix', 'Active'),
-}
-
-# Remove-TypeData System.Array: Windows PowerShell 5.1 otherwise writes some arrays as
-# {"value": [...], "Count": n} (the parser unwraps that shape too).
-# Out-Obj copies the named properties (absent ones as $null: StrictMode forbids reading a
-# missing property) and writes enums by name. Add-Section runs one reader and records an
-# error instead of failing the whole read.
-_PRELUDE = u"""$ErrorActionPreference = 'Stop'
-Remove-TypeData System.Array -ErrorAction SilentlyContinue
-$out = [ordered]@{ Errors = @() }
-$ids = @{}
-function Out-Obj($o, [string[]]$names) {
-$h = [ordered]@{}
-foreach ($n in $names) {
-$p = $o.PSObject.Properties[$n]
-$v = if ($null -eq $p) { $null } else { $p.Value }
-if ($v -is [enum]) { $v = [string]$v }
-elseif ($v -is [array]) { $v = @($v | ForEach-Object { if ($_ -is [enum]) { [string]$_ } else { $_ } }) }
-$h[$n] = $v
-}
-[pscustomobject]$h
-}
-function Add-Section([string]$name, [scriptblock]$reader) {
-try { $out[$name] = @(& $reader) }
-catch { $out.Errors += [pscustomobject]@{ source = $name; message = $_.Exception.Message } }
-}
-"""
-
-# One reader per section. $P holds the properties (PROPERTIES[name]) as a PowerShell array.
-_READERS = {
-    'NetAdapter': u"Get-NetAdapter | ForEach-Object { Out-Obj $_ $P }",
-    'NetIPInterface': u"Get-NetIPInterface | ForEach-Object { Out-Obj $_ $P }",
-    'NetIPAddress': u"Get-NetIPAddress | ForEach-Object { Out-Obj $_ $P }",
-    'NetRoute': u"Get-NetRoute | ForEach-Object { Out-Obj $_ $P }",
-    'NetNeighbor': u"Get-NetNeighbor | Where-Object { [string]$_.State -ne 'Unreachable' -or "
-                   u"$_.AddressFamily -eq 'IPv4' } | ForEach-Object { Out-Obj $_ $P }",
-    'NetConnectionProfile': u"Get-NetConnectionProfile | ForEach-Object { Out-Obj $_ $P }",
-    'NetFirewallProfile': u"Get-NetFirewallProfile -PolicyStore ActiveStore | ForEach-Object { Out-Obj $_ $P }",
-    # Only ICMP and any-protocol rules can decide an echo: select them by their port filter.
-    'NetFirewallPortFilter': u"Get-NetFirewallPortFilter -All -PolicyStore ActiveStore | Where-Object { "
-                             u"@('ICMPv4', 'ICMPv6', 'Any', '1', '58') -contains [string]$_.Protocol } | "
-                             u"ForEach-Object { Out-Obj $_ $P }",
-    'NetFirewallRule': u"Get-NetFirewallRule -All -PolicyStore ActiveStore | Where-Object { "
-                       u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
-    'NetFirewallAddressFilter': u"Get-NetFirewallAddressFilter -All -PolicyStore ActiveStore | Where-Object { "
-                                u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
-    'NetFirewallApplicationFilter': u"Get-NetFirewallApplicationFilter -All -PolicyStore ActiveStore | "
-                                    u"Where-Object { $ids.ContainsKey($_.InstanceID) } | "
-                                    u"ForEach-Object { Out-Obj $_ $P }",
-    'NetFirewallServiceFilter': u"Get-NetFirewallServiceFilter -All -PolicyStore ActiveStore | Where-Object { "
-                                u"$ids.ContainsKey($_.InstanceID) } | ForEach-Object { Out-Obj $_ $P }",
-    # Find-NetRoute returns the source NetIPAddress and the chosen NetRoute for each peer.
-    'RouteLookup': u"foreach ($a in $peers) { try { $r = @(Find-NetRoute -RemoteIPAddress $a); "
                    u"$ip = @($r | Where-Object { $null -ne $_.PSObject.Properties['IPAddress'] })[0]; "
                    u"$rt = @($r | Where-Object { $null -ne $_.PSObject.Properties['DestinationPrefix'] })[0]; "
                    u"[pscustomobject]@{ Address = $a; IPAddress = $ip.IPAddress; InterfaceAlias = $rt.InterfaceAlias; "
@@ -296,3 +231,100 @@ def change_script(commands):
         u'}',
         u"ConvertTo-Json -InputObject @{ applied = $step } -Compress",
     ])
+
+
+# ----------------------------------------------------------------------------- the probe script
+
+# ICMP echo requests with System.Net.NetworkInformation.Ping (same on Windows PowerShell 5.1 and
+# PowerShell 7): Send(IPAddress, timeout ms, buffer, PingOptions(ttl, dontFragment)) gives one
+# PingReply (Status, RoundtripTime, Address) per echo. The script resolves every target first
+# (no packet is sent when one fails), looks up the source address and the interface MTU of the
+# route (Find-NetRoute, NlMtu), sends the echoes and, when asked, runs the path MTU binary search
+# (one don't-fragment echo per step; invariant: $lo got through, $hi did not). It only reports:
+# the results are assembled in Python (windows/probe.py).
+_PROBE = u"""$ErrorActionPreference = 'Stop'
+Remove-TypeData System.Array -ErrorAction SilentlyContinue
+$out = [ordered]@{ Resolved = @(); Probes = @() }
+function Send-Echo($ip, [int]$total, [int]$bytes, [int]$wait, [bool]$frag) {
+$ping = New-Object System.Net.NetworkInformation.Ping
+try {
+$r = $ping.Send($ip, $wait, (New-Object byte[] $bytes), (New-Object System.Net.NetworkInformation.PingOptions 128, $frag))
+[pscustomobject]@{ Total = $total; Status = [string]$r.Status; RoundtripTime = $r.RoundtripTime; Address = [string]$r.Address; Error = $null }
+} catch {
+$e = $_.Exception; while ($null -ne $e.InnerException) { $e = $e.InnerException }
+[pscustomobject]@{ Total = $total; Status = $null; RoundtripTime = $null; Address = $null; Error = $e.Message }
+} finally { $ping.Dispose() }
+}
+foreach ($t in $targets) {
+try {
+$all = @([System.Net.Dns]::GetHostAddresses($t))
+$v4 = @($all | Where-Object { [string]$_.AddressFamily -eq 'InterNetwork' })
+$v6 = @($all | Where-Object { [string]$_.AddressFamily -eq 'InterNetworkV6' })
+$pick = @(if ($family -eq 'ipv4') { $v4 } elseif ($family -eq 'ipv6') { $v6 } else { $v4 + $v6 })
+if ($pick.Count -eq 0) { throw ('no {0} address' -f $family) }
+$out.Resolved += [pscustomobject]@{ Target = $t; Address = [string]$pick[0]; Error = $null }
+} catch { $out.Resolved += [pscustomobject]@{ Target = $t; Address = $null; Error = $_.Exception.Message } }
+}
+if (@($out.Resolved | Where-Object { $null -ne $_.Error }).Count -eq 0) {
+foreach ($res in $out.Resolved) {
+$ip = [System.Net.IPAddress]::Parse($res.Address)
+$isV6 = [string]$ip.AddressFamily -eq 'InterNetworkV6'
+$hdr = if ($isV6) { 48 } else { 28 }
+$min = if ($isV6) { 1280 } else { 68 }
+$af = if ($isV6) { 'IPv6' } else { 'IPv4' }
+$src = $null; $mtu = $null; $routeError = $null
+try {
+$r = @(Find-NetRoute -RemoteIPAddress $res.Address)
+$a = @($r | Where-Object { $null -ne $_.PSObject.Properties['IPAddress'] })
+$rt = @($r | Where-Object { $null -ne $_.PSObject.Properties['DestinationPrefix'] })
+if ($a.Count -gt 0) { $src = [string]$a[0].IPAddress }
+if ($rt.Count -gt 0) { $mtu = [int]@(Get-NetIPInterface -InterfaceIndex $rt[0].InterfaceIndex -AddressFamily $af)[0].NlMtu }
+} catch { $routeError = $_.Exception.Message }
+$bytes = $size
+if ($mtuSized -and $null -ne $mtu) { $bytes = [math]::Min([math]::Max($mtu - $hdr, 0), $maxPayload) }
+$echoes = @()
+for ($i = 0; $i -lt $count; $i++) {
+if ($i -gt 0) { Start-Sleep -Milliseconds $intervalMs }
+$echoes += Send-Echo $ip ($bytes + $hdr) $bytes $timeoutMs $dontFragment
+}
+$steps = @()
+if ($pathMtu -and @($echoes | Where-Object { $_.Status -eq 'Success' }).Count -gt 0) {
+$hi = [math]::Max($pathMtuMax, $min)
+if ($null -ne $mtu -and $mtu -ge $min -and $mtu -lt $hi) { $hi = $mtu }
+$lo = $min
+$s = Send-Echo $ip $hi ($hi - $hdr) $stepTimeoutMs $true; $steps += $s
+if ($s.Status -ne 'Success') {
+$s = Send-Echo $ip $lo ($lo - $hdr) $stepTimeoutMs $true; $steps += $s
+if ($s.Status -eq 'Success') {
+while ($hi - $lo -gt 1) {
+$mid = [int][math]::Floor(($lo + $hi) / 2)
+$s = Send-Echo $ip $mid ($mid - $hdr) $stepTimeoutMs $true; $steps += $s
+if ($s.Status -eq 'Success') { $lo = $mid } else { $hi = $mid }
+}
+}
+}
+}
+$out.Probes += [pscustomobject]@{ Target = $res.Target; Address = $res.Address; Size = $bytes; SourceAddress = $src;
+RouteMtu = $mtu; RouteError = $routeError; Echoes = $echoes; PathMtuSteps = $steps }
+}
+}
+ConvertTo-Json -InputObject $out -Depth 4 -Compress"""
+
+
+def probe_script(targets, count, interval_ms, timeout_ms, size, dont_fragment, family='auto', mtu_sized=False,
+                 path_mtu=False, path_mtu_max=1500, step_timeout_ms=500, max_payload=65500):
+    """The read-only probe script: one JSON document {Resolved: [...], Probes: [...]}.
+
+    Values enter only as quoted strings or validated integers/booleans (``arg``)."""
+    if family not in ('auto', 'ipv4', 'ipv6'):
+        raise DoctorError('unknown address family %r' % (family,))
+    values = [('targets', quote_list(targets)), ('family', quote(family))]
+    for name, value in (('count', count), ('intervalMs', interval_ms), ('timeoutMs', timeout_ms), ('size', size),
+                        ('pathMtuMax', path_mtu_max), ('stepTimeoutMs', step_timeout_ms),
+                        ('maxPayload', max_payload)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise DoctorError('%s must be a non-negative integer, got %r' % (name, value))
+        values.append((name, arg(value)))
+    for name, value in (('dontFragment', dont_fragment), ('mtuSized', mtu_sized), ('pathMtu', path_mtu)):
+        values.append((name, arg(bool(value))))
+    return u'\n'.join([u'$%s = %s' % item for item in values] + [_PROBE])
