@@ -36,7 +36,11 @@ options:
         C(target_ip) (the VM address, required), C(source_facts) (required), C(probes) (required, with at
         least C(forward)), and optionally C(name) (default C(<source> -> <target_ip>)), C(target_host)
         and C(target_facts) (the VM, when it can be managed), C(hypervisor) and C(hypervisor_facts)
-        (the KVM host or router between them), C(vmware_facts).
+        (the KVM host or router between them), C(vmware_facts) (the C(vmnet_doctor_vmware) facts of
+        M(vmnet.doctor.vmware_network_facts)) and C(vmware) (the VMware identifiers of the VM - C(vm_name),
+        C(nic_label) or C(nic_mac), C(expected_portgroup), C(host_portgroup) or C(host_vlan_id), C(host_mtu),
+        C(datacenter) - and the connection options C(hostname), C(port), C(username), C(validate_certs) the
+        VMware fixes are proposed with; a password given there is dropped).
       - Facts are the C(vmnet_doctor) dictionaries (C(hostvars[h].vmnet_doctor)) of docs/facts_schema.md;
         a dictionary whose only key is C(vmnet_doctor) is accepted too. C(target_host) is required with
         C(target_facts) and C(hypervisor) with C(hypervisor_facts), because fixes name the inventory

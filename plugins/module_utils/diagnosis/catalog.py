@@ -179,7 +179,9 @@ CATALOG = {
         'title': 'MAC address used twice',
         'meaning': 'Two interfaces on the path\'s segment carry the same MAC address, so the switch delivers frames to one of them only.',
         'detection': 'The VM interface MAC (or the source MAC) is also the MAC of an interface of another known host, '
-                     'or appears in a collector\'s `duplicate_macs` list.',
+                     'or appears in a collector\'s `duplicate_macs` list. VMware (object `vmware_vm_nic`): the MAC '
+                     'of the path\'s VM NIC is in the `duplicate_macs` of the VMware facts (two VM NICs in the '
+                     'collected scope).',
         'fix': 'Manual: changing a MAC address may break licences or DHCP reservations; a person decides which NIC changes.',
         'auto_fix': False,
         'module': None,
@@ -218,10 +220,14 @@ CATALOG = {
         'meaning': 'Interfaces on the same layer-2 segment have different MTUs: small packets pass, large ones are dropped.',
         'detection': 'The MTUs of the source egress interface, the bridge and its ports and the VM interface on one segment '
                      'differ. Reported when the large probe with DF failed, or no large probe was run; a passing large probe '
-                     'turns it into a note.',
+                     'turns it into a note. VMware (object `vmware_vswitch` / `vmware_dvs`): the MTU of the VM '
+                     'NIC\'s virtual switch differs from the VMkernel NICs on that switch, the guest interface '
+                     'holding the target address and `vmware.host_mtu`.',
         'fix': '`vmnet.doctor.interface_mtu` on the odd one out: a bridge lower than both ends is raised with its ports '
                '(`bridge_ports: true`); an end that differs from the others is set to the segment MTU; with only two '
-               'ends known, the larger one is lowered.',
+               'ends known, the larger one is lowered. VMware: when every other member agrees, '
+               '`vmnet.doctor.vmware_vswitch_policy` with the switch (`esxi_hostname` and `switch`, or '
+               '`switch_type: distributed`) and `mtu` set to theirs; otherwise manual.',
         'auto_fix': True,
         'module': 'vmnet.doctor.interface_mtu',
     },
@@ -233,10 +239,15 @@ CATALOG = {
                      'device id) is not allowed/untagged on the VM port. Per-VLAN bridges: the source expects the VM '
                      'on-link but the VM port is enslaved to a different bridge than the host uplink. Hyper-V (object '
                      '`hyperv_vm_adapter`): the VM adapter access VLAN (0 = untagged) differs from the VLAN of the host '
-                     'adapter on the same switch.',
+                     'adapter on the same switch. VMware (object `vmware_portgroup`): the VLAN of the VM NIC\'s '
+                     'portgroup differs from the host side: `vmware.host_vlan_id`, the VLAN of '
+                     '`vmware.host_portgroup`, or of the portgroup of a VMkernel NIC on the VM subnet '
+                     '(trunks, 4095 and ranges are not compared).',
         'fix': 'VLAN-aware bridge: `vmnet.doctor.bridge_vlan` with `port`, `pvid`, `vids` and `untagged`. '
                'Per-VLAN bridges: manual, with the exact `ip link set dev <port> master <bridge>` command. '
-               'Hyper-V: `vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `vlan_id`.',
+               'Hyper-V: `vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `vlan_id`. VMware: '
+               '`vmnet.doctor.vmware_vswitch_policy` with the portgroup and `vlan_id` of the host side (the '
+               'fix notes the other VMs on that portgroup, whose VLAN changes too).',
         'auto_fix': True,
         'module': 'vmnet.doctor.bridge_vlan',
     },
@@ -273,9 +284,12 @@ CATALOG = {
                    'the virtual NIC is disconnected), so the guest has no link at all.',
         'detection': 'The `vm_nics` entry of the VM (found by its guest IPs, the VM MAC or the VM name) has '
                      '`connected: false` or no `switch`. Object type `hyperv_vm_adapter` (Hyper-V) or the VMware '
-                     'collector\'s own type: one code for the same cause on both hypervisors.',
+                     'collector\'s own type `vmware_vm_nic` (VMware: only for powered-on VMs): one code for the '
+                     'same cause on both hypervisors.',
         'fix': 'Hyper-V: `vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `switch`: the switch of the host '
-               'adapter on the VM segment. Manual when that switch is not known from the facts.',
+               'adapter on the VM segment. Manual when that switch is not known from the facts. VMware: '
+               '`vmnet.doctor.vmware_vm_nic` with `vm`, `mac` and `connected: true` (and '
+               '`start_connected: true` when it was off too), run on the controller.',
         'auto_fix': True,
         'module': 'vmnet.doctor.hyperv_vm_nic',
     },
@@ -303,6 +317,36 @@ CATALOG = {
         'fix': '`vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` (the adapter MAC) and `mac_spoofing: true`.',
         'auto_fix': True,
         'module': 'vmnet.doctor.hyperv_vm_nic',
+    },
+    # VMware (checks_vmware.py; facts from vmnet.doctor.vmware_network_facts, run on the controller)
+    'VSWITCH_SECURITY_REJECT': {
+        'layer': 'switch',
+        'title': 'VMware switch rejects the guest MAC',
+        'meaning': 'The guest sends from (or answers to) a MAC address that is not its vNIC MAC (a bridge, a '
+                   'team, a nested hypervisor or a MAC changed in the guest), and the effective security '
+                   'policy of its portgroup rejects forged transmits or MAC address changes, so the virtual '
+                   'switch drops those frames.',
+        'detection': 'The interface holding the target address in the VM facts (high), or the MACs VMware '
+                     'Tools reports for the NIC (`guest_macs`, medium), differ from the `vm_nics` MAC, and the '
+                     'portgroup\'s effective `security` has `forged_transmits` or `mac_changes` false. The '
+                     'evidence says whether the portgroup sets it or inherits it from its switch.',
+        'fix': '`vmnet.doctor.vmware_vswitch_policy` on that portgroup (narrowest scope; standard: '
+               '`esxi_hostname`, `switch`, `portgroup`; distributed: `switch_type: distributed`) with only the '
+               'rejected fields set to true (`forged_transmits`, `mac_changes`).',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.vmware_vswitch_policy',
+    },
+    'WRONG_PORTGROUP': {
+        'layer': 'switch',
+        'title': 'VM NIC on the wrong portgroup',
+        'meaning': 'The VMware VM NIC is attached to another portgroup (network) than the one the path expects, '
+                   'so host and VM are on separate layer-2 segments.',
+        'detection': 'The path names the expected portgroup (`vmware.expected_portgroup`) and the `vm_nics` '
+                     'entry of the VM NIC has another `portgroup`.',
+        'fix': '`vmnet.doctor.vmware_vm_nic` with `vm`, `mac` and `portgroup: <expected>`, run on the '
+               'controller. Manual when the expected portgroup is not available on the VM\'s ESXi host.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.vmware_vm_nic',
     },
 }
 
@@ -385,6 +429,11 @@ def render_markdown():
         '  Windows action plugin (`win_icmp_rule`, `win_default_gateway`, `win_interface_mtu`, `hyperv_vm_nic`);',
         '  a Linux-only fixer becomes `manual` there. Hyper-V reuses `VLAN_MISMATCH` and `VNIC_DISCONNECTED`',
         '  (object type `hyperv_vm_adapter`): same cause, same code, whatever the hypervisor.',
+        '* VMware (facts from `vmnet.doctor.vmware_network_facts`, identifiers in the path\'s `vmware`):',
+        '  `VLAN_MISMATCH`, `MTU_MISMATCH`, `VNIC_DISCONNECTED` and `DUPLICATE_MAC` are reused with VMware',
+        '  objects; the fixes (`vmware_vswitch_policy`, `vmware_vm_nic`) run on the controller (`localhost`)',
+        '  with the path\'s vCenter connection options, never its password (the remediate role adds it).',
+        '  A VLAN fix changes the portgroup, so it also moves the other VMs on it (named in the fix note).',
         '',
         '## Codes',
         '',

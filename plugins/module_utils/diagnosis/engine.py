@@ -22,9 +22,10 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import chec
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_l2 as l2
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_l3 as l3
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_windows as win
+from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_vmware as vmw
 
 PATH_KEYS = ('name', 'source', 'target_ip', 'target_host', 'hypervisor', 'source_facts', 'target_facts',
-             'hypervisor_facts', 'vmware_facts', 'probes')
+             'hypervisor_facts', 'vmware_facts', 'vmware', 'probes')
 PROBE_KEYS = ('forward', 'reverse', 'forward_large', 'reverse_large')
 # Faults that come and go: a passing probe does not contradict them.
 INTERMITTENT = ('IP_CONFLICT', 'DUPLICATE_MAC')
@@ -93,6 +94,9 @@ def validate_path(path, index=0):
                                   % (where, host_key, key))
     if path.get('vmware_facts') is not None and not isinstance(path['vmware_facts'], dict):
         raise DoctorError('%s.vmware_facts must be a dict' % where)
+    if path.get('vmware') is not None and not isinstance(path['vmware'], dict):
+        raise DoctorError('%s.vmware must be a dict of VMware identifiers' % where)
+    out['vmware'] = vmw.clean_identifiers(path.get('vmware'))
     probes = path['probes']
     if not isinstance(probes, dict):
         raise DoctorError('%s.probes must be a dict with at least forward' % where)
@@ -151,6 +155,7 @@ def _walk(ctx, probes):
     l3.check_subnet(ctx)
     l3.check_ip_conflict(ctx)
     l2.check_duplicate_mac(ctx, [HostView('vmware', 'vmware', ctx.vmware_facts)] if ctx.vmware_facts else [])
+    vmw.check_vmware(ctx)
     l3.check_rp_filter(ctx, 'target', t_iface.get('name'), src_ip, 'forward', 'target.rp_filter')
     fw.check_icmp(ctx, 'target', 'input', 'echo-request', src_ip, dst_ip, 'forward',
                   'target.firewall.input.echo-request', fwd_only)
@@ -190,8 +195,6 @@ def _walk(ctx, probes):
                       'reverse.switch.firewall.forward.echo-reply', rev_only)
         fw.check_icmp(ctx, 'target', 'input', 'echo-reply', src_ip, dst_ip, 'forward',
                       'reverse.target.firewall.input.echo-reply', rev_only)
-    if ctx.vmware_facts is not None:
-        ctx.skipped('switch.vmware', 'switch', 'VMware port group and vNIC checks are not part of this engine version')
 
 
 def _reply_iface(ctx):
@@ -321,8 +324,12 @@ def diagnose_path(path):
         'switch': HostView('switch', path.get('hypervisor'), path.get('hypervisor_facts')),
         'target': HostView('target', path.get('target_host'), path.get('target_facts')),
     }
+    if path.get('vmware_facts') is not None:
+        views['vmware'] = HostView('vmware', (path.get('vmware') or {}).get('hostname') or 'vmware',
+                                   path['vmware_facts'])
     ctx = PathContext(path['name'], views, path['target_ip'])
     ctx.vmware_facts = path.get('vmware_facts')
+    ctx.vmware = path.get('vmware') or {}
     probes = path['probes']
     resolve(ctx)
     passed, failed = probe_outcome(probes, ctx)

@@ -40,6 +40,7 @@ class PathContext(object):
         self.checks = []
         self.topology = {}              # filled by topology.resolve()
         self.vmware_facts = None
+        self.vmware = {}                # the path's VMware identifiers (no password)
         self._seq = 0
 
     def view(self, role):

@@ -22,7 +22,9 @@ ISSUE_CODES = ('LINK_DOWN', 'BRIDGE_PORT_DOWN', 'STP_BLOCKING', 'ADDRESS_MISSING
 FIXERS = ('icmp_rule', 'default_gateway', 'static_route', 'interface_mtu', 'link_state', 'bridge_vlan',
           'mac_allow', 'neighbor', 'net_sysctl',
           # Windows / Hyper-V action plugins (issue 6)
-          'win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic')
+          'win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic',
+          # VMware modules (issue 5), run on the controller
+          'vmware_vswitch_policy', 'vmware_vm_nic')
 
 
 def test_issue_codes_are_all_in_the_catalog():

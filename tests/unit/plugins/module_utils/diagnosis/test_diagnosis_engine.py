@@ -476,10 +476,11 @@ def test_route_section_error_skips_route_checks():
 
 
 def test_vmware_facts_are_accepted_and_listed_as_skipped():
+    # VMware checks: tests/unit/plugins/module_utils/diagnosis/test_diagnosis_vmware.py
     p = b.path(b.bridged(), reachable=True)
     p['vmware_facts'] = {'schema_version': 1, 'interfaces': []}
     res = run(p)
-    assert check(res, 'switch.vmware')['status'] == 'skipped'
+    assert check(res, 'vmware.vm_nic')['status'] == 'skipped'
 
 
 # ----------------------------------------------------------------------------- validation
