@@ -14,6 +14,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.remediation import (
     FIXERS, PREFIX, VMWARE_FIXERS, short_module, vmware_key)
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.fixer_dispatch import is_action_fixer, run_action_fixer
 
 ARGUMENT_SPEC = dict(
     calls=dict(type='list', elements='dict', required=True),
@@ -38,8 +39,12 @@ class ActionModule(ActionBase):
                 secret = (args.get('credentials') or {}).get(vmware_key(module_args))
                 if secret is not None:
                     module_args['password'] = secret
-            res = self._execute_module(module_name=PREFIX + name, module_args=module_args,
-                                       task_vars=task_vars)
+            if is_action_fixer(name):      # Windows/Hyper-V fixers are action plugins
+                res = run_action_fixer(self, PREFIX + name, module_args, task_vars,
+                                       self._task.check_mode, self._task.diff)
+            else:
+                res = self._execute_module(module_name=PREFIX + name, module_args=module_args,
+                                           task_vars=task_vars)
             res.pop('invocation', None)
             res['module'] = PREFIX + name
             res['args'] = call.get('args') or {}

@@ -23,10 +23,17 @@ import json
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.catalog import CATALOG
+from ansible_collections.vmnet.doctor.plugins.module_utils.windows import rollback as windows_rollback
 
 PREFIX = 'vmnet.doctor.'
 FIXERS = ('icmp_rule', 'mac_allow', 'default_gateway', 'static_route', 'interface_mtu', 'link_state',
-          'bridge_vlan', 'neighbor', 'net_sysctl', 'vmware_vswitch_policy', 'vmware_vm_nic')
+          'bridge_vlan', 'neighbor', 'net_sysctl', 'vmware_vswitch_policy', 'vmware_vm_nic',
+          'win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic')
+# Windows/Hyper-V fixers: action plugins (run_fixer runs them through plugin_utils/fixer_dispatch).
+WINDOWS_FIXERS = ('win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic')
+# Windows fixers that may cut the WinRM connection and have no management guard (mgmt_guard is
+# Linux only): proposed as manual, never applied automatically.
+UNGUARDED_FIXERS = ('win_default_gateway', 'win_interface_mtu')
 # VMware fixers: run on the controller against the path's vCenter; verified by reading the
 # VMware facts again and diagnosing again (the data path of a VM may not be probed).
 VMWARE_FIXERS = ('vmware_vswitch_policy', 'vmware_vm_nic')
@@ -146,6 +153,13 @@ def build_plan(paths, allow=None, mgmt=None, extra_fixes=None):
                 entry['findings'].append(item)
                 continue
             module = short_module(fix['module'])
+            if module in UNGUARDED_FIXERS and not injected:
+                item['status'] = STATUS_MANUAL
+                item['reason'] = ('%s changes the route or MTU of a Windows host, which has no management guard: '
+                                  'a wrong change could cut the WinRM connection for good, so apply it by hand '
+                                  '(%s with %s)' % (module, fix['module'], fix.get('args') or {}))
+                entry['findings'].append(item)
+                continue
             if module not in FIXERS:
                 item['status'] = STATUS_SKIPPED
                 item['reason'] = 'fixer %s is not a vmnet.doctor fixer module' % fix['module']
@@ -302,6 +316,8 @@ def rollback_calls(module, args, result):
         return [call('net_sysctl', undo)], None
     if module in VMWARE_FIXERS:
         return vmware_rollback(module, args, result)
+    if module in WINDOWS_FIXERS:
+        return windows_rollback.rollback_calls(module, args, result)
     return None, 'no inverse known for %s' % module
 
 

@@ -21,6 +21,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -44,6 +45,8 @@ JUMBO_MTU = 9000
 BIG_PING = 3000                     # payload of the ping that mtu_mismatch breaks
 NFT_TABLE = 'filter'                # vm/hv faults write to "inet filter" / "bridge filter"
 IPT = 'iptables-nft'                # host_icmp_ipt_drop uses the nf_tables variant of iptables
+DUP_GARP_INTERVAL = 0.25            # duplicate_ip: seconds between the impostor's ARP claims
+GARP_SENDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'garp_sender.py')
 DUP_LEARN_TIMEOUT = 10              # duplicate_ip: seconds to get the impostor's MAC into the host
 
 # The fault catalogue: data, importable by tests and printed by ``lab.py faults``.
@@ -159,12 +162,15 @@ FAULTS = {
     'duplicate_ip': {
         'topologies': ['bridged', 'vlan'], 'node': 'hv', 'layer': 'addressing',
         'summary': "an extra namespace <prefix>-dup on the VM's bridge claims vm1's IP with its own MAC "
-                   "and does not answer ping; the host's ARP entry now points at it",
+                   "and does not answer ping; like a real conflicting host it keeps claiming the address "
+                   "(unsolicited ARP to the host every %s s), so the host's ARP entry keeps pointing at it "
+                   "even when the real vm1 re-resolves it" % DUP_GARP_INTERVAL,
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "host: neighbour entry for vm1 has the impostor's MAC 02:76:6d:0d:00:01, not vm1's; "
                     "hv: bridge fdb shows that MAC on port vnet-dup",
-        'heal': "delete namespace <prefix>-dup (its port goes with it), flush the neighbour entries "
+        'heal': "stop the impostor's ARP sender, delete namespace <prefix>-dup (its port goes with it), "
+                "flush the neighbour entries "
                 "for vm1's IP on host and hv",
     },
     'host_stale_arp': {
@@ -266,6 +272,39 @@ def _stop_sshd(info):
     shutil.rmtree(info.get('workdir') or '/nonexistent', ignore_errors=True)
 
 
+def garp_pidfile(prefix, state_dir=STATE_DIR):
+    """PID file of the duplicate_ip impostor's ARP sender (tests/lab/garp_sender.py)."""
+    return os.path.join(state_dir, prefix + '-dup-garp.pid')
+
+
+def _kill_pidfile(path, marker='garp_sender'):
+    """SIGTERM the process named in ``path`` (only if its command line has ``marker``), wait, unlink."""
+    try:
+        with open(path) as handle:
+            pid = int(handle.read().strip())
+    except (OSError, ValueError):
+        pid = None
+    if pid:
+        try:
+            with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+                mine = marker.encode() in handle.read()
+        except OSError:
+            mine = False
+        if mine:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+            deadline = time.time() + 5
+            while os.path.exists('/proc/%d' % pid) and time.time() < deadline:
+                time.sleep(0.02)
+    for name in (path, path + '.tmp'):
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
 def destroy_lab(prefix, state_dir=STATE_DIR):
     """Remove every namespace, process, sshd and state file of lab ``prefix``.
 
@@ -281,6 +320,7 @@ def destroy_lab(prefix, state_dir=STATE_DIR):
         state = {}
     for info in (state.get('sshd') or {}).values():
         _stop_sshd(info)
+    _kill_pidfile(garp_pidfile(prefix, state_dir))
     errors = []
     for name in list_lab_namespaces(prefix):
         for pid in _run(['ip', 'netns', 'pids', name], check=False).stdout.split():
@@ -702,6 +742,8 @@ class Lab(object):
         for node, argv, stdin in reversed(record['undo']):
             if argv[0] == '@nft-delete-if-empty':
                 self._nft_delete_if_empty(node, argv[1], argv[2])
+            elif argv[0] == '@kill-pidfile':
+                _kill_pidfile(argv[1])
             elif node is None:
                 _run(argv, check=False)
             elif self.ns(node) in list_lab_namespaces(self.prefix):
@@ -834,19 +876,32 @@ class Lab(object):
         # retransmit races with ping's 1 s wait and the check. Wait for the port, then repeat
         # with a fresh ARP request until the host shows the impostor's MAC (bounded).
         self._wait_port_forwarding('hv', 'vnet-dup')
-        host_ip = self.ip('host')
+        # A real conflicting host keeps claiming the address; so does the impostor: a daemon in
+        # its namespace sends the host, every DUP_GARP_INTERVAL s, a unicast ARP request from
+        # vm1's IP (the host always overrides its entry from a request to it, so a re-resolution
+        # that the real vm1 won, or a probe of vm1, is undone within the interval) and an
+        # unsolicited ARP reply (confirms the entry, REACHABLE). Killed by heal and by down().
+        pidfile = garp_pidfile(self.prefix, self.state_dir)
+        os.makedirs(self.state_dir, exist_ok=True)
+        record['undo'].append([None, ['@kill-pidfile', pidfile], None])
+        _kill_pidfile(pidfile)
+        _run(['ip', 'netns', 'exec', self.ns('dup'), sys.executable, GARP_SENDER, '--iface', 'eth0',
+              '--mac', dup_mac, '--claim-ip', vm_ip, '--to-mac', self.mac('host'), '--to-ip', self.ip('host'),
+              '--interval', str(DUP_GARP_INTERVAL), '--pidfile', pidfile])
+        with open(pidfile) as handle:
+            record['details'].update({'sender_pid': int(handle.read().strip()), 'sender_pidfile': pidfile,
+                                      'interval': DUP_GARP_INTERVAL})
         deadline = time.time() + DUP_LEARN_TIMEOUT
         attempts = 0
         while True:
             attempts += 1
-            self.run('dup', ['ip', 'neigh', 'flush', 'to', host_ip, 'dev', 'eth0'], check=False)
-            self.run('dup', ['ping', '-n', '-q', '-c', '1', '-W', '1', host_ip], check=False)
             entry = self.neigh('host', 'vm1')
             if entry and entry.get('lladdr') == dup_mac:
                 break
             if time.time() > deadline:
-                raise LabError('duplicate_ip: the host did not learn the impostor MAC after %d attempts '
-                               'in %d s (%r)' % (attempts, DUP_LEARN_TIMEOUT, entry))
+                raise LabError('duplicate_ip: the host did not learn the impostor MAC in %d s (%r)'
+                               % (DUP_LEARN_TIMEOUT, entry))
+            time.sleep(0.1)
         record['details']['learn_attempts'] = attempts
 
     def _wait_port_forwarding(self, node, port, timeout=5.0):

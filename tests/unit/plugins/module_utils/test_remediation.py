@@ -269,3 +269,15 @@ def test_record_wave_attributes_probes_and_returns_rollbacks():
 def test_reachable_is_forward_healthy_is_every_class():
     assert R.restored(cls(0, 0, 100)) and not R.healthy(cls(0, 0, 100))
     assert R.healthy(cls(0, 0, 0)) and not R.restored(cls(0, 100, 0))
+
+
+def test_plan_applies_windows_firewall_fixes_but_not_unguarded_route_or_mtu_changes():
+    win_rule = finding('ICMP_BLOCKED', 'win1', 'win_icmp_rule', {'source': '10.0.0.1/32'})
+    win_gw = finding('GATEWAY_WRONG', 'win1', 'win_default_gateway', {'gateway': '10.0.0.1', 'interface': 'Ethernet'})
+    win_mtu = finding('MTU_MISMATCH', 'win1', 'win_interface_mtu', {'interface': 'Ethernet', 'mtu': 1500})
+    plan = R.build_plan([path([win_rule, win_gw, win_mtu], source='win1')])
+    assert [f['module'] for f in plan['fixes']] == ['vmnet.doctor.win_icmp_rule']
+    statuses = [(item['code'], item['status']) for item in plan['paths'][0]['findings']]
+    assert statuses == [('ICMP_BLOCKED', 'planned'), ('GATEWAY_WRONG', 'manual'), ('MTU_MISMATCH', 'manual')]
+    reason = plan['paths'][0]['findings'][1]['reason']
+    assert 'no management guard' in reason and "'gateway': '10.0.0.1'" in reason
