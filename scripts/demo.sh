@@ -24,6 +24,13 @@ ping_vm() {  # ping_vm SIZE: one line saying whether host -> vm1 answers
     fi
 }
 
+last_summary() {  # print the last "... summary, one line per path" block of a playbook run
+    awk '/[Ss]ummary, one line per path\] \*/ {buf = ""; on = 1; next}
+         on && /^$/ {on = 0}
+         on {buf = buf $0 "\n"}
+         END {printf "%s", buf}'
+}
+
 trap 'lab down >/dev/null 2>&1 || true' EXIT
 
 step "Build the lab (bridged: host, hypervisor bridge, vm1)"
@@ -43,20 +50,32 @@ ping_vm 3000
 step "What the facts show (vmnet.doctor.net_facts on every hop)"
 "$BIN/ansible-playbook" -i "$INVENTORY" scripts/demo-facts.yml \
     -e "demo_prefix=$PREFIX demo_vm_ip=$VM_IP demo_host_ip=$HOST_IP" \
-    | sed -n '/^TASK \[Evidence/,/^PLAY RECAP/p' | grep -E '^\s+("|- )|msg' || true
+    | sed -n '/^TASK \[Evidence/,/^PLAY RECAP/p' | grep -E '^\s+("|- )|^ok: ' | sed 's/ => *$//' || true
 
 step "Diagnose (playbooks/diagnose.yml)"
 "$BIN/ansible-playbook" -i "$INVENTORY" playbooks/diagnose.yml \
     -e "doctor_source=$PREFIX-host doctor_target_ip=$VM_IP doctor_target_host=$PREFIX-vm1" \
     -e "doctor_hypervisor=$PREFIX-hv doctor_report_dir=$REPORTS/diagnose" \
-    | sed -n '/vmnet.doctor summary/,/^PLAY RECAP/p' | grep -v '^PLAY RECAP' || true
+    | last_summary
+
+echo "All findings, in path order (from the JSON report):"
+"$PY" - "$REPORTS/diagnose" <<'PY'
+import glob, json, os, sys
+report = max(glob.glob(os.path.join(sys.argv[1], '*.json')), key=os.path.getmtime)
+for path in json.load(open(report))['paths']:
+    for f in path['findings']:
+        fix = f.get('fix') or {}
+        what = 'manual' if fix.get('manual') else '%s on %s' % (fix.get('module'), fix.get('host'))
+        obj = ', '.join('%s=%s' % kv for kv in sorted(f['object'].items()) if kv[0] != 'type')
+        print('  %-14s %-9s on %-8s %s -> fix: %s' % (f['code'], f['layer'], f['host'], obj, what))
+PY
 
 step "Remediate (playbooks/remediate.yml)"
 start=$(date +%s%N)
 "$BIN/ansible-playbook" -i "$INVENTORY" playbooks/remediate.yml \
     -e "doctor_source=$PREFIX-host doctor_target_ip=$VM_IP doctor_target_host=$PREFIX-vm1" \
     -e "doctor_hypervisor=$PREFIX-hv doctor_report_dir=$REPORTS/remediate" \
-    | sed -n '/vmnet.doctor summary/,/^PLAY RECAP/p' | grep -v '^PLAY RECAP' || true
+    | last_summary
 end=$(date +%s%N)
 ms=$(( (end - start) / 1000000 ))
 printf 'remediate.yml took %d.%01d s (wall clock, including Ansible start-up)\n' $((ms / 1000)) $((ms % 1000 / 100))
