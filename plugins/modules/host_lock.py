@@ -21,6 +21,8 @@ description:
   - Taking or releasing the lock is not a change of the host configuration, so the module never
     reports C(changed).
 author: vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   state:
     description:

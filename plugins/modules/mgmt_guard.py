@@ -24,6 +24,8 @@ description:
     Confirmation and restoration take a lock on the guard file, so exactly one of them wins.
   - Arming and confirming do not change the host configuration; the module never reports C(changed).
 author: vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   state:
     description: V(status), V(armed) or V(confirmed), see the description.

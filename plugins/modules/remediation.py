@@ -27,6 +27,8 @@ description:
     when it made a path worse, did not help, or cut the management connection (the guard restored it).
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   step:
     description: The step, see the description.

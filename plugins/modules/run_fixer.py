@@ -21,6 +21,8 @@ description:
     C(vmware_vswitch_policy), C(vmware_vm_nic)).
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   calls:
     description:

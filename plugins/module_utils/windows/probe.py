@@ -177,7 +177,7 @@ def assemble(raw_probe, params):
     source = raw_probe.get('SourceAddress')
     return {
         'target': raw_probe.get('Target'),
-        'address': address.split('%')[0],
+        'address': address.split('%', maxsplit=1)[0],
         'family': family,
         'sent': sent,
         'received': len(ok),
@@ -190,7 +190,7 @@ def assemble(raw_probe, params):
         'frag_needed': frag_needed,
         'reported_mtu': None,
         'path_mtu': (max(passed) if passed else None) if params.get('path_mtu') and ok else None,
-        'source_address': str(source).split('%')[0] if source not in NO_ADDRESS else None,
+        'source_address': str(source).split('%', maxsplit=1)[0] if source not in NO_ADDRESS else None,
         'route_mtu': route_mtu,
     }
 

@@ -77,8 +77,8 @@ def fake_runner(outputs):
 
 
 def test_management_interface_from_ssh_connection():
-    runner = fake_runner({'ip -j -4 route get 10.220.0.1': [{'dst': '10.220.0.1', 'gateway': '10.220.1.1',
-                                                              'dev': 'eth0', 'prefsrc': '10.220.1.11'}]})
+    route = [{'dst': '10.220.0.1', 'gateway': '10.220.1.1', 'dev': 'eth0', 'prefsrc': '10.220.1.11'}]
+    runner = fake_runner({'ip -j -4 route get 10.220.0.1': route})
     assert mgmt_guard.management_interface(runner, {'SSH_CONNECTION': '10.220.0.1 40000 10.220.1.11 22'}) == \
         ('eth0', '10.220.0.1')
     assert mgmt_guard.management_interface(runner, {}) == (None, None)
@@ -88,7 +88,7 @@ def test_restorer_runs_unless_confirmed(tmp_path):
     """The restorer program itself (no network change: it runs `true`-like commands)."""
     d = str(tmp_path)
     for confirm_first in (True, False):
-        gid = 'g%d' % confirm_first
+        gid = 'g%d' % int(confirm_first)
         path = mgmt_guard.guard_path(d, gid)
         marker = str(tmp_path / ('ran-%s' % gid))
         with open(path, 'w') as f:

@@ -11,8 +11,10 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorE
 
 
 def finding(code, host, module=None, args=None, manual=None):
-    fix = {'manual': True, 'reason': manual} if manual else {'module': 'vmnet.doctor.' + module, 'host': host,
-                                                              'args': args or {}}
+    if manual:
+        fix = {'manual': True, 'reason': manual}
+    else:
+        fix = {'module': 'vmnet.doctor.' + module, 'host': host, 'args': args or {}}
     return {'code': code, 'host': host, 'layer': 'x', 'message': code + ' on ' + host, 'object': {}, 'fix': fix}
 
 

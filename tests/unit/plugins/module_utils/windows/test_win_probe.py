@@ -113,7 +113,8 @@ def test_script_quotes_targets_and_passes_validated_numbers():
                  '$pathMtu = $true', '$dontFragment = $false', "$family = 'auto'", '$maxPayload = 65500'):
         assert '\n%s\n' % line in script
     assert 'System.Net.NetworkInformation.Ping' in script and script.endswith('-Depth 4 -Compress')
-    with pytest.raises(DoctorError):
-        ps.probe_script(**dict(args, count='3; Stop-Computer'))
-    with pytest.raises(DoctorError):
-        ps.probe_script(**dict(args, family="auto'"))
+    for key, bad in (('count', '3; Stop-Computer'), ('family', "auto'")):
+        bad_args = dict(args)
+        bad_args[key] = bad
+        with pytest.raises(DoctorError):
+            ps.probe_script(**bad_args)
