@@ -30,29 +30,35 @@ def _port_down(ctx, which):
     return None
 
 
+def _link_of(ctx, cid, role, iface, port_side, no_carrier_why):
+    """LINK_DOWN for the interface ``iface`` of ``role`` (source or target), or a pass."""
+    name = iface.get('name')
+    if iface.get('admin_up') is False:
+        return ctx.find('LINK_DOWN', role, 'forward', {'type': 'interface', 'name': name},
+                        {'interface': _iface_evidence(iface)}, 'high',
+                        'Interface %s on %s is administratively down.' % (name, ctx.host(role)),
+                        fix_module('link_state', ctx.host(role), interface=name, state='up'), check_id=cid)
+    if iface.get('carrier') is False:
+        far = _port_down(ctx, port_side)
+        if far:
+            return ctx.failed(cid, role, 'no carrier on %s: its far end %s on %s is down (reported there)'
+                              % (name, far, ctx.host('switch')))
+        return ctx.find('LINK_DOWN', role, 'forward', {'type': 'interface', 'name': name},
+                        {'interface': _iface_evidence(iface)}, 'medium',
+                        'Interface %s on %s is up but has no carrier.' % (name, ctx.host(role)),
+                        fix_manual('No carrier on %s while it is administratively up: %s' % (name, no_carrier_why)),
+                        check_id=cid)
+    return ctx.passed(cid, role, '%s is up (carrier %s)' % (name, iface.get('carrier')))
+
+
 def check_source_link(ctx):
     cid = 'source.link'
     iface = ctx.topology.get('source_iface')
     if not iface:
         return ctx.skipped(cid, 'source', 'no egress interface towards %s (no usable route)' % ctx.target_ip)
-    name = iface.get('name')
-    if iface.get('admin_up') is False:
-        return ctx.find('LINK_DOWN', 'source', 'forward', {'type': 'interface', 'name': name},
-                        {'interface': _iface_evidence(iface)}, 'high',
-                        'Interface %s on %s is administratively down.' % (name, ctx.host('source')),
-                        fix_module('link_state', ctx.host('source'), interface=name, state='up'), check_id=cid)
-    if iface.get('carrier') is False:
-        far = _port_down(ctx, 'src')
-        if far:
-            return ctx.failed(cid, 'source', 'no carrier on %s: its far end %s on %s is down (reported there)'
-                              % (name, far, ctx.host('switch')))
-        return ctx.find('LINK_DOWN', 'source', 'forward', {'type': 'interface', 'name': name},
-                        {'interface': _iface_evidence(iface)}, 'medium',
-                        'Interface %s on %s is up but has no carrier.' % (name, ctx.host('source')),
-                        fix_manual('No carrier on %s while it is administratively up: the cable, the peer '
-                                   'interface or the virtual NIC connection is down; there is no safe '
-                                   'automatic fix from this host.' % name), check_id=cid)
-    return ctx.passed(cid, 'source', '%s is up (carrier %s)' % (name, iface.get('carrier')))
+    return _link_of(ctx, cid, 'source', iface, 'src',
+                    'the cable, the peer interface or the virtual NIC connection is down; there is no safe '
+                    'automatic fix from this host.')
 
 
 def check_hv_port(ctx, which):
@@ -105,23 +111,8 @@ def check_target_link(ctx):
     tgt = ctx.view('target')
     iface = ctx.topology.get('target_iface')
     if tgt.present and iface:
-        name = iface.get('name')
-        if iface.get('admin_up') is False:
-            return ctx.find('LINK_DOWN', 'target', 'forward', {'type': 'interface', 'name': name},
-                            {'interface': _iface_evidence(iface)}, 'high',
-                            'Interface %s on %s is administratively down.' % (name, ctx.host('target')),
-                            fix_module('link_state', ctx.host('target'), interface=name, state='up'), check_id=cid)
-        if iface.get('carrier') is False:
-            far = _port_down(ctx, 'vm')
-            if far:
-                return ctx.failed(cid, 'target', 'no carrier on %s: its far end %s on %s is down (reported there)'
-                                  % (name, far, ctx.host('switch')))
-            return ctx.find('LINK_DOWN', 'target', 'forward', {'type': 'interface', 'name': name},
-                            {'interface': _iface_evidence(iface)}, 'medium',
-                            'Interface %s on %s is up but has no carrier.' % (name, ctx.host('target')),
-                            fix_manual('No carrier on %s while it is administratively up: the virtual NIC is '
-                                       'disconnected or the switch port is gone.' % name), check_id=cid)
-        return ctx.passed(cid, 'target', '%s is up (carrier %s)' % (name, iface.get('carrier')))
+        return _link_of(ctx, cid, 'target', iface, 'vm',
+                        'the virtual NIC is disconnected or the switch port is gone.')
     if tgt.present:
         return ctx.skipped(cid, 'target', 'no interface of %s holds %s' % (ctx.host('target'), ctx.target_ip))
     # No VM facts: the hypervisor port may still tell.
