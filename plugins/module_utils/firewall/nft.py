@@ -627,6 +627,20 @@ def iptables_nft_tables(ruleset):
 
 # --------------------------------------------------------------------------- bridge
 
+def set_elements(ruleset, family, table, name):
+    """Lower-cased plain elements of the named set, or None when the ruleset has no such set."""
+    s = ruleset.get("sets", {}).get(ckey(family, table, name))
+    if s is None:
+        return None
+    out = []
+    for e in s.get("elements") or []:
+        if isinstance(e, dict) and "elem" in e:
+            e = e["elem"].get("val")
+        if isinstance(e, str):
+            out.append(e.lower())
+    return out
+
+
 def nft_bridge_mac_drops(ruleset):
     """Bridge-family rules that drop (or reject) by source/destination MAC."""
     found = []
@@ -649,7 +663,10 @@ def nft_bridge_mac_drops(ruleset):
                         elems = right["set"] if isinstance(right, dict) and "set" in right \
                             else [right]
                         for e in elems:
-                            if isinstance(e, str) and not e.startswith("@"):
+                            if isinstance(e, str) and e.startswith("@"):
+                                named = set_elements(ruleset, rule["family"], rule["table"], e[1:]) or []
+                                macs.extend((m, direction) for m in named)
+                            elif isinstance(e, str):
                                 macs.append((e.lower(), direction))
                     meta = left.get("meta") if isinstance(left, dict) else None
                     if meta and meta.get("key") in ("iifname", "oifname", "iif", "oif") \

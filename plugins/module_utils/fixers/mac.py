@@ -22,6 +22,7 @@ import copy
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.firewall import parse_nft_ruleset
+from ansible_collections.vmnet.doctor.plugins.module_utils.firewall.nft import set_elements
 from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.common import (
     check_ifname, parse_mac)
 
@@ -56,19 +57,6 @@ def collect(runner, want):
     return have_from_outputs(nft_json, links)
 
 
-def _set_elements(ruleset, family, table, name):
-    s = ruleset.get('sets', {}).get('%s %s %s' % (family, table, name))
-    if s is None:
-        return None
-    out = []
-    for e in s.get('elements') or []:
-        if isinstance(e, dict) and 'elem' in e:
-            e = e['elem'].get('val')
-        if isinstance(e, str):
-            out.append(e.lower())
-    return out
-
-
 def rule_shape(ruleset, rule):
     """{macs: {direction: [mac...] or None}, ports: {iifname, oifname}, other: bool, verdict}.
 
@@ -91,7 +79,7 @@ def rule_shape(ruleset, rule):
                 if isinstance(right, dict) and 'set' in right:
                     elems = [e.lower() for e in right['set'] if isinstance(e, str)]
                 elif isinstance(right, str) and right.startswith('@'):
-                    elems = _set_elements(ruleset, rule['family'], rule['table'], right[1:])
+                    elems = set_elements(ruleset, rule['family'], rule['table'], right[1:])
                 elif isinstance(right, str):
                     elems = [right.lower()]
                 else:

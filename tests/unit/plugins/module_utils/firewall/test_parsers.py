@@ -1,4 +1,6 @@
 """Parsers on real dumps (tests/unit/fixtures/firewall/captured/, see its README)."""
+import os
+
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
@@ -84,6 +86,19 @@ def test_bridge_mac_drops():
     assert drops[0]["rule"]["text"] == "ether saddr 52:54:00:aa:bb:02 drop"
     # L3 rulesets have none
     assert nft_bridge_mac_drops(parse_nft_ruleset(read("nft_jump_goto.nft.json"))) == []
+
+
+def test_bridge_mac_drops_resolve_named_sets():
+    """Captured by tests/unit/fixtures/fixers/capture.sh: `ether saddr @blocked drop` on iifname vnet0."""
+    fixture = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "fixers",
+                           "nft_bridge_drop.json")
+    with open(fixture) as f:
+        drops = nft_bridge_mac_drops(parse_nft_ruleset(f.read()))
+    by_handle = {}
+    for d in drops:
+        by_handle.setdefault(d["rule"]["handle"], []).append((d["mac"], d["direction"], d["port"]))
+    assert by_handle[4] == [("52:54:00:aa:bb:03", "source", "vnet0"), ("52:54:00:aa:bb:04", "source", "vnet0")]
+    assert by_handle[3] == [("52:54:00:aa:bb:02", "source", None)]
 
 
 def test_iptables_save_structure():
