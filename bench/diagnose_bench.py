@@ -24,9 +24,10 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
-from vmnetlab import Lab, destroy_lab  # noqa: E402  pylint: disable=wrong-import-position
+from vmnetlab import FAULTS, Lab, destroy_lab  # noqa: E402  pylint: disable=wrong-import-position
 
 PREFIX = 'dgbench'
+FAULT = 'vm_icmp_nft_drop'   # on vm1; the run must report the code the fault declares
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'diagnose.yml')
 BIN = os.path.dirname(sys.executable)
 
@@ -80,7 +81,7 @@ def run_once(inventory, paths, workdir, tag):
     with open(os.path.join(report_dir, reports[0])) as f:
         report = json.load(f)
     codes = set(f['code'] for p in report['paths'] for f in p['findings'])
-    if 'ICMP_BLOCKED' not in codes or len(report['paths']) != len(paths):
+    if FAULTS[FAULT]['expect']['code'] not in codes or len(report['paths']) != len(paths):
         raise SystemExit('run %s did not find the fault: %s' % (tag, report['summary_lines']))
     return elapsed, report
 
@@ -98,7 +99,7 @@ def main():
     phases = {'1 path': [], '20 paths': []}
     try:
         lab.up()
-        lab.inject('vm_icmp_nft_drop')
+        lab.inject(FAULT)
         workdir = tempfile.mkdtemp(prefix='dgbench-')
         inventory = lab.write_inventory(os.path.join(workdir, 'hosts.yml'))
         scenarios = (('1 path', paths_one(lab)), ('20 paths', paths_twenty(lab)))
@@ -110,8 +111,8 @@ def main():
                 phases[name].append(report['timings'].get('seconds', {}))
     finally:
         destroy_lab(PREFIX)
-    print('diagnose.yml wall time, bridged lab (9 VMs), vm_icmp_nft_drop on vm1, %d runs each, alternating, forks=%s'
-          % (args.runs, args.forks or 'default'))
+    print('diagnose.yml wall time, bridged lab (9 VMs), %s on vm1, %d runs each, alternating, forks=%s'
+          % (FAULT, args.runs, args.forks or 'default'))
     print('%-9s %6s %9s %7s %7s %9s %9s %9s' % ('scenario', 'paths', 'median_s', 'min_s', 'max_s',
                                                 'plan_s', 'collect_s', 'report_s'))
     for name in ('1 path', '20 paths'):

@@ -28,16 +28,14 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
-from vmnetlab import Lab, destroy_lab  # noqa: E402  pylint: disable=wrong-import-position
+from vmnetlab import FAULTS, Lab, destroy_lab, faults_fixed_by  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'remediate.yml')
 BIN = os.path.dirname(sys.executable)
-SAFE = {
-    'bridged': ['bridge_port_down', 'host_icmp_ipt_drop', 'host_stale_arp', 'mtu_mismatch', 'vm_icmp_ignore',
-                'vm_icmp_nft_drop', 'vm_link_down', 'vm_mac_filtered'],
-    'routed': ['host_route_missing', 'hv_forward_drop', 'hv_ip_forward_off', 'rp_filter_asymmetric',
-               'vm_gateway_missing', 'vm_gateway_wrong'],
-}
+# The lab faults with an automatic fix (as they declare it), grouped by their first topology.
+SAFE = {}
+for _name in faults_fixed_by(True):
+    SAFE.setdefault(FAULTS[_name]['topologies'][0], []).append(_name)
 
 
 def env():

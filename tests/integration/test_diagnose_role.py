@@ -16,36 +16,17 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from vmnetlab import FAULTS, WRONG_GATEWAY, Lab, destroy_lab, unique_prefix
+from vmnetlab import FAULTS, Lab, destroy_lab, expected_finding, unique_prefix
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'diagnose.yml')
 
 
 # ------------------------------------------------------------------ expectations per fault
-# code, node that owns the broken object, object keys that must match ({vm1_ip}, {vm1_mac} filled in).
-EXPECTED = {
-    'vm_icmp_nft_drop': ('ICMP_BLOCKED', 'vm1', {'type': 'firewall_rule', 'backend': 'nftables',
-                                                 'family': 'inet', 'table': 'filter', 'chain': 'input'}),
-    'host_icmp_ipt_drop': ('ICMP_BLOCKED', 'host', {'type': 'firewall_rule', 'backend': 'iptables',
-                                                    'table': 'filter', 'chain': 'INPUT', 'rule_number': 1}),
-    'hv_forward_drop': ('ICMP_BLOCKED', 'hv', {'type': 'firewall_rule', 'backend': 'nftables', 'family': 'inet',
-                                               'table': 'filter', 'chain': 'forward'}),
-    'vm_gateway_missing': ('GATEWAY_MISSING', 'vm1', {'type': 'route', 'dst': 'default'}),
-    'vm_gateway_wrong': ('GATEWAY_WRONG', 'vm1', {'type': 'route', 'gateway': WRONG_GATEWAY}),
-    'host_route_missing': ('NO_ROUTE', 'host', {'type': 'route', 'destination': '{vm1_ip}'}),
-    'vm_wrong_netmask': ('SUBNET_MISMATCH', 'vm1', {'type': 'address', 'address': '{vm1_ip}', 'prefixlen': 29}),
-    'mtu_mismatch': ('MTU_MISMATCH', 'hv', {'type': 'interface', 'name': 'br0'}),
-    'vm_mac_filtered': ('MAC_FILTERED', 'hv', {'type': 'mac_filter', 'mac': '{vm1_mac}', 'family': 'bridge'}),
-    'vm_wrong_vlan': ('VLAN_MISMATCH', 'hv', {'type': 'bridge_port', 'name': 'vnet-vm1'}),
-    'vm_link_down': ('LINK_DOWN', 'vm1', {'type': 'interface', 'name': 'eth0'}),
-    'bridge_port_down': ('BRIDGE_PORT_DOWN', 'hv', {'type': 'bridge_port', 'name': 'vnet-vm1'}),
-    'duplicate_ip': ('IP_CONFLICT', 'host', {'type': 'address', 'address': '{vm1_ip}'}),
-    'host_stale_arp': ('ARP_STALE', 'host', {'type': 'neighbor', 'address': '{vm1_ip}'}),
-    'hv_ip_forward_off': ('FORWARDING_DISABLED', 'hv', {'type': 'sysctl', 'name': 'ip_forward'}),
-    'vm_icmp_ignore': ('ICMP_IGNORED', 'vm1', {'type': 'sysctl', 'name': 'icmp_echo_ignore_all'}),
-    'rp_filter_asymmetric': ('RP_FILTER_DROP', 'host', {'type': 'sysctl', 'name': 'rp_filter'}),
-}
+# What each fault must produce (code, node that owns the broken object, stable object keys) is
+# declared by the fault itself: FAULTS[name]['expect'] (tests/lab/vmnetlab.py, checked against the
+# catalogue by tests/unit/lab/test_fault_expectations.py).
+
 # Each fault is tested in one topology (the first that supports it, in this order).
 TOPOLOGY_ORDER = ('bridged', 'routed', 'vlan')
 
@@ -56,10 +37,6 @@ def topology_of(fault):
 
 def faults_in(topology):
     return sorted(f for f in FAULTS if topology_of(f) == topology)
-
-
-def test_every_catalog_fault_has_an_expectation():
-    assert sorted(EXPECTED) == sorted(FAULTS)
 
 
 # ------------------------------------------------------------------ labs and runs
@@ -117,9 +94,8 @@ def diagnose(run_playbook, lab, tmp_path, extra, inventory=None):
 
 
 def expected_for(lab, fault):
-    code, node, obj = EXPECTED[fault]
-    fill = {'{vm1_ip}': lab.ip('vm1'), '{vm1_mac}': lab.mac('vm1')}
-    return code, lab.ns(node), dict((k, fill.get(v, v) if isinstance(v, str) else v) for k, v in obj.items())
+    code, node, _fixer, obj = expected_finding(fault, {'{vm1_ip}': lab.ip('vm1'), '{vm1_mac}': lab.mac('vm1')})
+    return code, lab.ns(node), obj
 
 
 def assert_finding(finding, code, host, obj, output):
@@ -173,6 +149,8 @@ def test_fault_is_diagnosed(labs, run_playbook, tmp_path, fault):
     assert path['findings'], path['summary']
     assert_finding(path['findings'][0], code, host, obj, output)
     assert set(f['code'] for f in path['findings']) == set([code]), [f['code'] for f in path['findings']]
+    fixer, fix = FAULTS[fault]['expect']['fixer'], path['findings'][0]['fix']
+    assert (fix.get('module'), bool(fix.get('manual'))) == ('vmnet.doctor.%s' % fixer if fixer else None, not fixer), fix
     layer = path['findings'][0]['layer']
     line = report['summary_lines'][0]
     assert line.startswith('BROKEN at %s on %s: ' % (layer, host)), line
@@ -204,7 +182,7 @@ def test_several_faults_all_found(labs, run_playbook, tmp_path, topology, faults
         assert_finding(matches[0], code, host, obj, output)
     assert report['summary_lines'][0].endswith('(+%d more)  [%s -> %s]' % (
         len(path['findings']) - 1, lab.ns('host'), lab.ip('vm1')))
-    assert set(EXPECTED[f][0] for f in faults) <= set(t for _n, t in failing_cases(junit))
+    assert set(FAULTS[f]['expect']['code'] for f in faults) <= set(t for _n, t in failing_cases(junit))
     assert 'not OK (diagnose_fail_on_broken is set)' in output
 
 

@@ -33,7 +33,10 @@ def print_catalog(out):
         out.write('  breaks:     %s\n' % describe(fault['breaks']))
         out.write('  still ok:   %s\n' % describe(fault['intact']))
         out.write('  evidence:   %s\n' % fault['evidence'])
-        out.write('  heal:       %s\n\n' % fault['heal'])
+        out.write('  heal:       %s\n' % fault['heal'])
+        expect = fault['expect']
+        out.write('  diagnosis:  %s on %s, fix %s\n\n' % (expect['code'], expect['host'],
+                                                         'vmnet.doctor.%s' % expect['fixer'] if expect['fixer'] else 'manual'))
 
 
 def describe(checks):

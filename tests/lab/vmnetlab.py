@@ -53,6 +53,14 @@ DUP_LEARN_TIMEOUT = 10              # duplicate_ip: seconds to get the impostor'
 # A check is {"ping": [src, dst], "size": N} (dst is a node, or "node.ifname" for one
 # address) or {"neigh": [node, target]}: node's neighbour entry for target's address
 # resolves to target's real MAC (after one ping attempt).
+# ``node`` is where the fault is injected; ``layer`` is the layer of the expected finding, in the
+# vocabulary of the finding catalogue (plugins/module_utils/diagnosis/catalog.py LAYERS).
+# ``expect`` is what the diagnosis must report for the fault alone in its first topology:
+# the finding ``code`` (a catalogue code), the lab node whose host owns the broken object
+# (``host``), the fixer module the fix proposes (``fixer``, None when the fix is manual) and the
+# keys of the finding's ``object`` that are stable ({vm1_ip}, {vm1_mac} stand for the lab's values;
+# see expected_finding()). The test tables (diagnose, remediate, recorded fixtures, benches) read
+# these; tests/unit/lab/test_fault_catalogue.py checks them against the catalogue and the fixers.
 FAULTS = {
     'vm_icmp_nft_drop': {
         'topologies': ['bridged', 'routed', 'vlan'], 'node': 'vm1', 'layer': 'firewall',
@@ -62,6 +70,9 @@ FAULTS = {
         'evidence': "vm1: table inet filter, chain input (hook input), rule 'icmp type echo-request counter drop'; "
                     "the counter grows with each host ping; ARP for vm1 still resolves",
         'heal': "delete table inet filter on vm1",
+        'expect': {'code': 'ICMP_BLOCKED', 'host': 'vm1', 'fixer': 'icmp_rule',
+                   'object': {'type': 'firewall_rule', 'backend': 'nftables', 'family': 'inet', 'table': 'filter',
+                              'chain': 'input'}},
     },
     'host_icmp_ipt_drop': {
         'topologies': ['bridged', 'routed', 'vlan'], 'node': 'host', 'layer': 'firewall',
@@ -71,6 +82,9 @@ FAULTS = {
         'evidence': "host: iptables-nft -S INPUT shows '-A INPUT -s <vm1>/32 -p icmp -m comment --comment "
                     "\"vmnet-lab fault host_icmp_ipt_drop\" -j DROP' (table ip filter in nft -j)",
         'heal': "iptables-nft -D INPUT with the same rule",
+        'expect': {'code': 'ICMP_BLOCKED', 'host': 'host', 'fixer': 'icmp_rule',
+                   'object': {'type': 'firewall_rule', 'backend': 'iptables', 'table': 'filter', 'chain': 'INPUT',
+                              'rule_number': 1}},
     },
     'hv_forward_drop': {
         'topologies': ['routed'], 'node': 'hv', 'layer': 'firewall',
@@ -79,6 +93,9 @@ FAULTS = {
         'intact': [{'ping': ['host', 'hv']}, {'ping': ['hv', 'vm1']}],
         'evidence': "hv: table inet filter, chain forward (hook forward), rule 'icmp type echo-request counter drop'",
         'heal': "delete table inet filter on hv",
+        'expect': {'code': 'ICMP_BLOCKED', 'host': 'hv', 'fixer': 'icmp_rule',
+                   'object': {'type': 'firewall_rule', 'backend': 'nftables', 'family': 'inet', 'table': 'filter',
+                              'chain': 'forward'}},
     },
     'vm_gateway_missing': {
         'topologies': ['routed'], 'node': 'vm1', 'layer': 'routing',
@@ -87,6 +104,8 @@ FAULTS = {
         'intact': [{'ping': ['hv', 'vm1']}],
         'evidence': "vm1: ip -j route show default is empty; route get <host> fails (Network is unreachable)",
         'heal': "ip route replace default via <gateway> dev eth0 on vm1",
+        'expect': {'code': 'GATEWAY_MISSING', 'host': 'vm1', 'fixer': 'default_gateway',
+                   'object': {'type': 'route', 'dst': 'default'}},
     },
     'vm_gateway_wrong': {
         'topologies': ['routed'], 'node': 'vm1', 'layer': 'routing',
@@ -95,6 +114,8 @@ FAULTS = {
         'intact': [{'ping': ['hv', 'vm1']}],
         'evidence': "vm1: default via %s; the neighbour entry for it stays INCOMPLETE/FAILED" % WRONG_GATEWAY,
         'heal': "ip route replace default via <gateway> dev eth0 on vm1",
+        'expect': {'code': 'GATEWAY_WRONG', 'host': 'vm1', 'fixer': 'default_gateway',
+                   'object': {'type': 'route', 'gateway': WRONG_GATEWAY}},
     },
     'host_route_missing': {
         'topologies': ['routed'], 'node': 'host', 'layer': 'routing',
@@ -103,6 +124,8 @@ FAULTS = {
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "host: no route for the VM subnet; route get <vm1> fails (Network is unreachable)",
         'heal': "ip route replace <vm subnet> via <hv transit address> dev eth0 on host",
+        'expect': {'code': 'NO_ROUTE', 'host': 'host', 'fixer': 'static_route',
+                   'object': {'type': 'route', 'destination': '{vm1_ip}'}},
     },
     'vm_wrong_netmask': {
         'topologies': ['bridged', 'routed', 'vlan'], 'node': 'vm1', 'layer': 'addressing',
@@ -115,6 +138,8 @@ FAULTS = {
                     "route). A VM with rp_filter 1 or 2 ignores ARP from a sender it has no route back "
                     "to: the host's (routed: the hypervisor's) entry for vm1 then stays INCOMPLETE",
         'heal': "replace the /29 with the original /24 (and the default route in routed)",
+        'expect': {'code': 'SUBNET_MISMATCH', 'host': 'vm1', 'fixer': None,
+                   'object': {'type': 'address', 'address': '{vm1_ip}', 'prefixlen': 29}},
     },
     'mtu_mismatch': {
         'topologies': ['bridged'], 'node': 'host', 'layer': 'link',
@@ -124,24 +149,30 @@ FAULTS = {
         'evidence': "host eth0 mtu %d and vm1 eth0 mtu %d, hv br0/uplink0/vnet-vm1 mtu 1500; "
                     "large frames are dropped by the 1500-byte bridge ports" % (JUMBO_MTU, JUMBO_MTU),
         'heal': "set host eth0 and vm1 eth0 back to their recorded MTU (1500)",
+        'expect': {'code': 'MTU_MISMATCH', 'host': 'hv', 'fixer': 'interface_mtu',
+                   'object': {'type': 'interface', 'name': 'br0'}},
     },
     'vm_mac_filtered': {
-        'topologies': ['bridged', 'vlan'], 'node': 'hv', 'layer': 'link',
+        'topologies': ['bridged', 'vlan'], 'node': 'hv', 'layer': 'switch',
         'summary': "an nftables bridge-family rule on the hypervisor drops frames from vm1's MAC",
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['hv', 'vm1']}, {'ping': ['host', 'hv']}],
         'evidence': "hv: table bridge filter, chain forward, rule 'ether saddr <vm1 mac> counter drop'; "
                     "host's neighbour entry for vm1 is INCOMPLETE/FAILED",
         'heal': "delete table bridge filter on hv",
+        'expect': {'code': 'MAC_FILTERED', 'host': 'hv', 'fixer': 'mac_allow',
+                   'object': {'type': 'mac_filter', 'mac': '{vm1_mac}', 'family': 'bridge'}},
     },
     'vm_wrong_vlan': {
-        'topologies': ['vlan'], 'node': 'hv', 'layer': 'link',
+        'topologies': ['vlan'], 'node': 'hv', 'layer': 'switch',
         'summary': "vm1's bridge port is moved from br10 (VLAN 10) to br20 (VLAN 20)",
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "hv: vnet-vm1 master br20 while the host's uplink0 is on br10 "
                     "(one bridge per VLAN: this kernel has no bridge vlan_filtering)",
         'heal': "ip link set vnet-vm1 master br10 on hv",
+        'expect': {'code': 'VLAN_MISMATCH', 'host': 'hv', 'fixer': None,
+                   'object': {'type': 'bridge_port', 'name': 'vnet-vm1'}},
     },
     'vm_link_down': {
         'topologies': ['bridged', 'routed', 'vlan'], 'node': 'vm1', 'layer': 'link',
@@ -150,14 +181,18 @@ FAULTS = {
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "vm1: eth0 without UP; hv: vnet-vm1 NO-CARRIER (oper state LOWERLAYERDOWN/DOWN)",
         'heal': "ip link set eth0 up on vm1 (and restore its default route in routed)",
+        'expect': {'code': 'LINK_DOWN', 'host': 'vm1', 'fixer': 'link_state',
+                   'object': {'type': 'interface', 'name': 'eth0'}},
     },
     'bridge_port_down': {
-        'topologies': ['bridged', 'routed', 'vlan'], 'node': 'hv', 'layer': 'link',
+        'topologies': ['bridged', 'routed', 'vlan'], 'node': 'hv', 'layer': 'switch',
         'summary': "the VM's bridge port on the hypervisor is administratively down",
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "hv: vnet-vm1 without UP (bridge port state disabled); vm1: eth0 NO-CARRIER",
         'heal': "ip link set vnet-vm1 up on hv",
+        'expect': {'code': 'BRIDGE_PORT_DOWN', 'host': 'hv', 'fixer': 'link_state',
+                   'object': {'type': 'bridge_port', 'name': 'vnet-vm1'}},
     },
     'duplicate_ip': {
         'topologies': ['bridged', 'vlan'], 'node': 'hv', 'layer': 'addressing',
@@ -172,14 +207,18 @@ FAULTS = {
         'heal': "stop the impostor's ARP sender, delete namespace <prefix>-dup (its port goes with it), "
                 "flush the neighbour entries "
                 "for vm1's IP on host and hv",
+        'expect': {'code': 'IP_CONFLICT', 'host': 'host', 'fixer': None,
+                   'object': {'type': 'address', 'address': '{vm1_ip}'}},
     },
     'host_stale_arp': {
-        'topologies': ['bridged', 'vlan'], 'node': 'host', 'layer': 'link',
+        'topologies': ['bridged', 'vlan'], 'node': 'host', 'layer': 'neighbor',
         'summary': "the host has a PERMANENT neighbour entry for vm1's IP with a wrong MAC (%s)" % STALE_MAC,
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "host: ip -j neigh shows <vm1> lladdr %s state PERMANENT; vm1's real MAC differs" % STALE_MAC,
         'heal': "ip neigh del <vm1> dev eth0 on host (or restore the entry that was there)",
+        'expect': {'code': 'ARP_STALE', 'host': 'host', 'fixer': 'neighbor',
+                   'object': {'type': 'neighbor', 'address': '{vm1_ip}'}},
     },
     'hv_ip_forward_off': {
         'topologies': ['routed'], 'node': 'hv', 'layer': 'routing',
@@ -188,14 +227,18 @@ FAULTS = {
         'intact': [{'ping': ['host', 'hv']}, {'ping': ['hv', 'vm1']}],
         'evidence': "hv: net.ipv4.ip_forward = 0",
         'heal': "sysctl net.ipv4.ip_forward back to the recorded value (1) on hv",
+        'expect': {'code': 'FORWARDING_DISABLED', 'host': 'hv', 'fixer': 'net_sysctl',
+                   'object': {'type': 'sysctl', 'name': 'ip_forward'}},
     },
     'vm_icmp_ignore': {
-        'topologies': ['bridged', 'routed', 'vlan'], 'node': 'vm1', 'layer': 'host_config',
+        'topologies': ['bridged', 'routed', 'vlan'], 'node': 'vm1', 'layer': 'stack',
         'summary': "the VM ignores all ICMP echo requests (net.ipv4.icmp_echo_ignore_all = 1)",
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['vm1', 'host']}, {'neigh': ['host', 'vm1']}],
         'evidence': "vm1: net.ipv4.icmp_echo_ignore_all = 1",
         'heal': "sysctl net.ipv4.icmp_echo_ignore_all back to the recorded value (0) on vm1",
+        'expect': {'code': 'ICMP_IGNORED', 'host': 'vm1', 'fixer': 'net_sysctl',
+                   'object': {'type': 'sysctl', 'name': 'icmp_echo_ignore_all'}},
     },
     'rp_filter_asymmetric': {
         'topologies': ['routed'], 'node': 'host', 'layer': 'routing',
@@ -206,8 +249,35 @@ FAULTS = {
         'evidence': "hv: route <host eth0 address>/32 via <host eth1 address> dev eth1 (asymmetric path); "
                     "host: net.ipv4.conf.all.rp_filter = 1 while its route to the VM subnet is via eth0",
         'heal': "restore host net.ipv4.conf.all.rp_filter (0) and delete the /32 route on hv",
+        'expect': {'code': 'RP_FILTER_DROP', 'host': 'host', 'fixer': 'net_sysctl',
+                   'object': {'type': 'sysctl', 'name': 'rp_filter'}},
     },
 }
+
+# Lab node -> the diagnosis engine's role for a single host -> vm1 path.
+ENGINE_ROLES = {'host': 'source', 'hv': 'hypervisor', 'vm1': 'target'}
+
+
+def expected_finding(name, values=None):
+    """(code, node, fixer, object) the diagnosis reports for fault ``name`` alone (``FAULTS[name]['expect']``).
+
+    ``values`` fills the placeholders of the object (``{'{vm1_ip}': ..., '{vm1_mac}': ...}``); without it the
+    object keeps them. ``fixer`` is the short fixer module name, or None for a manual fix.
+    """
+    expect = FAULTS[name]['expect']
+    values = values or {}
+    obj = dict((k, values.get(v, v) if isinstance(v, str) else v) for k, v in expect['object'].items())
+    return expect['code'], expect['host'], expect['fixer'], obj
+
+
+def faults_fixed_by(fixer=True):
+    """Names of the faults whose fix is automatic (``fixer=True``), manual (False) or by one fixer (a name)."""
+    names = []
+    for name, fault in sorted(FAULTS.items()):
+        have = fault['expect']['fixer']
+        if (fixer is True and have) or (fixer is False and not have) or (have and have == fixer):
+            names.append(name)
+    return names
 
 
 class LabError(Exception):

@@ -28,7 +28,10 @@ LAYER_NAMES = tuple(name for name, _desc in LAYERS)
 CONFIDENCE_LEVELS = ('high', 'medium', 'low')
 
 # Each entry: layer, title, meaning, detection, fix (prose), auto_fix (a fixer module exists
-# and the engine proposes it), module (the fixer proposed, or None when the fix is manual).
+# and the engine proposes it), module (the fixer proposed, or None when the fix is manual),
+# checks (the engine checks that raise it, ``checks_<module>.<function>``; a unit test reads the
+# checks' source and keeps this list true). The lab faults that reproduce a code are declared by
+# the faults themselves (tests/lab/vmnetlab.py FAULTS ``expect``) and joined in docs/catalog.md.
 CATALOG = {
     'LINK_DOWN': {
         'layer': 'link',
@@ -44,6 +47,7 @@ CATALOG = {
                '(cable, peer or virtual NIC connection): manual.',
         'auto_fix': True,
         'module': 'vmnet.doctor.link_state',
+        'checks': ('checks_l2.check_hv_port', 'checks_l2.check_source_link', 'checks_l2.check_target_link'),
     },
     'BRIDGE_PORT_DOWN': {
         'layer': 'switch',
@@ -54,6 +58,7 @@ CATALOG = {
         'fix': '`vmnet.doctor.link_state` with `interface: <port>` and `state: up` on the hypervisor.',
         'auto_fix': True,
         'module': 'vmnet.doctor.link_state',
+        'checks': ('checks_l2.check_hv_port',),
     },
     'STP_BLOCKING': {
         'layer': 'switch',
@@ -65,6 +70,7 @@ CATALOG = {
                'port to break a loop: manual (fix the topology, never force a port STP blocks).',
         'auto_fix': True,
         'module': 'vmnet.doctor.link_state',
+        'checks': ('checks_l2.check_hv_port',),
     },
     'ADDRESS_MISSING': {
         'layer': 'addressing',
@@ -76,6 +82,7 @@ CATALOG = {
                '(the finding names the address and the segment prefix when known).',
         'auto_fix': False,
         'module': None,
+        'checks': ('checks_l3.check_source_address', 'checks_l3.check_target_address'),
     },
     'SUBNET_MISMATCH': {
         'layer': 'addressing',
@@ -88,6 +95,7 @@ CATALOG = {
                'a network manager). The finding gives the exact `ip address replace` command.',
         'auto_fix': False,
         'module': None,
+        'checks': ('checks_l3.check_subnet',),
     },
     'NO_ROUTE': {
         'layer': 'routing',
@@ -99,6 +107,7 @@ CATALOG = {
                '(the hypervisor address on the source subnet when known); manual when no gateway is known.',
         'auto_fix': True,
         'module': 'vmnet.doctor.static_route',
+        'checks': ('checks_l3.check_hv_route', 'checks_l3.check_source_route', 'checks_l3.check_target_route_back'),
     },
     'GATEWAY_MISSING': {
         'layer': 'routing',
@@ -109,6 +118,7 @@ CATALOG = {
                'hypervisor facts are known; manual otherwise.',
         'auto_fix': True,
         'module': 'vmnet.doctor.default_gateway',
+        'checks': ('checks_l3.check_target_route_back',),
     },
     'GATEWAY_WRONG': {
         'layer': 'routing',
@@ -120,6 +130,7 @@ CATALOG = {
                'that address is not known.',
         'auto_fix': True,
         'module': 'vmnet.doctor.default_gateway',
+        'checks': ('checks_l3.check_target_route_back',),
     },
     'FORWARDING_DISABLED': {
         'layer': 'routing',
@@ -130,6 +141,7 @@ CATALOG = {
         'fix': '`vmnet.doctor.net_sysctl` with `name: ip_forward` (or `ipv6_forwarding`) and `value: 1` on the hypervisor.',
         'auto_fix': True,
         'module': 'vmnet.doctor.net_sysctl',
+        'checks': ('checks_l3.check_forwarding',),
     },
     'RP_FILTER_DROP': {
         'layer': 'routing',
@@ -141,6 +153,7 @@ CATALOG = {
         'fix': '`vmnet.doctor.net_sysctl` with `name: rp_filter`, `value: 2` (loose) and `interface: <receiving interface>`.',
         'auto_fix': True,
         'module': 'vmnet.doctor.net_sysctl',
+        'checks': ('checks_l3.check_rp_filter',),
     },
     'ARP_STALE': {
         'layer': 'neighbor',
@@ -153,6 +166,7 @@ CATALOG = {
         'fix': '`vmnet.doctor.neighbor` with `address`, `device` and `state: absent` (flush the wrong entry; the kernel re-learns it).',
         'auto_fix': True,
         'module': 'vmnet.doctor.neighbor',
+        'checks': ('checks_l3.check_neighbor',),
     },
     'ARP_INCOMPLETE': {
         'layer': 'neighbor',
@@ -163,6 +177,7 @@ CATALOG = {
         'fix': 'Manual: the cause lies beyond the host (cabling, the switch, the VM); collect the hypervisor and VM facts.',
         'auto_fix': False,
         'module': None,
+        'checks': ('checks_l3.check_neighbor',),
     },
     'IP_CONFLICT': {
         'layer': 'addressing',
@@ -173,6 +188,7 @@ CATALOG = {
         'fix': 'Manual: which machine keeps the address is a person\'s decision.',
         'auto_fix': False,
         'module': None,
+        'checks': ('checks_l3.check_ip_conflict', 'checks_l3.check_neighbor'),
     },
     'DUPLICATE_MAC': {
         'layer': 'addressing',
@@ -185,6 +201,7 @@ CATALOG = {
         'fix': 'Manual: changing a MAC address may break licences or DHCP reservations; a person decides which NIC changes.',
         'auto_fix': False,
         'module': None,
+        'checks': ('checks_l2.check_duplicate_mac', 'checks_vmware.check_vmware'),
     },
     'ICMP_BLOCKED': {
         'layer': 'firewall',
@@ -203,16 +220,18 @@ CATALOG = {
                'override allow rules).',
         'auto_fix': True,
         'module': 'vmnet.doctor.icmp_rule',
+        'checks': ('checks_firewall.check_icmp',),
     },
     'ICMP_IGNORED': {
         'layer': 'stack',
         'title': 'Kernel ignores echo requests',
         'meaning': 'The VM kernel is told to ignore every ICMP echo request (`icmp_echo_ignore_all=1`).',
         'detection': '`sysctls.ipv4.icmp_echo_ignore_all` (or `sysctls.ipv6.icmp_echo_ignore_all` for IPv6) is 1 on the target.',
-        'fix': '`vmnet.doctor.net_sysctl` with `name: icmp_echo_ignore_all` and `value: 0` on the VM '
-               '(IPv4; the IPv6 key is manual, net_sysctl manages the IPv4 one).',
+        'fix': '`vmnet.doctor.net_sysctl` with `name: icmp_echo_ignore_all` (IPv4) or `name: icmpv6_echo_ignore_all` '
+               '(IPv6, `net.ipv6.icmp.echo_ignore_all`) and `value: 0` on the host that ignores them.',
         'auto_fix': True,
         'module': 'vmnet.doctor.net_sysctl',
+        'checks': ('checks_firewall.check_icmp_ignored',),
     },
     'MTU_MISMATCH': {
         'layer': 'link',
@@ -230,6 +249,7 @@ CATALOG = {
                '`switch_type: distributed`) and `mtu` set to theirs; otherwise manual.',
         'auto_fix': True,
         'module': 'vmnet.doctor.interface_mtu',
+        'checks': ('checks_l2.check_mtu', 'checks_vmware.check_vmware'),
     },
     'VLAN_MISMATCH': {
         'layer': 'switch',
@@ -250,6 +270,7 @@ CATALOG = {
                'fix notes the other VMs on that portgroup, whose VLAN changes too).',
         'auto_fix': True,
         'module': 'vmnet.doctor.bridge_vlan',
+        'checks': ('checks_l2.check_vlan', 'checks_vmware.check_vmware', 'checks_windows.check_hyperv'),
     },
     'MAC_FILTERED': {
         'layer': 'switch',
@@ -260,6 +281,7 @@ CATALOG = {
         'fix': '`vmnet.doctor.mac_allow` with `mac` and `port` (or `bridge`) on the hypervisor.',
         'auto_fix': True,
         'module': 'vmnet.doctor.mac_allow',
+        'checks': ('checks_l2.check_mac_filters',),
     },
     # Windows / Hyper-V (checks_windows.py; facts from vmnet.doctor.win_net_facts)
     'FIREWALL_PROFILE_BLOCKS_ALL': {
@@ -276,6 +298,7 @@ CATALOG = {
                'must be changed in the policy.',
         'auto_fix': True,
         'module': 'vmnet.doctor.win_icmp_rule',
+        'checks': ('checks_firewall.check_icmp',),
     },
     'VNIC_DISCONNECTED': {
         'layer': 'link',
@@ -292,6 +315,7 @@ CATALOG = {
                '`start_connected: true` when it was off too), run on the controller.',
         'auto_fix': True,
         'module': 'vmnet.doctor.hyperv_vm_nic',
+        'checks': ('checks_vmware.check_vmware', 'checks_windows.check_hyperv'),
     },
     'WRONG_VSWITCH': {
         'layer': 'switch',
@@ -304,6 +328,7 @@ CATALOG = {
         'fix': '`vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `switch: <the host adapter switch>`.',
         'auto_fix': True,
         'module': 'vmnet.doctor.hyperv_vm_nic',
+        'checks': ('checks_windows.check_hyperv',),
     },
     'MAC_SPOOFING_DISABLED': {
         'layer': 'switch',
@@ -317,6 +342,7 @@ CATALOG = {
         'fix': '`vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` (the adapter MAC) and `mac_spoofing: true`.',
         'auto_fix': True,
         'module': 'vmnet.doctor.hyperv_vm_nic',
+        'checks': ('checks_windows.check_hyperv',),
     },
     # VMware (checks_vmware.py; facts from vmnet.doctor.vmware_network_facts, run on the controller)
     'VSWITCH_SECURITY_REJECT': {
@@ -335,6 +361,7 @@ CATALOG = {
                'rejected fields set to true (`forged_transmits`, `mac_changes`).',
         'auto_fix': True,
         'module': 'vmnet.doctor.vmware_vswitch_policy',
+        'checks': ('checks_vmware.check_vmware',),
     },
     'WRONG_PORTGROUP': {
         'layer': 'switch',
@@ -347,6 +374,7 @@ CATALOG = {
                'controller. Manual when the expected portgroup is not available on the VM\'s ESXi host.',
         'auto_fix': True,
         'module': 'vmnet.doctor.vmware_vm_nic',
+        'checks': ('checks_vmware.check_vmware',),
     },
 }
 
@@ -359,8 +387,12 @@ def layer_index(layer):
         return len(LAYER_NAMES)
 
 
-def render_markdown():
-    """The user documentation of the catalog (docs/catalog.md), generated from CATALOG."""
+def render_markdown(lab_faults=None):
+    """The user documentation of the catalog (docs/catalog.md), generated from CATALOG.
+
+    ``lab_faults`` maps a code to the names of the lab faults (tests/lab/vmnetlab.py) that reproduce it.
+    """
+    lab_faults = lab_faults or {}
     out = [
         '# Diagnosis finding catalog',
         '',
@@ -437,6 +469,10 @@ def render_markdown():
         '',
         '## Codes',
         '',
+        'Each code names the engine checks that raise it (`checks_<module>.<function>` in',
+        '`plugins/module_utils/diagnosis/`) and the faults of the namespace lab (`tests/lab`,',
+        '`python tests/lab/lab.py fault <name>`) that reproduce it.',
+        '',
         '| Code | Layer | Title | Automatic fix |',
         '| --- | --- | --- | --- |',
     ]
@@ -456,6 +492,9 @@ def render_markdown():
             '* Meaning: %s' % entry['meaning'],
             '* Detection: %s' % entry['detection'],
             '* Fix: %s' % entry['fix'],
+            '* Raised by: %s' % ', '.join('`%s`' % name for name in entry['checks']),
+            '* Lab faults: %s' % (', '.join('`%s`' % name for name in sorted(lab_faults.get(code, ())))
+                                  or 'none (no lab fault reproduces it)'),
         ]
     out.append('')
     return '\n'.join(out)

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.facts import family_of
-from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.model import fix_manual, fix_module, host_prefix
+from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.model import fix_module, host_prefix
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_windows as win
 
 RULE_KEYS = ('backend', 'family', 'table', 'chain', 'handle', 'rule_number', 'variant', 'policy')
@@ -97,8 +97,9 @@ def check_icmp_ignored(ctx, role, direction, cid, breaks):
             view.section_error('sysctls') or 'not in the facts'))
     if value == 0:
         return ctx.passed(cid, role, '%s icmp_echo_ignore_all = 0' % family)
-    fix = fix_module('net_sysctl', view.host, name='icmp_echo_ignore_all', value=0) if family == 'ipv4' else \
-        fix_manual('net_sysctl manages the IPv4 key only; set net.ipv6.icmp.echo_ignore_all=0 by hand.')
+    # net_sysctl names the IPv6 key (net.ipv6.icmp.echo_ignore_all) icmpv6_echo_ignore_all
+    fix = fix_module('net_sysctl', view.host, name='icmp_echo_ignore_all' if family == 'ipv4' else 'icmpv6_echo_ignore_all',
+                     value=0)
     return ctx.find('ICMP_IGNORED', role, direction, {'type': 'sysctl', 'name': 'icmp_echo_ignore_all', 'family': family},
                     {'sysctl': '%s.icmp_echo_ignore_all' % family, 'value': value}, 'high',
                     '%s ignores every ICMP echo request (%s icmp_echo_ignore_all = %s).' % (view.host, family, value),

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vmnet.doctor contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Regenerate docs/catalog.md from plugins/module_utils/diagnosis/catalog.py.
+"""Regenerate docs/catalog.md from plugins/module_utils/diagnosis/catalog.py and the lab faults
+(tests/lab/vmnetlab.py FAULTS: each names the code it reproduces).
 
     .venv/bin/python tests/unit/plugins/module_utils/diagnosis/gen_catalog_doc.py
 
@@ -23,8 +24,25 @@ def _catalog():
     return catalog
 
 
+def lab_faults():
+    """{code: [lab fault names]} from the faults' own expectations (tests/lab/vmnetlab.py FAULTS)."""
+    sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
+    try:
+        import vmnetlab  # stdlib only: load it by path
+    finally:
+        sys.path.pop(0)
+    out = {}
+    for name, fault in vmnetlab.FAULTS.items():
+        out.setdefault(fault['expect']['code'], []).append(name)
+    return out
+
+
+def render():
+    return _catalog().render_markdown(lab_faults())
+
+
 def main():
-    text = _catalog().render_markdown()
+    text = render()
     with open(DOC, 'w') as handle:
         handle.write(text)
     print('wrote %s' % DOC)

@@ -2,7 +2,6 @@
 # Copyright: (c) 2026, vmnet.doctor contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The catalog is the one place codes are defined; docs/catalog.md is generated from it."""
-import glob
 import os
 import re
 
@@ -10,9 +9,11 @@ import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import catalog
 
+from check_emissions import check_functions, emitted_codes
+from gen_catalog_doc import lab_faults
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', '..'))
 DOC = os.path.join(REPO, 'docs', 'catalog.md')
-ENGINE_DIR = os.path.join(REPO, 'plugins', 'module_utils', 'diagnosis')
 
 ISSUE_CODES = ('LINK_DOWN', 'BRIDGE_PORT_DOWN', 'STP_BLOCKING', 'ADDRESS_MISSING', 'SUBNET_MISMATCH', 'NO_ROUTE',
                'GATEWAY_MISSING', 'GATEWAY_WRONG', 'FORWARDING_DISABLED', 'RP_FILTER_DROP', 'ARP_STALE',
@@ -46,7 +47,7 @@ def test_entry_is_complete(code):
 def test_document_is_generated_from_the_catalog():
     with open(DOC) as handle:
         text = handle.read()
-    assert text == catalog.render_markdown(), \
+    assert text == catalog.render_markdown(lab_faults()), \
         'docs/catalog.md is stale: run tests/unit/plugins/module_utils/diagnosis/gen_catalog_doc.py'
 
 
@@ -57,13 +58,25 @@ def test_every_code_documented_and_every_documented_code_known():
 
 
 def test_every_code_is_emitted_by_a_check_and_every_emitted_code_exists():
-    source = ''
-    for path in glob.glob(os.path.join(ENGINE_DIR, 'checks_*.py')):
-        with open(path) as handle:
-            source += handle.read()
-    emitted = set(re.findall(r"find\(\s*'([A-Z_]+)'", source)) | set(re.findall(r"code = '([A-Z_]+)' if", source)) \
-        | set(re.findall(r"else '([A-Z_]+)'\n", source))
-    assert emitted == set(catalog.CATALOG)
+    assert set(emitted_codes()) == set(catalog.CATALOG)
+
+
+@pytest.mark.parametrize('code', sorted(catalog.CATALOG))
+def test_entry_names_the_checks_that_raise_it(code):
+    named = catalog.CATALOG[code]['checks']
+    assert set(named) <= set(check_functions()), 'no such check: %s' % sorted(set(named) - set(check_functions()))
+    assert sorted(named) == emitted_codes().get(code), \
+        'catalog %s checks %s, the source raises it in %s' % (code, sorted(named), emitted_codes().get(code))
+
+
+def test_emission_reader_sees_helpers_and_conditional_codes():
+    # check_hv_port: code = 'BRIDGE_PORT_DOWN' if bport else 'LINK_DOWN'; check_source_link calls _link_of;
+    # check_icmp calls checks_windows.icmp_blocked
+    emitted = emitted_codes()
+    assert 'checks_l2.check_hv_port' in emitted['BRIDGE_PORT_DOWN'] and 'checks_l2.check_hv_port' in emitted['LINK_DOWN']
+    assert 'checks_l2.check_source_link' in emitted['LINK_DOWN']
+    assert emitted['FIREWALL_PROFILE_BLOCKS_ALL'] == ['checks_firewall.check_icmp']
+    assert not any(name.split('.')[1].startswith('_') for names in emitted.values() for name in names)
 
 
 def test_layers_are_ordered_and_unique():

@@ -391,7 +391,7 @@ def test_gateway_missing_without_hypervisor_facts_is_manual():
     assert res['topology'] == 'unknown'
 
 
-def test_ipv6_path_icmp_ignored_has_no_automatic_fix():
+def test_ipv6_path_icmp_ignored_is_fixed_by_net_sysctl_ipv6_key():
     world = b.bridged()
     b.get_iface(world['host'], 'eth0')['addresses'].append(b.addr('2001:db8::1/64'))
     b.get_iface(world['vm'], 'eth0')['addresses'].append(b.addr('2001:db8::11/64'))
@@ -401,7 +401,8 @@ def test_ipv6_path_icmp_ignored_has_no_automatic_fix():
     res = run(p)
     assert res['family'] == 'ipv6' and res['target_ip'] == '2001:db8::11' and res['source_ip'] == '2001:db8::1'
     assert codes(res) == [('ICMP_IGNORED', 'lab-vm1', 'forward')]
-    assert res['findings'][0]['fix']['manual'] is True
+    assert res['findings'][0]['fix'] == {'module': 'vmnet.doctor.net_sysctl', 'host': 'lab-vm1',
+                                         'args': {'name': 'icmpv6_echo_ignore_all', 'value': 0}}
     assert check(res, 'target.rp_filter')['detail'] == 'rp_filter applies to IPv4 only'
 
 

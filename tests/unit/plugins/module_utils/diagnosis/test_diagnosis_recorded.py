@@ -6,6 +6,7 @@
 import glob
 import json
 import os
+import sys
 
 import pytest
 import yaml
@@ -13,92 +14,98 @@ import yaml
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.engine import diagnose
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures', 'diagnosis')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'lab'))
+from vmnetlab import ENGINE_ROLES, expected_finding  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def lab_finding(fault, direction, fix_args):
+    """A finding of lab fault ``fault``: its code, engine role and fixer as the fault declares them
+    (tests/lab/vmnetlab.py FAULTS[fault]['expect']), the direction and a subset of the fix arguments
+    as recorded."""
+    code, node, fixer, _obj = expected_finding(fault)
+    return (code, ENGINE_ROLES[node], direction, fixer or 'manual', fix_args)
+
 
 # scenario -> (status, [(code, host role, direction, fix module or 'manual', {subset of fix args})])
 EXPECTED = {
     'bridged__healthy': ('ok', []),
     'routed__healthy': ('ok', []),
     'vlan__healthy': ('ok', []),
-    'bridged__bridge_port_down': ('broken', [('BRIDGE_PORT_DOWN', 'hypervisor', 'forward', 'link_state',
-                                              {'interface': 'vnet-vm1', 'state': 'up'})]),
-    'routed__bridge_port_down': ('broken', [('BRIDGE_PORT_DOWN', 'hypervisor', 'forward', 'link_state',
-                                             {'interface': 'vnet-vm1', 'state': 'up'})]),
-    'vlan__bridge_port_down': ('broken', [('BRIDGE_PORT_DOWN', 'hypervisor', 'forward', 'link_state',
-                                           {'interface': 'vnet-vm1', 'state': 'up'})]),
-    'bridged__duplicate_ip': ('degraded', [('IP_CONFLICT', 'source', 'forward', 'manual', {})]),
-    'vlan__duplicate_ip': ('degraded', [('IP_CONFLICT', 'source', 'forward', 'manual', {})]),
+    'bridged__bridge_port_down': ('broken', [
+        lab_finding('bridge_port_down', 'forward', {'interface': 'vnet-vm1', 'state': 'up'})]),
+    'routed__bridge_port_down': ('broken', [
+        lab_finding('bridge_port_down', 'forward', {'interface': 'vnet-vm1', 'state': 'up'})]),
+    'vlan__bridge_port_down': ('broken', [
+        lab_finding('bridge_port_down', 'forward', {'interface': 'vnet-vm1', 'state': 'up'})]),
+    'bridged__duplicate_ip': ('degraded', [lab_finding('duplicate_ip', 'forward', {})]),
+    'vlan__duplicate_ip': ('degraded', [lab_finding('duplicate_ip', 'forward', {})]),
     'bridged__host_icmp_ipt_drop': ('broken', [
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule',
-         {'hook': 'input', 'icmp_types': ['echo-reply'], 'source': '10.210.0.11/32', 'state': 'present'}),
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-request']})]),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-reply'],
+                                                     'source': '10.210.0.11/32', 'state': 'present'}),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-request']})]),
     'routed__host_icmp_ipt_drop': ('broken', [
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-reply']}),
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-request']})]),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-reply']}),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-request']})]),
     'vlan__host_icmp_ipt_drop': ('broken', [
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-reply']}),
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-request']})]),
-    'bridged__host_stale_arp': ('broken', [('ARP_STALE', 'source', 'forward', 'neighbor',
-                                            {'address': '10.210.0.11', 'device': 'eth0', 'state': 'absent'})]),
-    'vlan__host_stale_arp': ('broken', [('ARP_STALE', 'source', 'forward', 'neighbor',
-                                         {'address': '10.230.10.11', 'device': 'eth0', 'state': 'absent'})]),
-    'bridged__mtu_mismatch': ('degraded', [('MTU_MISMATCH', 'hypervisor', 'forward', 'interface_mtu',
-                                            {'interface': 'br0', 'mtu': 9000, 'bridge_ports': True})]),
-    'bridged__vm_icmp_ignore': ('broken', [('ICMP_IGNORED', 'target', 'forward', 'net_sysctl',
-                                            {'name': 'icmp_echo_ignore_all', 'value': 0})]),
-    'routed__vm_icmp_ignore': ('broken', [('ICMP_IGNORED', 'target', 'forward', 'net_sysctl',
-                                           {'name': 'icmp_echo_ignore_all', 'value': 0})]),
-    'vlan__vm_icmp_ignore': ('broken', [('ICMP_IGNORED', 'target', 'forward', 'net_sysctl',
-                                         {'name': 'icmp_echo_ignore_all', 'value': 0})]),
-    'bridged__vm_icmp_nft_drop': ('broken', [('ICMP_BLOCKED', 'target', 'forward', 'icmp_rule',
-                                              {'hook': 'input', 'icmp_types': ['echo-request'],
-                                               'source': '10.210.0.1/32', 'ip_version': 'ipv4'})]),
-    'routed__vm_icmp_nft_drop': ('broken', [('ICMP_BLOCKED', 'target', 'forward', 'icmp_rule',
-                                             {'hook': 'input', 'source': '10.220.0.1/32'})]),
-    'vlan__vm_icmp_nft_drop': ('broken', [('ICMP_BLOCKED', 'target', 'forward', 'icmp_rule',
-                                           {'hook': 'input', 'source': '10.230.10.1/32'})]),
-    'bridged__vm_link_down': ('broken', [('LINK_DOWN', 'target', 'forward', 'link_state',
-                                          {'interface': 'eth0', 'state': 'up'})]),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-reply']}),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-request']})]),
+    'bridged__host_stale_arp': ('broken', [
+        lab_finding('host_stale_arp', 'forward', {'address': '10.210.0.11', 'device': 'eth0', 'state': 'absent'})]),
+    'vlan__host_stale_arp': ('broken', [
+        lab_finding('host_stale_arp', 'forward', {'address': '10.230.10.11', 'device': 'eth0', 'state': 'absent'})]),
+    'bridged__mtu_mismatch': ('degraded', [
+        lab_finding('mtu_mismatch', 'forward', {'interface': 'br0', 'mtu': 9000, 'bridge_ports': True})]),
+    'bridged__vm_icmp_ignore': ('broken', [
+        lab_finding('vm_icmp_ignore', 'forward', {'name': 'icmp_echo_ignore_all', 'value': 0})]),
+    'routed__vm_icmp_ignore': ('broken', [
+        lab_finding('vm_icmp_ignore', 'forward', {'name': 'icmp_echo_ignore_all', 'value': 0})]),
+    'vlan__vm_icmp_ignore': ('broken', [
+        lab_finding('vm_icmp_ignore', 'forward', {'name': 'icmp_echo_ignore_all', 'value': 0})]),
+    'bridged__vm_icmp_nft_drop': ('broken', [
+        lab_finding('vm_icmp_nft_drop', 'forward', {'hook': 'input', 'icmp_types': ['echo-request'],
+                                                    'source': '10.210.0.1/32', 'ip_version': 'ipv4'})]),
+    'routed__vm_icmp_nft_drop': ('broken', [
+        lab_finding('vm_icmp_nft_drop', 'forward', {'hook': 'input', 'source': '10.220.0.1/32'})]),
+    'vlan__vm_icmp_nft_drop': ('broken', [
+        lab_finding('vm_icmp_nft_drop', 'forward', {'hook': 'input', 'source': '10.230.10.1/32'})]),
+    'bridged__vm_link_down': ('broken', [lab_finding('vm_link_down', 'forward', {'interface': 'eth0', 'state': 'up'})]),
     # the link went down and took the default route with it: link up alone does not heal (seen in the lab)
-    'routed__vm_link_down': ('broken', [('LINK_DOWN', 'target', 'forward', 'link_state',
-                                         {'interface': 'eth0', 'state': 'up'}),
-                                        ('GATEWAY_MISSING', 'target', 'return', 'default_gateway',
-                                         {'gateway': '10.220.1.1', 'state': 'present'})]),
-    'vlan__vm_link_down': ('broken', [('LINK_DOWN', 'target', 'forward', 'link_state',
-                                       {'interface': 'eth0', 'state': 'up'})]),
-    'bridged__vm_mac_filtered': ('broken', [('MAC_FILTERED', 'hypervisor', 'return', 'mac_allow',
-                                             {'mac': '02:76:6d:11:00:01', 'bridge': 'br0'})]),
-    'vlan__vm_mac_filtered': ('broken', [('MAC_FILTERED', 'hypervisor', 'return', 'mac_allow',
-                                          {'mac': '02:76:6d:11:00:01', 'bridge': 'br10'})]),
-    'bridged__vm_wrong_netmask': ('broken', [('SUBNET_MISMATCH', 'target', 'return', 'manual', {})]),
-    'routed__vm_wrong_netmask': ('broken', [('SUBNET_MISMATCH', 'target', 'return', 'manual', {})]),
-    'vlan__vm_wrong_netmask': ('broken', [('SUBNET_MISMATCH', 'target', 'return', 'manual', {})]),
-    'vlan__vm_wrong_vlan': ('broken', [('VLAN_MISMATCH', 'hypervisor', 'forward', 'manual', {})]),
-    'routed__host_route_missing': ('broken', [('NO_ROUTE', 'source', 'forward', 'static_route',
-                                               {'prefix': '10.220.1.0/24', 'gateway': '10.220.0.2'})]),
-    'routed__hv_forward_drop': ('broken', [('ICMP_BLOCKED', 'hypervisor', 'forward', 'icmp_rule',
-                                            {'hook': 'forward', 'source': '10.220.0.1/32',
-                                             'destination': '10.220.1.11/32', 'icmp_types': ['echo-request']})]),
-    'routed__hv_ip_forward_off': ('broken', [('FORWARDING_DISABLED', 'hypervisor', 'forward', 'net_sysctl',
-                                              {'name': 'ip_forward', 'value': 1})]),
-    'routed__rp_filter_asymmetric': ('broken', [('RP_FILTER_DROP', 'source', 'return', 'net_sysctl',
-                                                 {'name': 'rp_filter', 'value': 2, 'interface': 'eth1'})]),
-    'routed__vm_gateway_missing': ('broken', [('GATEWAY_MISSING', 'target', 'return', 'default_gateway',
-                                               {'gateway': '10.220.1.1'})]),
-    'routed__vm_gateway_wrong': ('broken', [('GATEWAY_WRONG', 'target', 'return', 'default_gateway',
-                                             {'gateway': '10.220.1.1'})]),
+    'routed__vm_link_down': ('broken', [
+        lab_finding('vm_link_down', 'forward', {'interface': 'eth0', 'state': 'up'}),
+        lab_finding('vm_gateway_missing', 'return', {'gateway': '10.220.1.1', 'state': 'present'})]),
+    'vlan__vm_link_down': ('broken', [lab_finding('vm_link_down', 'forward', {'interface': 'eth0', 'state': 'up'})]),
+    'bridged__vm_mac_filtered': ('broken', [
+        lab_finding('vm_mac_filtered', 'return', {'mac': '02:76:6d:11:00:01', 'bridge': 'br0'})]),
+    'vlan__vm_mac_filtered': ('broken', [
+        lab_finding('vm_mac_filtered', 'return', {'mac': '02:76:6d:11:00:01', 'bridge': 'br10'})]),
+    'bridged__vm_wrong_netmask': ('broken', [lab_finding('vm_wrong_netmask', 'return', {})]),
+    'routed__vm_wrong_netmask': ('broken', [lab_finding('vm_wrong_netmask', 'return', {})]),
+    'vlan__vm_wrong_netmask': ('broken', [lab_finding('vm_wrong_netmask', 'return', {})]),
+    'vlan__vm_wrong_vlan': ('broken', [lab_finding('vm_wrong_vlan', 'forward', {})]),
+    'routed__host_route_missing': ('broken', [
+        lab_finding('host_route_missing', 'forward', {'prefix': '10.220.1.0/24', 'gateway': '10.220.0.2'})]),
+    'routed__hv_forward_drop': ('broken', [
+        lab_finding('hv_forward_drop', 'forward', {'hook': 'forward', 'source': '10.220.0.1/32',
+                                                   'destination': '10.220.1.11/32', 'icmp_types': ['echo-request']})]),
+    'routed__hv_ip_forward_off': ('broken', [
+        lab_finding('hv_ip_forward_off', 'forward', {'name': 'ip_forward', 'value': 1})]),
+    'routed__rp_filter_asymmetric': ('broken', [
+        lab_finding('rp_filter_asymmetric', 'return', {'name': 'rp_filter', 'value': 2, 'interface': 'eth1'})]),
+    'routed__vm_gateway_missing': ('broken', [lab_finding('vm_gateway_missing', 'return', {'gateway': '10.220.1.1'})]),
+    'routed__vm_gateway_wrong': ('broken', [lab_finding('vm_gateway_wrong', 'return', {'gateway': '10.220.1.1'})]),
     # several lab faults injected at once: all found, in path order (forward then return)
     'bridged__vm_icmp_ignore+host_stale_arp': ('broken', [
-        ('ARP_STALE', 'source', 'forward', 'neighbor', {'address': '10.210.0.11', 'state': 'absent'}),
-        ('ICMP_IGNORED', 'target', 'forward', 'net_sysctl', {'name': 'icmp_echo_ignore_all', 'value': 0})]),
+        lab_finding('host_stale_arp', 'forward', {'address': '10.210.0.11', 'state': 'absent'}),
+        lab_finding('vm_icmp_ignore', 'forward', {'name': 'icmp_echo_ignore_all', 'value': 0})]),
     'bridged__host_stale_arp+vm_icmp_ignore+vm_mac_filtered': ('broken', [
-        ('ARP_STALE', 'source', 'forward', 'neighbor', {'address': '10.210.0.11', 'state': 'absent'}),
-        ('ICMP_IGNORED', 'target', 'forward', 'net_sysctl', {'name': 'icmp_echo_ignore_all', 'value': 0}),
-        ('MAC_FILTERED', 'hypervisor', 'return', 'mac_allow', {'mac': '02:76:6d:11:00:01'})]),
+        lab_finding('host_stale_arp', 'forward', {'address': '10.210.0.11', 'state': 'absent'}),
+        lab_finding('vm_icmp_ignore', 'forward', {'name': 'icmp_echo_ignore_all', 'value': 0}),
+        lab_finding('vm_mac_filtered', 'return', {'mac': '02:76:6d:11:00:01'})]),
     'routed__hv_ip_forward_off+vm_icmp_nft_drop+host_icmp_ipt_drop': ('broken', [
-        ('FORWARDING_DISABLED', 'hypervisor', 'forward', 'net_sysctl', {'name': 'ip_forward', 'value': 1}),
-        ('ICMP_BLOCKED', 'target', 'forward', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-request']}),
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-reply']}),
-        ('ICMP_BLOCKED', 'source', 'return', 'icmp_rule', {'hook': 'input', 'icmp_types': ['echo-request']})]),
+        lab_finding('hv_ip_forward_off', 'forward', {'name': 'ip_forward', 'value': 1}),
+        lab_finding('vm_icmp_nft_drop', 'forward', {'hook': 'input', 'icmp_types': ['echo-request']}),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-reply']}),
+        lab_finding('host_icmp_ipt_drop', 'return', {'hook': 'input', 'icmp_types': ['echo-request']})]),
 }
 
 

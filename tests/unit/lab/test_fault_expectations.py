@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A lab fault's story in one lookup: each fault of tests/lab/vmnetlab.py declares the finding it
+reproduces (code, host, fixer, object); these expectations must agree with the finding catalogue,
+the fixer modules and the lab's own vocabulary. The integration tables (test_diagnose_role.py,
+test_remediate_role.py), test_diagnosis_recorded.py and the benches read them."""
+import os
+import sys
+
+import pytest
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import catalog
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
+sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
+import vmnetlab  # noqa: E402  pylint: disable=wrong-import-position
+
+MODULES = os.path.join(REPO, 'plugins', 'modules')
+FAULTS = vmnetlab.FAULTS
+
+
+def module_exists(short):
+    return os.path.isfile(os.path.join(MODULES, short + '.py'))
+
+
+@pytest.mark.parametrize('name', sorted(FAULTS))
+def test_fault_declares_a_catalogue_code_host_and_fixer(name):
+    fault = FAULTS[name]
+    expect = fault['expect']
+    assert set(expect) == {'code', 'host', 'fixer', 'object'}, name
+    assert expect['code'] in catalog.CATALOG, '%s: code %s is not in the catalogue' % (name, expect['code'])
+    assert expect['host'] in vmnetlab.ENGINE_ROLES, '%s: host %s is not a node of the host -> vm1 path' % (
+        name, expect['host'])
+    assert expect['object'].get('type'), name
+    entry = catalog.CATALOG[expect['code']]
+    if expect['fixer'] is not None:
+        assert module_exists(expect['fixer']), '%s: no fixer module %s' % (name, expect['fixer'])
+        assert entry['auto_fix'] and entry['module'] == 'vmnet.doctor.' + expect['fixer'], \
+            '%s: the catalogue fixes %s with %s, the fault expects %s' % (name, expect['code'], entry['module'],
+                                                                         expect['fixer'])
+
+
+@pytest.mark.parametrize('name', sorted(FAULTS))
+def test_fault_layer_is_the_catalogue_layer_of_its_code(name):
+    fault = FAULTS[name]
+    assert fault['layer'] in catalog.LAYER_NAMES, '%s: layer %s is not a catalogue layer' % (name, fault['layer'])
+    assert fault['layer'] == catalog.CATALOG[fault['expect']['code']]['layer'], name
+
+
+@pytest.mark.parametrize('code', sorted(c for c in catalog.CATALOG if catalog.CATALOG[c]['auto_fix']))
+def test_every_automatic_fix_names_an_existing_fixer_module(code):
+    module = catalog.CATALOG[code]['module']
+    assert module.startswith('vmnet.doctor.') and module_exists(module.split('.')[-1]), (code, module)
+
+
+def test_expected_finding_fills_the_lab_values():
+    code, host, fixer, obj = vmnetlab.expected_finding('host_stale_arp', {'{vm1_ip}': '10.210.0.11'})
+    assert (code, host, fixer) == ('ARP_STALE', 'host', 'neighbor')
+    assert obj == {'type': 'neighbor', 'address': '10.210.0.11'}
+    assert vmnetlab.expected_finding('vm_wrong_vlan')[2] is None
+
+
+def test_faults_fixed_by_splits_automatic_and_manual():
+    auto, manual = vmnetlab.faults_fixed_by(True), vmnetlab.faults_fixed_by(False)
+    assert sorted(auto + manual) == sorted(FAULTS) and not set(auto) & set(manual)
+    assert {'duplicate_ip', 'vm_wrong_netmask', 'vm_wrong_vlan'} <= set(manual)
+    assert vmnetlab.faults_fixed_by('net_sysctl') == ['hv_ip_forward_off', 'rp_filter_asymmetric', 'vm_icmp_ignore']
