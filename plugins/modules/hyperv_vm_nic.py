@@ -49,13 +49,8 @@ options:
     type: bool
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_windows
 notes:
   - With neither O(adapter) nor O(mac), the VM must have exactly one adapter.
   - Verified only against hand-written outputs in the documented shapes of the cmdlets; see the collection README.

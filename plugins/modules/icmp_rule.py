@@ -160,13 +160,8 @@ options:
     default: vmnet.doctor
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: linux
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_linux
 notes:
   - Reads C(nft -j list ruleset), C(iptables-legacy-save), C(iptables-nft-save) (and the ip6tables
     ones), C(firewall-cmd) and C(ufw status). Run inside a network namespace with the

@@ -31,13 +31,8 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: linux
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_linux
 '''
 
 EXAMPLES = r'''

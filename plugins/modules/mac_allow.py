@@ -46,13 +46,8 @@ options:
     default: present
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: linux
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_linux
 notes:
   - Reads C(nft -j list ruleset) and C(ip -j -d link show). ebtables-nft rules live in the same nftables
     tables and are covered; ebtables-legacy is not supported.

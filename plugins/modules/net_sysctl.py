@@ -50,13 +50,8 @@ options:
     default: /etc/sysctl.d/90-vmnet-doctor.conf
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: linux
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_linux
 '''
 
 EXAMPLES = r'''
@@ -75,6 +70,11 @@ EXAMPLES = r'''
 - name: Answer pings again
   vmnet.doctor.net_sysctl:
     name: icmp_echo_ignore_all
+    value: 0
+
+- name: Answer IPv6 pings again (net.ipv6.icmp.echo_ignore_all)
+  vmnet.doctor.net_sysctl:
+    name: icmpv6_echo_ignore_all
     value: 0
 '''
 

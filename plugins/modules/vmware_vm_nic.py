@@ -19,6 +19,8 @@ author: vmnet.doctor contributors (@vmnet-doctor)
 extends_documentation_fragment:
   - vmnet.doctor.vmware
   - ansible.builtin.action_common_attributes
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_vmware
 options:
   vm:
     description: Name of the virtual machine.
@@ -44,13 +46,6 @@ options:
     type: str
     choices: [auto, standard, distributed]
     default: auto
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: vmware
 '''
 
 EXAMPLES = r'''

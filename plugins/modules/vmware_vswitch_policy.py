@@ -24,6 +24,8 @@ author: vmnet.doctor contributors (@vmnet-doctor)
 extends_documentation_fragment:
   - vmnet.doctor.vmware
   - ansible.builtin.action_common_attributes
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_vmware
 options:
   switch_type:
     description: Kind of switch.
@@ -56,13 +58,6 @@ options:
   vlan_id:
     description: VLAN of the portgroup (0 untagged; 4095 all VLANs on a standard portgroup).
     type: int
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: vmware
 '''
 
 EXAMPLES = r'''

@@ -49,13 +49,8 @@ options:
     default: present
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_windows
 notes:
   - Removing the default route the WinRM connection itself uses can cut the connection; the interface given
     (or found) is the only one touched unless O(exclusive).

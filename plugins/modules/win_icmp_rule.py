@@ -78,13 +78,8 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_windows
 notes:
   - Inbound echo requests only; Windows Firewall is stateful, so the echo reply passes.
   - The commands are C(Enable-NetFirewallRule -Name), C(New-NetFirewallRule), C(Set-NetFirewallRule),

@@ -38,13 +38,8 @@ options:
     default: both
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+  - vmnet.doctor.attributes
+  - vmnet.doctor.attributes.platform_windows
 notes:
   - Verified only against hand-written outputs in the documented shapes of the cmdlets; see the collection README.
 seealso:

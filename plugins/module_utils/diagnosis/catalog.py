@@ -5,7 +5,8 @@
 
 ``docs/catalog.md`` is generated from this module (``render_markdown()``, see
 ``tests/unit/plugins/module_utils/diagnosis/gen_catalog_doc.py``) and a unit test
-keeps the two identical. Add a code here, regenerate the document, done.
+keeps the two identical. Add a code here (naming the checks that raise it), regenerate the
+document, done.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

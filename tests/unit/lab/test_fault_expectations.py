@@ -48,12 +48,6 @@ def test_fault_layer_is_the_catalogue_layer_of_its_code(name):
     assert fault['layer'] == catalog.CATALOG[fault['expect']['code']]['layer'], name
 
 
-@pytest.mark.parametrize('code', sorted(c for c in catalog.CATALOG if catalog.CATALOG[c]['auto_fix']))
-def test_every_automatic_fix_names_an_existing_fixer_module(code):
-    module = catalog.CATALOG[code]['module']
-    assert module.startswith('vmnet.doctor.') and module_exists(module.split('.')[-1]), (code, module)
-
-
 def test_expected_finding_fills_the_lab_values():
     code, host, fixer, obj = vmnetlab.expected_finding('host_stale_arp', {'{vm1_ip}': '10.210.0.11'})
     assert (code, host, fixer) == ('ARP_STALE', 'host', 'neighbor')
