@@ -43,7 +43,7 @@ ping_vm 56
 ping_vm 3000
 
 step "Break it: ${FAULTS[*]}"
-for fault in "${FAULTS[@]}"; do lab fault "$fault" >/dev/null; echo "injected $fault"; done
+for fault in "${FAULTS[@]}"; do lab fault "$fault"; done   # each prints the diagnosis the fault declares
 ping_vm 56
 ping_vm 3000
 

@@ -319,6 +319,7 @@ def test_cli(tmp_path):
     assert catalog.returncode == 0
     for name in FAULTS:
         assert '\n%s\n' % name in '\n' + catalog.stdout
+    assert '  diagnosis:  ICMP_BLOCKED on vm1, fix vmnet.doctor.icmp_rule\n' in catalog.stdout
     prefix = unique_prefix('lb')
     inventory = str(tmp_path / 'inv.yml')
     try:
@@ -326,7 +327,9 @@ def test_cli(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert os.path.exists(inventory)
         assert 'already up' in _cli('up', '--topology', 'vlan', '--prefix', prefix).stdout
-        assert _cli('fault', 'vm_wrong_vlan', '--prefix', prefix).returncode == 0
+        injected = _cli('fault', 'vm_wrong_vlan', '--prefix', prefix)
+        assert injected.returncode == 0
+        assert injected.stdout == 'injected vm_wrong_vlan (expected diagnosis: VLAN_MISMATCH on hv, fix manual)\n'
         status = json.loads(_cli('status', '--prefix', prefix).stdout)
         assert status['faults'] == ['vm_wrong_vlan'] and status['up'] is True and status['vms'] == 2
         wrong = _cli('fault', 'hv_forward_drop', '--prefix', prefix)

@@ -34,9 +34,14 @@ def print_catalog(out):
         out.write('  still ok:   %s\n' % describe(fault['intact']))
         out.write('  evidence:   %s\n' % fault['evidence'])
         out.write('  heal:       %s\n' % fault['heal'])
-        expect = fault['expect']
-        out.write('  diagnosis:  %s on %s, fix %s\n\n' % (expect['code'], expect['host'],
-                                                         'vmnet.doctor.%s' % expect['fixer'] if expect['fixer'] else 'manual'))
+        out.write('  diagnosis:  %s\n\n' % expected_diagnosis(name))
+
+
+def expected_diagnosis(name):
+    """'ICMP_BLOCKED on vm1, fix vmnet.doctor.icmp_rule': what the fault declares vmnet.doctor reports."""
+    expect = FAULTS[name]['expect']
+    return '%s on %s, fix %s' % (expect['code'], expect['host'],
+                                 'vmnet.doctor.%s' % expect['fixer'] if expect['fixer'] else 'manual')
 
 
 def describe(checks):
@@ -94,7 +99,8 @@ def main(argv=None):
                 print(json.dumps({'prefix': args.prefix, 'status': 'down'}))
         elif args.command == 'fault':
             changed = Lab(args.prefix).inject(args.name)
-            print('%s %s' % ('injected' if changed else 'already injected:', args.name))
+            print('%s %s (expected diagnosis: %s)' % ('injected' if changed else 'already injected:', args.name,
+                                                      expected_diagnosis(args.name)))
         elif args.command == 'heal':
             healed = Lab(args.prefix).heal(args.name)
             print('healed: %s' % (', '.join(healed) or 'nothing to heal'))

@@ -226,8 +226,10 @@ CATALOG = {
     'ICMP_IGNORED': {
         'layer': 'stack',
         'title': 'Kernel ignores echo requests',
-        'meaning': 'The VM kernel is told to ignore every ICMP echo request (`icmp_echo_ignore_all=1`).',
-        'detection': '`sysctls.ipv4.icmp_echo_ignore_all` (or `sysctls.ipv6.icmp_echo_ignore_all` for IPv6) is 1 on the target.',
+        'meaning': 'The kernel of the host that receives the echo request (the VM; the source host for the reverse '
+                   'ping) is told to ignore every ICMP echo request (`icmp_echo_ignore_all=1`).',
+        'detection': '`sysctls.ipv4.icmp_echo_ignore_all` (or `sysctls.ipv6.icmp_echo_ignore_all` for IPv6) is 1 on the '
+                     'target (on the source when the reverse probe fails).',
         'fix': '`vmnet.doctor.net_sysctl` with `name: icmp_echo_ignore_all` (IPv4) or `name: icmpv6_echo_ignore_all` '
                '(IPv6, `net.ipv6.icmp.echo_ignore_all`) and `value: 0` on the host that ignores them.',
         'auto_fix': True,
