@@ -58,4 +58,3 @@ def test_command_prints_no_python_warning(argv):
     assert found == [], '%s printed Python warnings (%s; see requirements.txt):\n%s' % (
         ' '.join(argv), versions(), '\n'.join(found))
     assert 'DEPRECATION WARNING' not in stdout + stderr, stdout + stderr
-

@@ -36,9 +36,9 @@ def test_fault_declares_a_catalogue_code_host_and_fixer(name):
     entry = catalog.CATALOG[expect['code']]
     if expect['fixer'] is not None:
         assert module_exists(expect['fixer']), '%s: no fixer module %s' % (name, expect['fixer'])
-        assert entry['auto_fix'] and entry['module'] == 'vmnet.doctor.' + expect['fixer'], \
-            '%s: the catalogue fixes %s with %s, the fault expects %s' % (name, expect['code'], entry['module'],
-                                                                         expect['fixer'])
+        why = '%s: the catalogue fixes %s with %s, the fault expects %s' % (name, expect['code'], entry['module'],
+                                                                            expect['fixer'])
+        assert entry['auto_fix'] and entry['module'] == 'vmnet.doctor.' + expect['fixer'], why
 
 
 @pytest.mark.parametrize('name', sorted(FAULTS))
