@@ -61,7 +61,10 @@ class ActionModule(ActionBase):
         try:
             wait = int(args.get('wait') or 0)
         except (TypeError, ValueError):
-            wait = 1   # the module refuses it with a clear message
+            wait = -1
+        if wait < 0:   # the module refuses it with a clear message
+            result.update(self._execute_module(MODULE, module_args=args, task_vars=task_vars))
+            return result
         # First without waiting: a holder whose controller process is gone is broken, not waited for.
         res = self._execute_module(MODULE, module_args=dict(args, wait=0), task_vars=task_vars)
         holder = res.get('lock') or {}

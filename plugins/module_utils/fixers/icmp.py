@@ -107,7 +107,7 @@ def want_from_params(params):
     for t in types:
         if t not in ICMP_TYPES:
             raise DoctorError("icmp_types: '%s' is not one of %s" % (t, ', '.join(ICMP_TYPES)))
-    comment = params.get('comment') or 'vmnet.doctor'
+    comment = 'vmnet.doctor' if params.get('comment') is None else params['comment']
     if not _COMMENT_RE.match(comment):
         raise DoctorError("comment '%s' must be 1-64 characters of letters, digits and _.:@/+-"
                           % comment)

@@ -224,3 +224,14 @@ def test_icmp_rule_persist_failure_says_it_inserted_an_accept():
         icmp.apply_changes(r, changes)
     assert 'inserted an accept nftables' in str(e.value)
     assert e.value.detail == {'applied': ['nft insert rule inet filter input accept']}
+
+
+def test_empty_table_and_comment_never_fall_back_to_defaults():
+    # found by tests/integration/test_adversarial_fixers.py: table "" added the route to main
+    with pytest.raises(DoctorError) as e:
+        sr.want_from_params(dict(prefix='10.20.0.0/16', gateway='192.0.2.1', device=None, metric=None, table='',
+                                 state='present'))
+    assert "table ''" in str(e.value)
+    with pytest.raises(DoctorError) as e:
+        icmp.want_from_params({'comment': ''})
+    assert "comment ''" in str(e.value)
