@@ -51,6 +51,7 @@ integration:
 	$(PY) -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 lab: setup
+	mkdir -p $(dir $(INVENTORY))
 	$(PY) tests/lab/lab.py up --topology $(TOPOLOGY) --prefix $(PREFIX) --inventory $(INVENTORY)
 	@echo "inventory: $(INVENTORY)"
 

@@ -84,10 +84,15 @@ class ActionModule(ActionBase):
             state = R.new_state(plan, baseline, a['started'] or _now(), a['keep_partial'],
                                 check_mode=self._task.check_mode)
             state['source_addresses'] = sources
+            locks = a['locks'] or {}
             for f in state['fixes']:
-                lock = (a['locks'] or {}).get(f['host']) or {}
-                if not lock.get('acquired') and not self._task.check_mode:
-                    R.skip_fix(state, f['id'], 'host not locked: %s' % (lock.get('msg') or 'lock not taken'))
+                # all or nothing per path: every host of every path of the fix must be locked by this run
+                hosts = [f['host']] + [h for i in f['paths'] for h in (state['paths'][i].get(k) for k in
+                                                                     ('source', 'target_host', 'hypervisor')) if h]
+                unlocked = [h for h in dict.fromkeys(hosts) if not (locks.get(h) or {}).get('acquired')]
+                if unlocked and not self._task.check_mode:
+                    R.skip_fix(state, f['id'], 'host not locked: %s' % '; '.join(
+                        '%s: %s' % (h, (locks.get(h) or {}).get('msg') or 'lock not taken') for h in unlocked))
             return {'state': state, 'fixes': [f for f in state['fixes'] if f['status'] == 'planned'],
                     'plan': plan, 'probe_all': R.probe_targets(state)}
         state = a['state']

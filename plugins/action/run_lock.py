@@ -21,6 +21,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.host_lock import start_time
+
 ARGUMENT_SPEC = dict(
     path=dict(type='path', required=True),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
@@ -67,13 +69,16 @@ def is_stale(holder, hostname=None, max_age=60.0, now=None):
         return started is not None and (now or time.time()) - started > max_age
     if holder.get('host') != hostname:
         return False
+    if holder.get('start') is not None and pid_alive(holder['pid']):
+        # the pid may have been reused by another process since: compare the start times
+        return start_time(holder['pid']) not in (None, holder['start'])
     return not pid_alive(holder['pid'])
 
 
 def try_acquire(path, owner, hostname=None):
     """One attempt. Returns ``(acquired, holder, took_over)``."""
     hostname = hostname or socket.gethostname()
-    me = {'pid': owner, 'host': hostname, 'since': time.time()}
+    me = {'pid': owner, 'host': hostname, 'since': time.time(), 'start': start_time(owner)}
     took_over = None
     for _attempt in range(2):
         try:

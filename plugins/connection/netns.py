@@ -100,6 +100,7 @@ EXAMPLES = r"""
       vmnet.doctor.net_facts:
 """
 
+import difflib
 import os
 import re
 import shutil
@@ -195,10 +196,16 @@ class Connection(ConnectionBase):
         return self
 
     @staticmethod
-    def _missing_message(name):
-        present = list_namespaces()
-        return "network namespace '%s' does not exist (ip netns list shows: %s)" % (
-            name, ', '.join(present) if present else 'no namespaces')
+    def _missing_message(name, present=None):
+        """Names only the namespaces that look like the one asked for (same name up to its last
+        dash, or close spellings), never every namespace of the machine (other tenants' names)."""
+        present = list_namespaces() if present is None else present
+        stem = name.rsplit('-', 1)[0] + '-' if '-' in name else name
+        similar = [n for n in present if n.startswith(stem)]
+        similar += [n for n in difflib.get_close_matches(name, present, n=3, cutoff=0.75) if n not in similar]
+        hint = ('similar names: %s' % ', '.join(similar[:5]) + (', ...' if len(similar) > 5 else '')
+                if similar else 'no namespace with a similar name; see ip netns list')
+        return "network namespace '%s' does not exist (%s)" % (name, hint)
 
     def _build_argv(self, cmd):
         executable = self.get_option('netns_executable') or '/bin/sh'

@@ -363,6 +363,9 @@ def remediation_summary_line(path, check_mode=False):
     parts = ['%d %s' % (n, s) for s, n in sorted(counts.items())]
     if manual:
         parts.append('%d manual (%s)' % (len(manual), ', '.join(sorted(set(str(f.get('code')) for f in manual)))))
+    if not parts and path.get('status') == 'unexplained' and not path.get('findings'):
+        # an unreachable host or a path the engine could not explain is not "nothing to fix"
+        parts.append(path.get('summary') or 'not explained: no cause found, nothing was changed')
     detail = ', '.join(parts) or 'nothing to fix'
     if check_mode:
         changes = ['%s on %s: %s' % (short_fix_module(f.get('module')), f.get('host'),

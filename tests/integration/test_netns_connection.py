@@ -81,8 +81,12 @@ def test_missing_namespace_is_a_clear_error(lab, inventory, ansible_run):
     result = ansible_run(inventory, lab.ns('vm1'), 'ansible.builtin.ping',
                          extra_vars={'ansible_netns_name': 'lbnope-vm9'})
     assert result.get('unreachable') is True, result
-    assert "network namespace 'lbnope-vm9' does not exist (ip netns list shows: " in result['msg']
-    assert lab.ns('vm1') in result['msg']
+    assert "network namespace 'lbnope-vm9' does not exist (no namespace with a similar name" in result['msg']
+    assert lab.ns('vm1') not in result['msg']      # other namespaces of the machine are not listed
+    near = ansible_run(inventory, lab.ns('vm1'), 'ansible.builtin.ping',
+                       extra_vars={'ansible_netns_name': lab.ns('vm9')})
+    assert "network namespace '%s' does not exist (similar names: " % lab.ns('vm9') in near['msg']
+    assert lab.ns('vm1') in near['msg'] and 'nope' not in near['msg']
 
 
 def test_missing_ip_command_is_a_clear_error(lab, inventory, ansible_run):

@@ -78,17 +78,34 @@ def build_parser():
     return parser
 
 
+def up(args):
+    """Build the lab and write its inventory (its directory is created). When anything fails
+    after this call built the lab, the lab is removed again: a failed `up` leaves nothing behind."""
+    lab = Lab(args.prefix, args.topology, vms=args.vms, masquerade=args.masquerade)
+    built = False
+    try:
+        built = lab.up()
+        if args.inventory:
+            directory = os.path.dirname(os.path.abspath(args.inventory))
+            os.makedirs(directory, exist_ok=True)
+            lab.write_inventory(args.inventory)
+    except (LabError, OSError) as exc:
+        if built:
+            destroy_lab(args.prefix)
+        sys.stderr.write('lab.py: %s%s\n' % (exc, ' (the lab was removed again)' if built else ''))
+        return 1
+    print('%s lab %s (%s)%s' % ('built' if built else 'already up:', args.prefix, args.topology,
+                                 ', inventory %s' % args.inventory if args.inventory else ''))
+    return 0
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         if args.command == 'faults':
             print_catalog(sys.stdout)
         elif args.command == 'up':
-            lab = Lab(args.prefix, args.topology, vms=args.vms, masquerade=args.masquerade)
-            built = lab.up()
-            if args.inventory:
-                lab.write_inventory(args.inventory)
-            print('%s lab %s (%s)' % ('built' if built else 'already up:', args.prefix, args.topology))
+            return up(args)
         elif args.command == 'down':
             destroy_lab(args.prefix)
             print('lab %s removed' % args.prefix)

@@ -10,11 +10,11 @@ import ipaddress
 import json
 import os
 import re
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.fixers import safe_write
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 _MAC_RE = re.compile(r'^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$')
@@ -73,20 +73,15 @@ class Runner(object):
         except (IOError, OSError):
             return None
 
+    def read_file(self, path, what='persist file'):
+        """Content of a persist file, None when missing; anything but a regular file is refused
+        (safe_write.read_regular)."""
+        return safe_write.read_regular(path, what)
+
     def write(self, path, content):
-        """Replace a file atomically (same directory temp file, then rename)."""
-        directory = os.path.dirname(path) or '.'
-        if not os.path.isdir(directory):
-            raise DoctorError("cannot write %s: directory %s does not exist" % (path, directory))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.vmnet-doctor-')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                f.write(content)
-            os.chmod(tmp, 0o644)
-            self.module.atomic_move(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        """Replace a regular file atomically, keeping its mode and owner (safe_write.write_atomic):
+        a symlink, device node or directory at ``path`` is refused."""
+        safe_write.write_atomic(path, content)
 
     def write_proc(self, path, value):
         """Write a /proc/sys value in place (no temp file: procfs does not allow it)."""
@@ -113,11 +108,18 @@ def apply(runner, changes):
             else:
                 runner.write(change['write'], change['content'])
         except DoctorError as e:
-            if done:
-                raise DoctorError('%s (already applied before the failure: %s)'
-                                  % (e, '; '.join(describe(c) for c in done)))
-            raise DoctorError('%s (nothing was changed)' % e)
+            raise partial_failure(e, done)
         done.append(change)
+
+
+def partial_failure(error, done):
+    """The DoctorError for a failure after the changes ``done``: its message says what stays
+    applied, and ``detail['applied']`` lists it (run_fixer then reports changed=true)."""
+    if not done:
+        return DoctorError('%s (nothing was changed)' % error, obj=error.obj, detail=error.detail)
+    applied = [describe(c) for c in done]
+    return DoctorError('%s (already applied before the failure, and left in place: %s)' % (error, '; '.join(applied)),
+                       obj=error.obj, detail={'applied': applied})
 
 
 def describe(change):
@@ -140,6 +142,9 @@ def run_fixer(module, fixer, apply_hook=None):
         if changes and not module.check_mode:
             (apply_hook or apply)(runner, changes)
     except DoctorError as e:
+        applied = (e.detail or {}).get('applied') if isinstance(e.detail, dict) else None
+        if applied:   # a partial change is a change: say so, and what stays applied
+            module.fail_json(msg=to_text(e), changed=True, applied=applied)
         module.fail_json(msg=to_text(e))
     for w in warnings:
         module.warn(w)
@@ -233,6 +238,24 @@ def connected_networks(addrs, family, device=None):
     return out
 
 
+def not_a_host(ip):
+    """True for addresses no neighbour or next hop can have: unspecified, loopback, multicast,
+    the IPv4 limited broadcast."""
+    return ip.is_unspecified or ip.is_loopback or ip.is_multicast or ip == ipaddress.ip_address(u'255.255.255.255')
+
+
+def subnet_reserved(ip, net):
+    """'network' or 'broadcast' when ``ip`` is that address of the subnet ``net`` (IPv4 /0-/30;
+    IPv6: the subnet-router anycast address of /0-/126), else None."""
+    if ip.version != net.version or ip not in net or net.prefixlen == 0 or net.prefixlen >= net.max_prefixlen - 1:
+        return None
+    if ip == net.network_address:
+        return 'network'
+    if net.version == 4 and ip == net.broadcast_address:
+        return 'broadcast'
+    return None
+
+
 def check_gateway_connected(gateway, family, addrs, device=None, link_routes=None):
     """Refuse a gateway that is not on a connected subnet (or is one of our own addresses).
 
@@ -241,10 +264,18 @@ def check_gateway_connected(gateway, family, addrs, device=None, link_routes=Non
     ([(dst prefix, dev)]). Returns the interfaces whose subnet holds the gateway. IPv6
     link-local gateways need a device and are connected on any interface."""
     ip = ipaddress.ip_address(gateway)
+    if not_a_host(ip):
+        raise DoctorError("gateway %s is an unspecified, loopback, multicast or broadcast address, not a "
+                          "next hop" % gateway)
     nets = connected_networks(addrs, family, device)
     for ifname, iface in nets:
         if iface.ip == ip:
             raise DoctorError("gateway %s is an address of this host (%s), not a next hop" % (gateway, ifname))
+    for dst, dev in [(str(iface.network), n) for n, iface in nets] + list(link_routes or []):
+        reserved = subnet_reserved(ip, ipaddress.ip_network(dst))
+        if reserved:
+            raise DoctorError("gateway %s is the %s address of the connected subnet %s (%s), not a host: "
+                              "a route through it is dead" % (gateway, reserved, dst, dev))
     if family == 'ipv6' and ip.is_link_local:
         if device is None:
             raise DoctorError("gateway %s is an IPv6 link-local address: device is required" % gateway)

@@ -47,7 +47,7 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.firewall import (
     evaluate_packet, parse_iptables_save, parse_nft_ruleset)
 from ansible_collections.vmnet.doctor.plugins.module_utils.firewall.firewalld import parse_firewalld_zones
 from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.common import apply as base_apply
-from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.common import argv_text
+from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.common import argv_text, partial_failure
 from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.icmp_rules import (
     IPT_BIN, delete_save_line, find_ours, insert_save_line, iptables_nft_tables,
     ipt_spec, nft_expr, nft_match_words, normalise_iptables_save)
@@ -68,9 +68,12 @@ _NAME_RE = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
 # ------------------------------------------------------------------------------ want
 
 def _prefix(value, what, family=None):
-    if value in (None, '', 'any'):
+    if value is None or value == 'any':
         return None
     text = to_text(value).strip()
+    if not text:
+        raise DoctorError("%s must be an address or prefix, or 'any' (got an empty string, which would "
+                          "match every address)" % what)
     try:
         net = ipaddress.ip_network(text, strict=True)
     except ValueError:
@@ -104,7 +107,7 @@ def want_from_params(params):
     for t in types:
         if t not in ICMP_TYPES:
             raise DoctorError("icmp_types: '%s' is not one of %s" % (t, ', '.join(ICMP_TYPES)))
-    comment = params.get('comment') or 'vmnet.doctor'
+    comment = 'vmnet.doctor' if params.get('comment') is None else params['comment']
     if not _COMMENT_RE.match(comment):
         raise DoctorError("comment '%s' must be 1-64 characters of letters, digits and _.:@/+-"
                           % comment)
@@ -240,7 +243,7 @@ def collect(runner, want):
     have['read_errors'] = read_errors
     if want['persist']:
         for path in want['paths'].values():
-            have['files'][path] = runner.read(path)
+            have['files'][path] = runner.read_file(path, 'persist path')
         have['dumps'] = collect_dumps(runner, have)
     return have
 
@@ -648,16 +651,28 @@ def dump_argv(key, have):
 
 
 def apply_changes(runner, changes):
-    """apply hook for run_fixer: runtime commands first, then the persisted dumps read back."""
-    base_apply(runner, [c for c in changes if 'argv' in c])
+    """apply hook for run_fixer: runtime commands first, then the persisted dumps read back.
+    A persist failure after the runtime change says what stays applied (the rule inserted or
+    deleted) and makes the task report changed=true."""
+    runtime = [c for c in changes if 'argv' in c]
+    base_apply(runner, runtime)
+    done = list(runtime)
     for c in changes:
         if 'write' not in c:
             continue
-        content = c['content']
-        if content is None:
-            text = ''.join(_rc_ok(runner, argv) for argv in c['dump_cmds'])
-            content = NFT_HEADER + text if c['dump'] == 'nftables' else normalise_iptables_save(text)
-        runner.write(c['write'], content)
+        try:
+            content = c['content']
+            if content is None:
+                text = ''.join(_rc_ok(runner, argv) for argv in c['dump_cmds'])
+                content = NFT_HEADER + text if c['dump'] == 'nftables' else normalise_iptables_save(text)
+            runner.write(c['write'], content)
+        except DoctorError as e:
+            done_text = ', '.join('%s %s' % ({'insert': 'inserted an accept', 'delete': 'deleted a drop'}
+                                              .get(r.get('action'), r.get('action')), r.get('backend'))
+                                  for r in runtime) or 'no runtime change'
+            raise partial_failure(DoctorError('persist failed after the runtime change (%s), which stays '
+                                              'applied: %s' % (done_text, e)), done)
+        done.append(c)
 
 
 # ------------------------------------------------------------------------------ fixer protocol

@@ -11,12 +11,15 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.common import 
 
 RUNTIME_ONLY = True
 IPV4_MIN_MTU = 68
+IP_MAX_MTU = 65535   # the IPv4 total length field; also the bound where a device reports no max_mtu
 
 
 def want_from_params(params):
     mtu = params['mtu']
     if mtu < IPV4_MIN_MTU:
-        raise DoctorError('mtu %s is below %s, the smallest MTU IPv4 allows' % (mtu, IPV4_MIN_MTU))
+        raise DoctorError('mtu %s is below %s, the smallest MTU IPv4 allows (IPv6 needs 1280)' % (mtu, IPV4_MIN_MTU))
+    if mtu > IP_MAX_MTU:
+        raise DoctorError('mtu %s is above %s, the largest IP packet' % (mtu, IP_MAX_MTU))
     return {'interface': check_ifname(params['interface']), 'mtu': mtu,
             'bridge_ports': bool(params.get('bridge_ports'))}
 
@@ -52,11 +55,11 @@ def plan(want, have):
     for name in names:   # validate all before changing any
         link = links[name]
         low = max(IPV4_MIN_MTU, int(link.get('min_mtu') or 0))
-        high = int(link.get('max_mtu') or 0)   # 0: the driver sets no maximum
+        high = min(int(link.get('max_mtu') or IP_MAX_MTU), IP_MAX_MTU)   # no max_mtu: the driver sets none
         if want['mtu'] < low:
             raise DoctorError('mtu %s is below the minimum %s of %s' % (want['mtu'], low, name))
         if high and want['mtu'] > high:
-            raise DoctorError('mtu %s is above the maximum %s that device %s supports (max_mtu)'
+            raise DoctorError('mtu %s is above the maximum %s that device %s supports'
                               % (want['mtu'], high, name))
     return [{'action': 'set_mtu', 'argv': ['ip', 'link', 'set', 'dev', n, 'mtu', str(want['mtu'])]}
             for n in names if links[n].get('mtu') != want['mtu']]

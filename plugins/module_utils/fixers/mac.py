@@ -35,12 +35,17 @@ FIELD = {'source': 'saddr', 'destination': 'daddr'}
 def want_from_params(params):
     if not params.get('mac'):
         raise DoctorError("mac is required")
-    return {
-        'mac': parse_mac(params['mac']),
-        'port': check_ifname(params['port'], 'port') if params.get('port') else None,
-        'bridge': check_ifname(params['bridge'], 'bridge') if params.get('bridge') else None,
-        'state': params.get('state') or 'present',
-    }
+    mac = parse_mac(params['mac'])
+    if mac == '00:00:00:00:00:00':
+        raise DoctorError("mac '%s' is the all-zero address, not a host's" % params['mac'])
+    names = {}
+    for what in ('port', 'bridge'):   # an empty name must not widen the accept to every port
+        names[what] = check_ifname(params[what], what) if params.get(what) is not None else None
+    if names['port'] is not None and names['port'] == names['bridge']:
+        raise DoctorError("port '%s' is the bridge itself, not one of its ports (name the VM's port, "
+                          "e.g. its tap or veth)" % names['port'])
+    return {'mac': mac, 'port': names['port'], 'bridge': names['bridge'],
+            'state': params.get('state') or 'present'}
 
 
 def have_from_outputs(nft_json, links):
@@ -195,6 +200,9 @@ def simulate(want, have):
             raise DoctorError("%s '%s' does not exist on this host; nothing was changed" % (what, want[what]))
     if want['bridge'] and (links[want['bridge']].get('linkinfo') or {}).get('info_kind') != 'bridge':
         raise DoctorError("'%s' is not a bridge; nothing was changed" % want['bridge'])
+    if want['port'] and (links[want['port']].get('linkinfo') or {}).get('info_kind') == 'bridge':
+        raise DoctorError("port '%s' is a bridge, not a bridge port (name the VM's port, e.g. its tap or "
+                          "veth); nothing was changed" % want['port'])
     if want['bridge'] and want['port'] and links[want['port']].get('master') != want['bridge']:
         raise DoctorError("port '%s' is not a port of bridge '%s' (its master is %s); nothing was changed"
                           % (want['port'], want['bridge'], links[want['port']].get('master')))

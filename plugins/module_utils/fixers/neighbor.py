@@ -16,7 +16,8 @@ import ipaddress
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.common import (
-    check_ifname, connected_networks, links_by_name, parse_ip, parse_mac, require_link)
+    check_ifname, connected_networks, links_by_name, not_a_host, parse_ip, parse_mac, require_link,
+    subnet_reserved)
 
 RUNTIME_ONLY = True
 UNRESOLVED = ('INCOMPLETE', 'FAILED')
@@ -25,7 +26,12 @@ UNRESOLVED = ('INCOMPLETE', 'FAILED')
 def want_from_params(params):
     state = params.get('state') or 'present'
     address, family = parse_ip(params['address'])
+    if state == 'present' and not_a_host(ipaddress.ip_address(address)):
+        raise DoctorError('address %s is an unspecified, loopback, multicast or broadcast address: no '
+                          'neighbour has it' % address)
     mac = parse_mac(params['mac']) if params.get('mac') is not None else None
+    if mac == '00:00:00:00:00:00':
+        raise DoctorError("mac '%s' is the all-zero address, not a host's" % params['mac'])
     device = check_ifname(params['device'], 'device') if params.get('device') is not None else None
     if state == 'present':
         if mac is None:
@@ -74,9 +80,14 @@ def plan(want, have):
         if link.get('link_type') not in (None, 'ether'):
             raise DoctorError('device %s (link type %s) has no MAC-based neighbours'
                               % (want['device'], link.get('link_type')))
-        if any(iface.ip == ipaddress.ip_address(want['address'])
-               for _n, iface in connected_networks(have['addrs'], want['family'])):
-            raise DoctorError('%s is an address of this host, not a neighbour' % want['address'])
+        ip = ipaddress.ip_address(want['address'])
+        for ifname, iface in connected_networks(have['addrs'], want['family']):
+            if iface.ip == ip:
+                raise DoctorError('%s is an address of this host, not a neighbour' % want['address'])
+            reserved = subnet_reserved(ip, iface.network)
+            if reserved:
+                raise DoctorError('address %s is the %s address of the connected subnet %s (%s): no '
+                                  'neighbour has it' % (want['address'], reserved, iface.network, ifname))
         current = (_on_device(want, have) or [None])[0]
         nud = _nud(want, current)
         if current and current['mac'] == want['mac'] and current['state'] not in UNRESOLVED \

@@ -57,7 +57,12 @@ def want_from_params(params):
     if value not in values:
         raise DoctorError('value %s is out of range for %s (allowed: %s)'
                           % (value, name, ', '.join(str(v) for v in values)))
-    iface = params.get('interface') or 'all'
+    iface = params.get('interface')
+    if iface is None:
+        iface = 'all'
+    elif not to_text(iface).strip():
+        raise DoctorError('interface must name an interface, "all" or "default" (got an empty string; '
+                          'omit it for "all")')
     if iface != 'all' and not per_iface:
         raise DoctorError('%s is a global setting: interface must be omitted or "all"' % name)
     if iface not in ('all', 'default'):
@@ -71,7 +76,13 @@ def want_from_params(params):
 
 
 def collect(runner, want):
-    have = {'runtime': runner.read(want['path']), 'file': runner.read(want['persist_file'])}
+    try:
+        persisted = runner.read_file(want['persist_file'])
+    except DoctorError:
+        if want['persist']:
+            raise
+        persisted = None   # only read for a warning: a path that is not a regular file is ignored
+    have = {'runtime': runner.read(want['path']), 'file': persisted}
     if want['name'] == 'rp_filter' and want['interface'] != 'all':
         have['rp_filter_all'] = runner.read(proc_path('rp_filter', 'all'))
     return have

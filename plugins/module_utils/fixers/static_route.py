@@ -37,7 +37,7 @@ def want_from_params(params):
     metric = params.get('metric')
     if metric is not None and not 0 <= metric <= 4294967295:
         raise DoctorError('metric %s is out of range (0-4294967295)' % metric)
-    table = to_text(params.get('table') or 'main')
+    table = to_text('main' if params.get('table') is None else params['table'])
     if not _TABLE_RE.match(table) or table in ('local', 'all', 'cache'):
         raise DoctorError("table '%s' is not a routing table this module manages "
                           "(a number or a name from rt_tables; not local/all/cache)" % table)

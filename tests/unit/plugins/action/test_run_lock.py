@@ -53,3 +53,14 @@ def test_garbled_lock_is_stale_only_when_old(tmp_path):
     assert run_lock.try_acquire(lock, os.getpid())[0] is False
     os.utime(lock, (1, 1))
     assert run_lock.try_acquire(lock, os.getpid())[0] is True
+
+
+def test_reused_pid_is_stale(tmp_path):
+    # the recorded pid runs, but it is another process (its start time differs): the lock is stale
+    lock = str(tmp_path / 'x.lock')
+    alive = os.getppid()
+    with open(lock, 'w') as f:
+        json.dump({'pid': alive, 'host': run_lock.socket.gethostname(), 'start': 1}, f)
+    acquired, _holder, took_over = run_lock.try_acquire(lock, os.getpid())
+    assert acquired is True and took_over['pid'] == alive
+    assert run_lock.try_acquire(lock, alive)[0] is False     # our own record, with the right start time, holds

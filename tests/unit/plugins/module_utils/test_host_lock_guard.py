@@ -43,15 +43,85 @@ def test_acquire_wait_release(tmp_path):
 
 def test_stale_lock_is_taken_over(tmp_path):
     d = str(tmp_path)
-    host_lock.acquire(d, 'dead-run', 'x', lease=0, wait=0)
+    host_lock.acquire(d, 'dead-run', 'x', lease=60, wait=0, clock=lambda: time.time() - 120)
     got = host_lock.acquire(d, 'run-b', 'y', lease=60, wait=0)
     assert got['acquired'] and got['stale_taken_over']['run_id'] == 'dead-run'
+    assert 'lease expired' in got['msg']
 
 
-def test_check_mode_does_not_write(tmp_path):
-    d = str(tmp_path)
+def test_check_mode_creates_nothing(tmp_path):
+    d = str(tmp_path / 'locks')
     assert host_lock.acquire(d, 'run-a', 'x', lease=60, wait=0, check_mode=True)['acquired']
     assert host_lock.status(d)['lock'] is None
+    assert not os.path.exists(d)
+    assert host_lock.release(d, 'run-a', check_mode=True)['released'] is False
+    assert not os.path.exists(d)
+
+
+def test_release_removes_the_file(tmp_path):
+    d = str(tmp_path)
+    got = host_lock.acquire(d, 'run-a', 'x', lease=60, wait=0)
+    assert os.path.exists(got['path'])
+    assert host_lock.release(d, 'run-a')['released'] is True
+    assert os.listdir(d) == []
+
+
+def test_bad_lease_and_wait_are_refused(tmp_path):
+    for kw in (dict(lease=0, wait=0), dict(lease=-5, wait=0), dict(lease=60, wait=-1)):
+        try:
+            host_lock.acquire(str(tmp_path), 'run-a', 'x', **kw)
+        except host_lock.DoctorError as e:
+            assert 'must be' in str(e)
+        else:
+            raise AssertionError(kw)
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_dead_controller_process_makes_the_lock_stale(tmp_path):
+    d = str(tmp_path)
+    proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])
+    try:
+        dead_to_be = host_lock.controller_identity(proc.pid, 'alice')
+        host_lock.acquire(d, 'run-a', 'alice@c', lease=3600, wait=0, controller=dead_to_be)
+        assert host_lock.acquire(d, 'run-b', 'bob@c', lease=60, wait=0)['acquired'] is False   # alive: taken
+        assert host_lock.status(d)['held'] is True
+    finally:
+        proc.kill()
+        proc.wait()
+    status = host_lock.status(d)
+    assert status['held'] is False and status['controller_alive'] is False
+    got = host_lock.acquire(d, 'run-b', 'bob@c', lease=60, wait=0)
+    assert got['acquired'] and 'its controller process is gone' in got['msg']
+
+
+def test_reused_pid_is_not_the_controller(tmp_path):
+    me = host_lock.controller_identity(os.getpid())
+    assert host_lock.controller_alive(me) is True
+    assert host_lock.controller_alive(dict(me, start=me['start'] + 1)) is False     # same pid, other process
+    assert host_lock.controller_alive(dict(me, boot_id='other-machine')) is None     # only the lease counts
+    assert host_lock.controller_alive(dict(me, pidns=1)) is None
+    assert host_lock.controller_alive({}) is None
+
+
+def test_force_release_breaks_any_holder(tmp_path):
+    d = str(tmp_path)
+    host_lock.acquire(d, 'run-a', 'x', lease=60, wait=0)
+    got = host_lock.release(d, None, force=True)
+    assert got['released'] and 'broken with force' in got['msg'] and os.listdir(d) == []
+
+
+def test_waiter_survives_release_unlinking_the_file(tmp_path):
+    # run-b waits while run-a holds the lock and releases it (unlinking the file): run-b must take
+    # the lock in a file that exists, never in the unlinked inode
+    d = str(tmp_path)
+    host_lock.acquire(d, 'run-a', 'x', lease=60, wait=0)
+    code = ('import sys; sys.path[:0] = %r; from ansible_collections.vmnet.doctor.plugins.module_utils import host_lock;'
+            'r = host_lock.acquire(%r, "run-b", "y", lease=60, wait=10, poll=0.05); print(r["acquired"])' % (sys.path, d))
+    proc = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    assert host_lock.release(d, 'run-a')['released']
+    assert proc.communicate(timeout=20)[0].strip() == 'True'
+    assert host_lock.status(d)['lock']['run_id'] == 'run-b'
 
 
 def test_restore_commands_from_real_routes():

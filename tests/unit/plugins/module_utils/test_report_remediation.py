@@ -44,3 +44,14 @@ def test_junit_case_per_fix_and_reachability():
                      ('finding IP_CONFLICT on h (manual)', ['skipped']), ('reachable end to end', [])]
     assert root.get('failures') == '1' and root.get('tests') == '4'
     assert root.find('.//testcase[@name="reachable end to end"]').get('time') == '12.34'
+
+
+def test_unreachable_host_is_not_nothing_to_fix():
+    # issue 11: a path whose source host was unreachable was summarised "nothing to fix"
+    skipped = dict(PATH, result='broken', reachable_after=False, seconds_to_reachable=None, fixes=[], findings=[],
+                   status='unexplained', summary='not diagnosed: host h is unreachable')
+    line = report.remediation_summary_line(skipped)
+    assert line == 'BROKEN h -> 10.0.0.11: not diagnosed: host h is unreachable'
+    assert 'nothing to fix' not in line
+    unexplained = dict(skipped, summary=None)
+    assert 'no cause found' in report.remediation_summary_line(unexplained)

@@ -51,6 +51,9 @@ class FakeRunner(object):
     def read(self, path):
         return self.files.get(path)
 
+    def read_file(self, path, what='persist file'):
+        return self.files.get(path)
+
     def write(self, path, content):
         self.written[path] = content
         self.files[path] = content

@@ -45,13 +45,18 @@ def test_mtu_bridge_with_ports_ports_first():
     assert mtu_run(interface='br0', mtu=1500, bridge_ports=True)[2] == []
 
 
-def test_mtu_loopback_has_no_max():
-    assert argvs(mtu_run(interface='lo', mtu=70000)[2]) == [['ip', 'link', 'set', 'dev', 'lo', 'mtu', '70000']]
+def test_mtu_loopback_has_no_max_but_ip_bounds_it():
+    # lo reports no max_mtu: 65535 (the largest IP packet) is the bound, not 2**31 - 1
+    assert argvs(mtu_run(interface='lo', mtu=65535)[2]) == [['ip', 'link', 'set', 'dev', 'lo', 'mtu', '65535']]
+    for mtu in (65536, 70000, 2147483647):
+        with pytest.raises(DoctorError) as e:
+            mtu_run(interface='lo', mtu=mtu)
+        assert 'above 65535' in str(e.value)
 
 
 @pytest.mark.parametrize('kw, msg', [
     (dict(mtu=67), 'below 68'),
-    (dict(mtu=65536), 'above the maximum 65535 that device eth1 supports'),
+    (dict(mtu=65536), 'mtu 65536 is above 65535'),
     (dict(interface='nosuch0'), "interface 'nosuch0' does not exist"),
     (dict(bridge_ports=True), 'eth1 is not a bridge (kind: veth)'),
 ])

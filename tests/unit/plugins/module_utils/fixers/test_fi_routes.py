@@ -151,7 +151,7 @@ def test_apply_runs_in_order_and_reports_partial_failure():
     r = FakeRunner(fail={('b',): 'RTNETLINK answers: Operation not supported'})
     with pytest.raises(DoctorError) as e:
         apply(r, [{'argv': ['a']}, {'argv': ['b']}, {'argv': ['c']}])
-    assert 'already applied before the failure: a' in str(e.value)
+    assert 'already applied before the failure, and left in place: a' in str(e.value)
     assert r.ran == [['a']]
     r = FakeRunner(fail={('a',): 'boom'})
     with pytest.raises(DoctorError) as e:

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of vmnet.doctor.host_lock.
+
+Adds the controller process to the lock record (the ``ansible-playbook`` process - the parent of
+the worker running this action - with its start time, boot id and pid namespace) and a real
+``user@host`` owner. When the lock is taken by a run whose controller process ran on this
+machine and is gone (killed, crashed), the holder is broken at once instead of waiting for
+its lease to expire.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import pwd
+import socket
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.host_lock import controller_alive, controller_identity
+
+MODULE = 'vmnet.doctor.host_lock'
+
+
+def playbook_pid():
+    """The ``ansible-playbook`` process running this worker, or None (the ad hoc ``ansible`` command:
+    its lock is a manual hold that lasts its lease, as the process ends at once)."""
+    ppid = os.getppid()
+    try:
+        with open('/proc/%d/cmdline' % ppid, 'rb') as f:
+            argv = f.read().split(b'\0')
+    except (IOError, OSError):
+        return None
+    return ppid if any(os.path.basename(a).startswith(b'ansible-playbook') for a in argv[:2]) else None
+
+
+def controller_user():
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = dict(self._task.args)
+        for internal in ('controller', 'break_run_id'):
+            args.pop(internal, None)
+        if (args.get('state') or 'acquired') != 'acquired':
+            result.update(self._execute_module(MODULE, module_args=args, task_vars=task_vars))
+            return result
+        user = controller_user()
+        if not args.get('owner'):
+            args['owner'] = '%s@%s' % (user, socket.gethostname())
+        pid = playbook_pid()
+        args['controller'] = controller_identity(pid, user) if pid else {'host': socket.gethostname(), 'user': user}
+        try:
+            wait = int(args.get('wait') or 0)
+        except (TypeError, ValueError):
+            wait = -1
+        if wait < 0:   # the module refuses it with a clear message
+            result.update(self._execute_module(MODULE, module_args=args, task_vars=task_vars))
+            return result
+        # First without waiting: a holder whose controller process is gone is broken, not waited for.
+        res = self._execute_module(MODULE, module_args=dict(args, wait=0), task_vars=task_vars)
+        holder = res.get('lock') or {}
+        if not res.get('acquired') and holder.get('run_id') \
+                and controller_alive(holder.get('controller')) is False:
+            res = self._execute_module(MODULE, module_args=dict(args, wait=0, break_run_id=holder['run_id']),
+                                       task_vars=task_vars)
+        if not res.get('acquired') and wait and 'lock' in res:
+            res = self._execute_module(MODULE, module_args=args, task_vars=task_vars)
+        result.update(res)
+        return result
