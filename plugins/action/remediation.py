@@ -20,6 +20,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.module_utils import remediation as R
 from ansible_collections.vmnet.doctor.plugins.module_utils import report
+from ansible_collections.vmnet.doctor.plugins.module_utils import verdict
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.action.doctor_report import collection_version, write_atomic
 
@@ -130,7 +131,8 @@ class ActionModule(ActionBase):
                'summary_lines': report.remediation_summary_lines(done['paths'], check_mode=state['check_mode'])}
         if a['report_dir']:
             out['files'] = self._write(a, done)
-        out['broken'] = any(not p['reachable_after'] for p in done['paths'])
+        # The verdict diagnose.yml would give: only ok and restored paths are OK (verdict.REMEDIATION_OK).
+        out['broken'] = any(p['result'] not in verdict.REMEDIATION_OK + ('check',) for p in done['paths'])
         return out
 
     def _write(self, a, done):

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import json
 import re
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,16 @@ MAX_PAYLOAD = {'ipv4': 65507, 'ipv6': 65487}
 MAX_TOTAL = 65535
 # Targets probed at the same time by one module call.
 MAX_PARALLEL = 8
+# Option bounds (icmp_probe and win_icmp_probe alike). The interval floor is iputils' own minimum
+# for a user without CAP_NET_RAW (root may go lower: that is a flood, not a probe). A timeout below
+# 10 ms would be printed as ``-W 0``, which iputils reads as "wait for ever".
+LIMITS = {
+    'count': (1, 1000),
+    'interval': (0.2, 60.0),
+    'timeout': (0.01, 60.0),
+}
+# Longest one target may keep a probe busy: count * interval + timeout (seconds).
+MAX_DURATION = 600.0
 
 _RE_TX = re.compile(r'^(\d+) packets transmitted, (\d+) received(?:, \+(\d+) duplicates)?'
                     r'(?:, \+(\d+) errors)?, ([\d.]+)% packet loss', re.M)
@@ -39,9 +50,18 @@ _RE_RTT = re.compile(r'^(?:rtt|round-trip) min/avg/max/(?:mdev|stddev) = '
 _RE_FROM = re.compile(r'^From (\S+?)(?: \([^)]*\))?:? icmp_seq=\d+ (.+?)\s*$', re.M)
 # iputils prefixes its own errors with argv[0]: "ping: ..." or "/usr/bin/ping: ...".
 _RE_LOCAL = re.compile(r'^(?:\S*/)?ping6?: (?:local error: )?(.+?)\s*$', re.M)
+# A send the source's own stack refused (blackhole/prohibit/unreachable route, an OUTPUT drop):
+# data about the path, not a bad invocation.
+_RE_SEND = re.compile(r'^(?:connect|sendmsg|sendto|send): ')
+# iputils prints this instead of the error when connect() fails with EACCES (a prohibit route or
+# a local firewall rule) and the target is not a broadcast address.
+_EACCES_HINT = 'do you want to ping broadcast?'
+SEND_REFUSED_EACCES = 'connect: Permission denied'
+REFUSING_ROUTE_TYPES = ('blackhole', 'prohibit', 'unreachable', 'throw')
 _RE_MTU = re.compile(r'mtu\s*(?:=|:)\s*(\d+)', re.I)
 _HOSTNAME = re.compile(r'^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$')
 _FRAG_WORDS = ('frag needed', 'packet too big')
+_IFNAME = re.compile(r'^[^\s/:%]{1,15}$')
 
 
 def family_of(address):
@@ -53,28 +73,73 @@ def family_of(address):
     return 'ipv4' if ip.version == 4 else 'ipv6'
 
 
-def resolve(target, ip_version='auto'):
-    """Canonical address for ``target`` (an IP address or a name), or DoctorError."""
+# A last label of digits or 0x-hex makes a target an IPv4 literal attempt (a host name's top label
+# is never numeric): such a target must be a strict dotted quad. inet_aton would read "10.220.1"
+# as 10.220.0.1 and "0x7f.1" as 127.0.0.1; getaddrinfo would send "999.1.1.1" to DNS.
+_NUMERIC_LABEL = re.compile(r'^(?:0[xX][0-9a-fA-F]*|[0-9]+)$')
+
+
+def _target_error(target, why, what='is not an IP address or resolvable name'):
+    return DoctorError('target %r %s: %s' % (target, what, why), obj=target)
+
+
+def parse_target(target, ip_version='auto', source=None):
+    """Strict check of one target; returns ``(text, family or None)``, family None for a host name.
+
+    IPv4 literals are four decimal numbers 0-255 (no short, hex or octal forms); IPv6 literals may
+    carry ``%scope``; a link-local IPv6 needs a scope or an interface in ``source``. Unspecified,
+    limited-broadcast and multicast addresses are refused (they do not name one host). A name must
+    be a syntactically valid host name. Raises DoctorError naming the target otherwise; no DNS here.
+    """
     if not isinstance(target, str) or not target.strip():
-        raise DoctorError('target %r is not an IP address or resolvable name' % (target,), obj=target)
-    target = target.strip()
-    fam = family_of(target)
+        raise _target_error(target, 'give an IP address or a host name')
+    text = target.strip()
+    if len(text) > 253:
+        raise _target_error(target, 'longer than 253 characters')
+    if ':' in text or '%' in text:
+        try:
+            ip = ipaddress.ip_address(text)
+        except ValueError:
+            raise _target_error(target, 'not an IPv6 address' if ':' in text else
+                                'only an IPv6 address can carry a %scope')
+    elif _NUMERIC_LABEL.match(text.rstrip('.').rsplit('.', 1)[-1]):
+        try:
+            ip = ipaddress.IPv4Address(text)
+        except ValueError:
+            raise _target_error(target, 'not an IPv4 address: give four decimal numbers 0-255 separated by dots '
+                                        '(short, hex and octal forms such as 10.1 or 0x7f.1 are refused)')
+    else:
+        if not _HOSTNAME.match(text):
+            raise _target_error(target, 'neither an IP address nor a valid host name')
+        return text, None
+    fam = 'ipv4' if ip.version == 4 else 'ipv6'
+    if ip_version not in (None, 'auto') and fam != ip_version:
+        raise DoctorError('target %s is an %s address but ip_version is %s' % (text, fam, ip_version), obj=text)
+    bare = ipaddress.ip_address(text.split('%')[0])
+    if bare.is_unspecified:
+        raise _target_error(target, 'the unspecified address names no host', 'cannot be probed')
+    if bare.is_multicast or (fam == 'ipv4' and bare == ipaddress.IPv4Address('255.255.255.255')):
+        raise _target_error(target, 'a broadcast or multicast address names no single host', 'cannot be probed')
+    if fam == 'ipv6' and bare.is_link_local and '%' not in text and not (source and family_of(source) is None):
+        raise _target_error(target, 'a link-local IPv6 address needs its interface: give %s%%IFACE '
+                                    '(e.g. %s%%eth0) or source: IFACE' % (text, text), 'cannot be probed')
+    return text, fam
+
+
+def resolve(target, ip_version='auto', source=None):
+    """Canonical address for ``target`` (an IP address or a name), or DoctorError."""
+    text, fam = parse_target(target, ip_version, source)
     if fam is not None:
-        if ip_version != 'auto' and fam != ip_version:
-            raise DoctorError('target %s is an %s address but ip_version is %s' % (target, fam, ip_version),
-                              obj=target)
-        return str(ipaddress.ip_address(target))
-    if not _HOSTNAME.match(target) or len(target) > 253:
-        raise DoctorError('target %r is not an IP address or resolvable name' % target, obj=target)
-    af = {'auto': socket.AF_UNSPEC, 'ipv4': socket.AF_INET, 'ipv6': socket.AF_INET6}[ip_version]
+        return str(ipaddress.ip_address(text))
+    af = {'auto': socket.AF_UNSPEC, 'ipv4': socket.AF_INET, 'ipv6': socket.AF_INET6}[ip_version or 'auto']
     try:
-        infos = socket.getaddrinfo(target, None, af, socket.SOCK_RAW)
+        infos = socket.getaddrinfo(text, None, af, socket.SOCK_RAW)
     except (socket.gaierror, UnicodeError) as e:
-        raise DoctorError('target %s is not an IP address or resolvable name: %s' % (target, e), obj=target)
+        raise DoctorError('target %s is not an IP address or resolvable name: %s' % (text, e), obj=text)
     # Prefer IPv4 when both exist (what a "ping NAME" user expects on dual-stack labs).
     infos.sort(key=lambda i: 0 if i[0] == socket.AF_INET else 1)
     if not infos:
-        raise DoctorError('target %s resolves to no address' % target, obj=target)
+        raise DoctorError('target %s resolves to no address' % text, obj=text)
     return str(ipaddress.ip_address(infos[0][4][0].split('%')[0]))
 
 
@@ -163,6 +228,8 @@ def parse_ping(stdout, stderr='', rc=0):
     messages = [m.group(2) for m in _RE_FROM.finditer(stdout)]
     for m in _RE_LOCAL.finditer(stderr):
         text = m.group(1)
+        if text.lower().startswith(_EACCES_HINT):
+            text = SEND_REFUSED_EACCES
         # "ping: local error: message too long, mtu=1400" keeps its "local error:" prefix.
         if 'local error:' in m.group(0):
             text = 'local error: ' + text
@@ -190,10 +257,11 @@ def parse_ping(stdout, stderr='', rc=0):
 class Prober(object):
     """Run probes through ``runner(argv) -> (rc, out, err)``."""
 
-    def __init__(self, runner, ping='ping', router=None):
+    def __init__(self, runner, ping='ping', router=None, ip=None):
         self.runner = runner
         self.ping = ping
         self.router = router
+        self.ip = ip
 
     def once(self, address, **opts):
         argv = build_argv(address, ping=self.ping, **opts)
@@ -203,7 +271,8 @@ class Prober(object):
                               obj=address, detail={'argv': argv, 'rc': rc, 'stderr': err})
         bad_opt = _bad_invocation(err)
         if bad_opt:
-            raise DoctorError('ping %s: %s' % (address, bad_opt), obj=address,
+            line, option = bad_opt
+            raise DoctorError('ping %s: %s' % (address, line), obj=option or address,
                               detail={'argv': argv, 'rc': rc, 'stderr': err})
         return parse_ping(out, err, rc)
 
@@ -233,7 +302,14 @@ class Prober(object):
             'path_mtu': None,
             'source_address': route.get('source_address'),
             'route_mtu': route.get('route_mtu'),
+            'local_error': None,
+            'route_lookup': None,
         }
+        local = [e for e in result['errors'] if _RE_SEND.match(e)]
+        if local and not result['reachable']:
+            # The source's own stack refused the send: say so, with its route lookup.
+            result['local_error'] = local[0]
+            result['route_lookup'] = self.route_lookup(address, source)
         if path_mtu and result['reachable']:
             if result['route_mtu'] and MIN_MTU[fam] <= result['route_mtu'] < path_mtu_max:
                 # Nothing larger than the route MTU leaves this host with don't-fragment set.
@@ -249,6 +325,40 @@ class Prober(object):
                                                       or p['reported_mtu'] < result['reported_mtu']):
                     result['reported_mtu'] = p['reported_mtu']
         return result
+
+    def route_lookup(self, address, source=None):
+        """The source's ``ip -j route get`` for ``address`` and the refusing route covering it, if any.
+
+        Returns ``{'argv', 'route', 'error', 'refusing_route'}`` or None without an ``ip`` binary.
+        ``ip route get`` itself fails on blackhole/prohibit/unreachable routes (with the same errno as
+        the send), so the routes of every table are read too, to name the one that refuses.
+        """
+        if not self.ip:
+            return None
+        bare = address.split('%')[0]
+        argv = [self.ip, '-j', 'route', 'get', bare]
+        if source and family_of(source) is not None:
+            argv += ['from', source]
+        elif source or '%' in address:
+            argv += ['oif', source or address.split('%')[1]]
+        out = {'argv': argv, 'route': None, 'error': None, 'refusing_route': None}
+        rc, stdout, stderr = self.runner(argv)
+        if rc == 0:
+            try:
+                routes = json.loads(stdout or '[]')
+                out['route'] = routes[0] if routes else None
+            except ValueError:
+                out['error'] = 'unparsable ip -j route get output'
+        else:
+            out['error'] = (stderr or stdout or 'rc %s' % rc).strip().splitlines()[-1]
+        rc, stdout, _err = self.runner([self.ip, '-j', '-d', '-%s' % family_of(address)[-1], 'route', 'show',
+                                        'table', 'all'])
+        if rc == 0:
+            try:
+                out['refusing_route'] = refusing_route(json.loads(stdout or '[]'), bare)
+            except ValueError:
+                pass
+        return out
 
     def path_mtu(self, address, max_total=1500, timeout=1.0, source=None):
         """Binary search of the largest IP total length that passes with DF set.
@@ -299,29 +409,78 @@ class Prober(object):
         return lo, seen
 
 
+def refusing_route(routes, address):
+    """The longest-prefix blackhole/prohibit/unreachable/throw route covering ``address``, or None."""
+    ip = ipaddress.ip_address(address)
+    best = None
+    for route in routes or []:
+        if not isinstance(route, dict) or route.get('type') not in REFUSING_ROUTE_TYPES:
+            continue
+        dst = route.get('dst')
+        try:
+            net = ipaddress.ip_network('0.0.0.0/0' if ip.version == 4 else '::/0') if dst == 'default' else \
+                ipaddress.ip_network(dst if '/' in str(dst) else '%s/%d' % (dst, ip.max_prefixlen), strict=False)
+        except ValueError:
+            continue
+        if net.version == ip.version and ip in net and (best is None or net.prefixlen > best[0]):
+            best = (net.prefixlen, {'type': route['type'], 'dst': str(dst), 'table': route.get('table', 'main')})
+    return best[1] if best else None
+
+
 _BAD_INVOCATION = (
     'invalid argument', 'invalid value', 'unknown iface', 'bad value', 'cannot assign requested address',
-    'usage:', 'illegal', 'option requires', 'invalid option', 'no such device',
+    'usage:', 'illegal', 'option requires', 'invalid option', 'no such device', 'bad linger time',
+    'bad timing interval', 'out of range', 'bad number of packets', 'cannot flood',
 )
+# Which option a refusal names, by the words of iputils' message.
+_BAD_OPTION = (('linger', 'timeout'), ('interval', 'interval'), ('flood', 'interval'),
+               ('number of packets', 'count'), ('packet size', 'size'), ('so_bindtodevice', 'source'),
+               ('cannot assign requested address', 'source'), ('unknown iface', 'source'),
+               ('no such device', 'source'))
 
 
 def _bad_invocation(stderr):
-    """The stderr line telling that ping could not be run as asked (bad source, option), else None."""
+    """``(line, option or None)`` telling that ping could not be run as asked (bad source, option), else None.
+
+    A refused send (``connect:``/``sendmsg:`` errors, the EACCES broadcast hint) is not one: it is data."""
     for line in (stderr or '').splitlines():
-        low = line.lower()
+        m = _RE_LOCAL.match(line.strip())
+        text = (m.group(1) if m else line).strip()
+        low = text.lower()
+        if _RE_SEND.match(text) or low.startswith(_EACCES_HINT):
+            continue
         if any(w in low for w in _BAD_INVOCATION):
-            return line.strip()
+            option = [opt for word, opt in _BAD_OPTION if word in low]
+            return line.strip(), (option[0] if option else None)
     return None
+
+
+def check_timing(params):
+    """Bounded count, interval and timeout (shared with win_icmp_probe); DoctorError names the bad one."""
+    for name, (low, high) in sorted(LIMITS.items()):
+        value = params.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise DoctorError('%s must be a number, got %r' % (name, value), obj=name)
+        if not low <= value <= high:
+            why = ''
+            if name == 'interval' and value < low:
+                why = ' (a shorter interval is a flood, not a probe; it is iputils\' minimum without root)'
+            elif name == 'timeout' and value < low:
+                why = ' (ping would read a shorter timeout as 0: wait for ever)'
+            raise DoctorError('%s must be between %s and %s, got %s%s' % (name, _num(low), _num(high), value, why),
+                              obj=name)
+    if params['count'] != int(params['count']):
+        raise DoctorError('count must be a whole number, got %s' % params['count'], obj='count')
+    duration = params['count'] * params['interval'] + params['timeout']
+    if duration > MAX_DURATION:
+        raise DoctorError('count * interval + timeout must stay within %d s per target, got %s s (count %s, '
+                          'interval %s, timeout %s)' % (MAX_DURATION, _num(duration), params['count'],
+                                                        params['interval'], params['timeout']), obj='count')
 
 
 def validate(params):
     """Check option values; raise DoctorError naming the bad one."""
-    if params['count'] <= 0:
-        raise DoctorError('count must be > 0, got %s' % params['count'], obj='count')
-    if params['interval'] <= 0:
-        raise DoctorError('interval must be > 0, got %s' % params['interval'], obj='interval')
-    if params['timeout'] <= 0:
-        raise DoctorError('timeout must be > 0, got %s' % params['timeout'], obj='timeout')
+    check_timing(params)
     if not 0 <= params['size'] <= MAX_PAYLOAD['ipv4']:
         raise DoctorError('size must be between 0 and %d bytes, got %s' % (MAX_PAYLOAD['ipv4'], params['size']),
                           obj='size')
@@ -330,6 +489,25 @@ def validate(params):
                           % (MIN_MTU['ipv4'], MAX_TOTAL, params['path_mtu_max']), obj='path_mtu_max')
     if not params['targets']:
         raise DoctorError('targets must name at least one address or host name', obj='targets')
+    source = params.get('source')
+    if source is not None:
+        _check_source(source)
+
+
+def _check_source(source):
+    """``source`` is an interface name or a strict IP address (same literal rules as targets)."""
+    text = source.strip() if isinstance(source, str) else ''
+    if not text or text != source:
+        raise DoctorError('source must be an interface name or an IP address, got %r' % (source,), obj='source')
+    if ':' in text or _NUMERIC_LABEL.match(text.rsplit('.', 1)[-1]) and '.' in text:
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            raise DoctorError('source %r is not an IP address (strict form: four decimal numbers 0-255, or IPv6)'
+                              % source, obj='source')
+    elif not _IFNAME.match(text):
+        raise DoctorError('source %r is neither an IP address nor an interface name (1-15 characters, no '
+                          'spaces or slashes)' % source, obj='source')
 
 
 def run(runner, params, resolver=resolve, router=route_info):
@@ -340,13 +518,15 @@ def run(runner, params, resolver=resolve, router=route_info):
     validate(params)
     resolved = []
     for target in params['targets']:
-        address = resolver(target, params.get('ip_version') or 'auto')
+        text, fam = parse_target(target, params.get('ip_version') or 'auto', params.get('source'))
+        # Literals are probed as written (never through a resolver); only names are resolved.
+        address = str(ipaddress.ip_address(text)) if fam else resolver(text, params.get('ip_version') or 'auto')
         fam = family_of(address)
         if params['size'] > MAX_PAYLOAD[fam]:
             raise DoctorError('size %s is too large for %s target %s (max %d)'
                               % (params['size'], fam, target, MAX_PAYLOAD[fam]), obj='size')
         resolved.append((target, address))
-    prober = Prober(runner, ping=params.get('ping') or 'ping', router=router)
+    prober = Prober(runner, ping=params.get('ping') or 'ping', router=router, ip=params.get('ip'))
 
     def one(item):
         target, address = item

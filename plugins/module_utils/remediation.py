@@ -22,6 +22,7 @@ import datetime
 import json
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils import verdict
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.catalog import CATALOG
 from ansible_collections.vmnet.doctor.plugins.module_utils.windows import rollback as windows_rollback
 
@@ -414,14 +415,12 @@ def probe_view(paths, forward=None, forward_large=None, reverse=None, source_add
 def restored(classes):
     """The source reaches the VM again: the forward probe (and the large don't-fragment one, when
     it ran) got replies. This is "verified reachability" (the clock stops here)."""
-    if not classes or 'forward' not in classes:
-        return False
-    return all(classes[c]['reachable'] for c in ('forward', 'forward_large') if c in classes)
+    return verdict.reachable(classes)
 
 
 def healthy(classes):
     """Every probe class that ran answers, the reverse one (the VM pinging back) included."""
-    return restored(classes) and all(c['reachable'] for c in classes.values())
+    return verdict.healthy(classes)
 
 
 def compare(before, after):
@@ -544,9 +543,11 @@ def record_fix(state, fix_id, result, view, now, guard=None, resolved=None):
             f['reason'] = 'made the path worse, and cannot be undone automatically: %s' % why
         else:
             action = {'rollback': calls, 'reason': 'made the path worse'}
-    elif values & set(['restored', 'improved']):
+    elif 'restored' in values or ('improved' in values and f.get('forward_better')):
+        # Verified: this fix itself changed a probe result for the better on the forward path
+        # (or restored every probe); an improvement of another probe alone verifies nothing.
         f['status'] = STATUS_VERIFIED
-        f['reason'] = 'path restored' if 'restored' in values else 'path improved'
+        f['reason'] = 'path restored' if 'restored' in values else 'path improved (the forward ping got better)'
         # fixes applied earlier on these paths without a visible effect were part of it
         for other in state['fixes']:
             if other is not f and other['status'] == STATUS_APPLIED and set(other['paths']) & set(f['paths']) \
@@ -566,12 +567,14 @@ def record_fix(state, fix_id, result, view, now, guard=None, resolved=None):
 
 def _update_paths(state, f, view, now):
     verdicts = {}
+    f['forward_better'] = False
     for i in f['paths']:
         p = _path(state, i)
         after = (view or {}).get(str(i))
         if after is None:
             continue
         verdicts[str(i)] = compare(p['probes_last'], after)
+        f['forward_better'] = f['forward_better'] or verdict.forward_better(p['probes_last'], after)
         p['probes_last'] = after
         if restored(after) and p['restored_at'] is None:
             p['restored_at'] = now
@@ -602,16 +605,17 @@ def pending_rollbacks(state):
     for f in reversed(state['fixes']):
         if f['status'] != STATUS_APPLIED:
             continue
+        # A fix whose own probes showed no effect is never "verified", even when the path answers
+        # now: the fix that changed the probe result is (it was verified when it ran).
         if all(restored(_path(state, i)['probes_last']) for i in f['paths']):
-            f['status'] = STATUS_VERIFIED
-            f['reason'] = 'path reachable after the fixes'
-            continue
+            f['reason'] = 'no visible effect of its own: the path answers because of the other fixes'
+        else:
+            f['reason'] = 'did not restore or improve the path'
         if state['keep_partial']:
-            f['reason'] = 'did not restore or improve the path; kept (remediate_keep_partial)'
+            f['reason'] += '; kept (remediate_keep_partial)'
             continue
         if f.get('rollback') is None:
-            f['reason'] = 'did not restore or improve the path; cannot be undone automatically: %s' % f.get(
-                'rollback_reason')
+            f['reason'] += '; cannot be undone automatically: %s' % f.get('rollback_reason')
             continue
         out.append({'id': f['id'], 'host': f['host'], 'rollback': f['rollback']})
     return out
@@ -635,16 +639,15 @@ def finish(state, view, now):
                 'injected')
         out['fixes'] = [dict((k, f.get(k)) for k in keys) for f in fixes]
         out['seconds_to_reachable'] = _seconds(state['started'], p['restored_at']) if ok else None
+        # The diagnosis verdict before any change, as diagnose.yml prints it (verdict.path_verdict).
+        out['verdict_before'] = verdict.path_verdict(p.get('status_before'), p.get('findings'),
+                                                     p.get('reachable_before'))
         if state['check_mode']:
             out['result'] = 'check'
-        elif p.get('reachable_before') and not fixes:
-            out['result'] = 'ok'
-        elif ok:
-            out['result'] = 'restored'
-        elif any(f['status'] == STATUS_VERIFIED for f in fixes):
-            out['result'] = 'improved'
         else:
-            out['result'] = 'broken'
+            out['result'] = verdict.remediation_result(
+                out['verdict_before'], fixes, final, any(f['status'] == STATUS_VERIFIED for f in fixes),
+                p.get('probes_before'))
         paths.append(out)
     changed = any(f['status'] in (STATUS_VERIFIED, STATUS_APPLIED) for f in state['fixes'])
     return {'paths': paths, 'fixes': state['fixes'], 'changed': changed}

@@ -23,6 +23,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.verdict import path_verdict
+
 REPORT_SCHEMA_VERSION = 1
 ARROW = u'\u2192'
 EVIDENCE_WIDTH = 140
@@ -84,16 +86,9 @@ def path_label(path):
 
 def path_state(path):
     """``ok``, ``broken`` (a finding, or a probe failed: engine status broken/degraded) or
-    ``unexplained`` (not reachable and no check explains it)."""
-    findings = path.get('findings') or []
-    status = str(path.get('status') or '').lower()
-    if findings or status in ('broken', 'degraded', 'fail', 'failed'):
-        return 'broken'
-    if status in ('ok', 'healthy', 'pass', 'passed'):
-        return 'ok'
-    if not status and path.get('reachable') is True:
-        return 'ok'
-    return 'unexplained'
+    ``unexplained`` (not reachable and no check explains it): verdict.path_verdict, the one
+    remediate.yml uses too."""
+    return path_verdict(path.get('status'), path.get('findings') or [], path.get('reachable'))
 
 
 def summary_line(path):
@@ -375,10 +370,21 @@ def remediation_summary_line(path, check_mode=False):
     result = path.get('result') or ('restored' if path.get('reachable_after') else 'broken')
     if result == 'ok':
         return 'OK  %s: already reachable, nothing changed' % label
-    if path.get('reachable_after'):
+    if result == 'restored':
         secs = path.get('seconds_to_reachable')
         return 'RESTORED %s%s: %s' % (label, ' in %.1f s' % secs if secs is not None else '', detail)
-    return '%s %s: %s' % (result.upper(), label, detail)
+    return '%s %s: %s%s' % (result.upper(), label, detail, _probe_note(path.get('probes_after')))
+
+
+def _probe_note(classes):
+    """' | forward ping: 100 % loss; reverse: no reply' - what the final probes say on a path not restored."""
+    parts = []
+    for name, label in (('forward', 'forward ping'), ('forward_large', 'large DF probe'), ('reverse', 'reverse ping')):
+        c = (classes or {}).get(name)
+        if c:
+            parts.append('%s: %s' % (label, 'answers' if c.get('reachable') else '%g %% loss' % float(
+                c.get('loss', 100.0))))
+    return (' | ' + '; '.join(parts)) if parts else ''
 
 
 def remediation_summary_lines(paths, check_mode=False):

@@ -17,9 +17,13 @@ description:
   - Returns, per target, packets sent and received, loss percent, round-trip times, the ICMP errors
     seen (for example C(Destination Host Unreachable) or C(Frag needed and DF set (mtu = 1400))) and,
     when I(path_mtu=true), the path MTU found by a binary search with don't-fragment set.
-  - An unreachable target is data, not a task failure. The task fails only on bad input (a target
-    that is not an IP address or resolvable name, sizes out of range, counts not above zero) or when
-    C(ping) itself cannot run.
+  - An unreachable target is data, not a task failure. So is a send the host's own stack refuses
+    (a blackhole, prohibit or unreachable route, an OUTPUT firewall drop), and the result then says
+    C(reachable=false) with the error in RV(results[].local_error) and the host's route lookup in
+    RV(results[].route_lookup).
+  - The task fails, before any packet is sent, on bad input (a target that is not a strict IP address
+    or a valid host name, a link-local IPv6 address without its interface, options out of their bounds)
+    and when C(ping) itself cannot run as asked.
   - Never changes anything on the host.
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
@@ -28,23 +32,30 @@ extends_documentation_fragment:
 options:
   targets:
     description:
-      - IP addresses or host names to probe, resolved on the managed host.
+      - IP addresses or host names to probe; names are resolved on the managed host.
+      - An IPv4 address is four decimal numbers 0-255. Short, hex and octal forms (C(10.1), C(0x7f.1),
+        C(010.0.0.1)) and out-of-range numbers (C(999.1.1.1)) are refused, never looked up in DNS.
+      - A link-local IPv6 address needs its interface, C(fe80::1%eth0) (or an interface in O(source)).
+      - Unspecified, broadcast and multicast addresses are refused.
     type: list
     elements: str
     required: true
   count:
     description:
-      - Echo requests sent to each target (C(ping -c)). Must be above zero.
+      - Echo requests sent to each target (C(ping -c)). Between 1 and 1000.
+      - O(count) * O(interval) + O(timeout) must stay within 600 seconds.
     type: int
     default: 3
   interval:
     description:
-      - Seconds between echo requests (C(ping -i)).
+      - Seconds between echo requests (C(ping -i)). Between 0.2 (iputils' minimum without root; less is
+        a flood, not a probe) and 60.
     type: float
     default: 0.2
   timeout:
     description:
-      - Seconds to wait for each reply (C(ping -W)).
+      - Seconds to wait for each reply (C(ping -W)). Between 0.01 and 60 (iputils reads C(-W 0) as
+        "wait for ever").
     type: float
     default: 1.0
   size:
@@ -60,7 +71,8 @@ options:
     default: false
   source:
     description:
-      - Source address or interface name (C(ping -I)). Omit to let the kernel choose.
+      - Source address (strict form, as for O(targets)) or interface name (C(ping -I)). Omit to let the
+        kernel choose.
     type: str
   ip_version:
     description:
@@ -96,8 +108,8 @@ attributes:
   platform:
     platforms: [linux]
 notes:
-  - Requires iputils C(ping) on the managed host; root or C(net.ipv4.ping_group_range) for
-    intervals under 0.2 s.
+  - Requires iputils C(ping) on the managed host, and C(ip) (iproute2) for the route lookup reported
+    with a refused send.
   - Path MTU search leaves what the kernel learnt (a cached PMTU from an ICMP "fragmentation
     needed") as any ping would.
 seealso:
@@ -207,6 +219,23 @@ results:
         null when there is no route. The path MTU search never tries above it.
       type: int
       sample: 1500
+    local_error:
+      description: >-
+        The error with which the host's own stack refused to send (for example
+        C(connect: Invalid argument) for a blackhole route, C(connect: Permission denied) for a prohibit
+        route, C(sendmsg: Operation not permitted) for an OUTPUT drop); null when the echo left the host
+        or got a reply.
+      type: str
+      sample: "connect: Invalid argument"
+    route_lookup:
+      description: >-
+        With a refused send, the host's C(ip -j route get) for the target (C(route), or
+        C(error) when the lookup itself fails, as it does on blackhole, prohibit and unreachable routes)
+        and C(refusing_route), the longest blackhole/prohibit/unreachable/throw route covering the
+        target in any table; null otherwise.
+      type: dict
+      sample: {argv: [ip, -j, route, get, 10.98.1.1], route: null, error: "RTNETLINK answers: Invalid argument",
+               refusing_route: {type: blackhole, dst: 10.98.1.0/24, table: main}}
 reachable_all:
   description: True when every target answered.
   returned: success
@@ -237,7 +266,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = dict(module.params, ping=module.get_bin_path('ping', required=True))
+    params = dict(module.params, ping=module.get_bin_path('ping', required=True), ip=module.get_bin_path('ip'))
 
     def runner(argv):
         return module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})

@@ -33,22 +33,25 @@ options:
   targets:
     description:
       - IP addresses or host names to probe, resolved on the Windows host. Targets are probed one after the other.
+      - Literal addresses follow the strict rules of M(vmnet.doctor.icmp_probe) (no short, hex or octal IPv4 forms;
+        a link-local IPv6 address needs its C(%scope)).
     type: list
     elements: str
     required: true
   count:
     description:
-      - Echo requests sent to each target. Must be above zero.
+      - Echo requests sent to each target, between 1 and 1000 (O(count) * O(interval) + O(timeout) within 600 s).
     type: int
     default: 3
   interval:
     description:
-      - Seconds between echo requests (rounded to milliseconds).
+      - Seconds between echo requests (rounded to milliseconds), between 0.2 and 60, as for
+        M(vmnet.doctor.icmp_probe).
     type: float
     default: 0.2
   timeout:
     description:
-      - Seconds to wait for each reply (rounded to milliseconds).
+      - Seconds to wait for each reply (rounded to milliseconds), between 0.01 and 60.
     type: float
     default: 1.0
   size:
@@ -205,6 +208,14 @@ results:
         never tries above it.
       type: int
       sample: 1500
+    local_error:
+      description: The exception with which the host refused to send, when no echo was answered; null otherwise.
+      type: str
+      sample: "An exception occurred during a Ping request."
+    route_lookup:
+      description: Always null on Windows (the key keeps the shape of M(vmnet.doctor.icmp_probe)).
+      type: dict
+      sample: null
 reachable_all:
   description: True when every target answered.
   returned: success

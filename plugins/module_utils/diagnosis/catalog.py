@@ -110,6 +110,20 @@ CATALOG = {
         'module': 'vmnet.doctor.static_route',
         'checks': ('checks_l3.check_hv_route', 'checks_l3.check_source_route', 'checks_l3.check_target_route_back'),
     },
+    'SEND_REFUSED': {
+        'layer': 'routing',
+        'title': 'The source refuses to send the echo',
+        'meaning': 'The source host\'s own stack refused the echo request before it left (a blackhole, prohibit or '
+                   'unreachable route, or a local firewall rule): the path is broken on the source itself.',
+        'detection': 'The forward probe (`icmp_probe`) reports `local_error` (`connect:`/`sendmsg:` errors such as '
+                     '`Invalid argument`, `Permission denied`, `No route to host`, `Operation not permitted`) with the '
+                     'source\'s route lookup. Reported only when no other finding explains the path (a symptom, '
+                     'like `ARP_INCOMPLETE`).',
+        'fix': 'Manual, with the evidence: the refusing route and the command that removes it when the route lookup '
+               'names one, else the error.',
+        'auto_fix': False,
+        'module': None,
+    },
     'GATEWAY_MISSING': {
         'layer': 'routing',
         'title': 'No default gateway',

@@ -415,3 +415,38 @@ def check_target_route_back(ctx):
                     '%s cannot use its default gateway %s to reach %s (%s).' % (
                         tgt.host, ', '.join(str(g) for g in gateways), source_ip, route.get('error')),
                     fix, check_id=cid)
+
+
+def refusing_text(probe):
+    """' (blackhole route DST, table T)' for a forward probe whose send a route refused, else ''."""
+    route = ((probe.get('route_lookup') or {}).get('refusing_route')) or {}
+    if not route:
+        return ''
+    return ' (%s route %s, table %s)' % (route.get('type'), route.get('dst'), route.get('table') or 'main')
+
+
+def check_send_refused(ctx, probe):
+    """A forward probe the source's own stack refused to send: a located symptom on the source."""
+    cid = 'source.send'
+    if probe is None or probe.get('reachable'):
+        return None
+    if not probe.get('local_error'):
+        return ctx.passed(cid, 'source', 'the echo request left the source (no local send error)')
+    lookup = probe.get('route_lookup') or {}
+    route = lookup.get('refusing_route') or {}
+    if route:
+        table = route.get('table') or 'main'
+        fix = fix_manual('A %s route %s (table %s) on %s refuses the echo to %s; whether it is intended is a '
+                         'person\'s decision (remove it with `ip route del %s %s%s`).' % (
+                             route.get('type'), route.get('dst'), table, ctx.host('source'), ctx.target_ip,
+                             route.get('type'), route.get('dst'), '' if table == 'main' else ' table %s' % table))
+        obj = {'type': 'route', 'destination': route.get('dst'), 'route_type': route.get('type'), 'table': table}
+    else:
+        fix = fix_manual('%s refuses to send to %s (%s): look at its routes (`ip route get %s`) and its output '
+                         'firewall.' % (ctx.host('source'), ctx.target_ip, probe['local_error'], ctx.target_ip))
+        obj = {'type': 'host_stack', 'address': ctx.target_ip}
+    return ctx.find('SEND_REFUSED', 'source', 'forward', obj,
+                    {'local_error': probe['local_error'], 'route_lookup': lookup}, 'high',
+                    '%s refuses to send the echo request to %s: %s%s.' % (
+                        ctx.host('source'), ctx.target_ip, probe['local_error'], refusing_text(probe)),
+                    fix, check_id=cid, symptom=True)

@@ -109,7 +109,45 @@ def validate_path(path, index=0):
         if path.get(key) is not None and not isinstance(path.get(key), str):
             raise DoctorError('%s.%s must be a string' % (where, key))
     out['name'] = path.get('name') or '%s -> %s' % (path['source'], out['target_ip'])
+    _check_target_owner(out, where)
     return out
+
+
+def _check_target_owner(path, where):
+    """DoctorError when target_ip names no VM of the path: the source's own address, an address of
+    another host of the path, or (the VM having addresses of that family) none of the VM's.
+
+    Such a path tests nothing the user asked about; diagnosing it would blame an IP conflict or a
+    duplicate MAC with high confidence. A VM with no address of the family at all keeps its finding
+    (ADDRESS_MISSING): that is a fault, not a typo."""
+    target_ip = path['target_ip']
+    family = family_of(target_ip)
+    views = [(role, HostView(role, path.get(host_key), path.get(key)))
+             for role, host_key, key in (('source', 'source', 'source_facts'), ('hypervisor', 'hypervisor',
+                                                                                  'hypervisor_facts'),
+                                         ('target_host', 'target_host', 'target_facts'))]
+    owners = dict((role, view.iface_by_address(target_ip)[0]) for role, view in views if view.present)
+    target = dict(views)['target_host']
+    if owners.get('target_host') is not None:
+        return
+    for role in ('source', 'hypervisor'):
+        iface = owners.get(role)
+        if iface is not None:
+            raise DoctorError(
+                '%s: target_ip %s is an address of the %s %s itself (interface %s), not of a VM: a host that '
+                'pings its own address tests no path. Give the VM\'s address as target_ip%s.' % (
+                    where, target_ip, role, path.get(role), iface.get('name'),
+                    '' if role == 'source' else ' (or leave hypervisor out)'), obj=target_ip)
+    if not target.present:
+        return
+    held = ['%s/%s' % (a.get('address'), a.get('prefixlen')) for i, a in target.addresses(family)
+            if i.get('kind') != 'loopback' and i.get('name') != 'lo' and a.get('scope') not in ('host', 'link')]
+    if held:
+        raise DoctorError(
+            '%s: target_ip %s is not an address of target_host %s (it holds %s). Give one of its addresses as '
+            'target_ip, or as target_host the VM that holds %s; if %s should hold it, configure it there.' % (
+                where, target_ip, path.get('target_host'), ', '.join(held), target_ip, path.get('target_host')),
+            obj=target_ip)
 
 
 def validate(paths):
@@ -248,6 +286,8 @@ def probe_outcome(probes, ctx):
         detail = '%s: %s/%s replies, size %s%s' % (
             probe.get('target') or probe.get('address') or ctx.target_ip, probe.get('received'), probe.get('sent'),
             probe.get('size'), ', DF' if probe.get('dont_fragment') else '')
+        if probe.get('local_error'):
+            detail += '; the source refused to send it: %s%s' % (probe['local_error'], l3.refusing_text(probe))
         why = _large_inconclusive(probe, ctx) if kind == 'large' and not probe.get('reachable') else None
         if why:
             ctx.skipped('probe.%s' % key, 'source' if key.startswith('forward') else 'target',
@@ -287,7 +327,31 @@ def _settle(ctx, passed):
     return real, notes
 
 
-def _summary(name, status, findings, checks, failed):
+def verdict(reachable, findings, failed, blind=None):
+    """The status of a path: ``ok`` only when the forward probe answers, every other probe that ran
+    answers, no finding stands and nothing the path needs went unread (``blind``); ``broken`` when a
+    finding breaks the forward path; ``degraded`` when reachable but something is wrong or unknown;
+    ``unexplained`` otherwise. report.path_verdict turns it into the verdict both playbooks print."""
+    if not reachable:
+        return 'broken' if [f for f in findings if 'forward' in f['_breaks']] else 'unexplained'
+    if findings or failed or blind:
+        return 'degraded'
+    return 'ok'
+
+
+def _vmware_unread(ctx, path):
+    """Why the VMware checks of a path with VMware identifiers could not run (no facts), else None."""
+    ids = path.get('vmware') or {}
+    if path.get('vmware_facts') is not None or not (ids.get('hostname') or ids.get('vm_name')):
+        return None
+    why = 'the vSphere facts of %s (VM %s) were not read (vCenter unreadable or the VM not found): the VMware ' \
+          'checks did not run' % (ids.get('hostname') or 'the vCenter', ids.get('vm_name') or '?')
+    ctx.checks.append({'id': 'vmware.facts', 'status': 'fail', 'host': ids.get('hostname') or 'vmware',
+                       'detail': why})
+    return why
+
+
+def _summary(name, status, findings, checks, failed, blind=None):
     counts = dict((s, len([c for c in checks if c['status'] == s])) for s in ('pass', 'fail', 'skipped'))
     ran = '%d checks (%d passed, %d skipped)' % (len(checks), counts['pass'], counts['skipped'])
     labels = []
@@ -302,10 +366,14 @@ def _summary(name, status, findings, checks, failed):
         return '%s: unreachable: %s' % (name, causes)
     if status == 'degraded':
         if findings:
-            return '%s: reachable, but %s' % (name, causes)
+            return '%s: reachable, but %s%s' % (name, causes, '; %s' % blind if blind else '')
+        if blind and not failed - set(['forward']):
+            return '%s: reachable, but %s; %s' % (name, blind, ran)
         return '%s: reachable, but the %s probe failed and no check explains it; %s' % (
             name, '/'.join(sorted(failed - set(['forward']))), ran)
     tail = '; findings that do not explain it: %s' % causes if findings else ''
+    if blind:
+        return '%s: unreachable and no check explains it; %s; %s%s' % (name, blind, ran, tail)
     return '%s: unreachable and no check explains it; %s%s' % (name, ran, tail)
 
 
@@ -334,16 +402,12 @@ def diagnose_path(path):
     resolve(ctx)
     passed, failed = probe_outcome(probes, ctx)
     _walk(ctx, probes)
+    l3.check_send_refused(ctx, probes.get('forward'))
     win.adapt_fixes(ctx)
+    blind = _vmware_unread(ctx, path)
     findings, notes = _settle(ctx, passed)
     reachable = 'forward' in passed
-    breaking = [f for f in findings if 'forward' in f['_breaks']]
-    if not reachable:
-        status = 'broken' if breaking else 'unexplained'
-    elif findings or failed:
-        status = 'degraded'
-    else:
-        status = 'ok'
+    status = verdict(reachable, findings, failed, blind)
     out_findings = [public(f) for f in findings]
     result = {
         'name': path['name'],
@@ -358,7 +422,7 @@ def diagnose_path(path):
         'findings': out_findings,
         'notes': notes,
         'checks': ctx.checks,
-        'summary': _summary(path['name'], status, out_findings, ctx.checks, failed),
+        'summary': _summary(path['name'], status, out_findings, ctx.checks, failed, blind),
     }
     return result
 

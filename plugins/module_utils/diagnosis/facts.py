@@ -189,6 +189,13 @@ class HostView(object):
                 if out.get('ok') and out.get('type') in UNUSABLE_ROUTE_TYPES:
                     out['ok'] = False
                     out['error'] = out.get('error') or '%s route' % out.get('type')
+                if not out.get('ok') and not out.get('type'):
+                    # The kernel's lookup fails on blackhole/prohibit/unreachable routes without
+                    # naming them: the route table does.
+                    covering = self._table_route(want, family_of(address))
+                    if covering and (covering.get('type') or 'unicast') in UNUSABLE_ROUTE_TYPES:
+                        out.update(type=covering['type'], dst=covering.get('dst'),
+                                   table=str(covering.get('table', 'main')))
                 return out
         if self.owns(address):
             return {'ok': True, 'type': 'local', 'dev': 'lo', 'gateway': None, 'prefsrc': str(want),
@@ -196,6 +203,27 @@ class HostView(object):
         if not self.has_section('routes') or self.section_error('routes'):
             return None
         family = family_of(address)
+        route = self._table_route(want, family)
+        if route is None:
+            # A connected network not in the route table (partial facts): still on-link.
+            iface, addr = self.connected(address)
+            if iface is not None:
+                return {'ok': True, 'type': 'unicast', 'dev': iface.get('name'), 'gateway': None,
+                        'prefsrc': addr.get('address'), 'table': 'main', 'error': None, 'how': 'table'}
+            return {'ok': False, 'type': None, 'dev': None, 'gateway': None, 'prefsrc': None, 'table': 'main',
+                    'error': 'no matching route in the main table', 'how': 'table'}
+        rtype = route.get('type') or 'unicast'
+        ok = rtype not in UNUSABLE_ROUTE_TYPES
+        prefsrc = route.get('prefsrc')
+        if ok and not prefsrc and route.get('dev'):
+            addr = self.primary_address(route.get('dev'), family)
+            prefsrc = addr.get('address') if addr else None
+        return {'ok': ok, 'type': rtype, 'dev': route.get('dev'), 'gateway': route.get('gateway'),
+                'prefsrc': prefsrc, 'table': str(route.get('table', 'main')), 'metric': route.get('metric'),
+                'dst': route.get('dst'), 'error': None if ok else '%s route' % rtype, 'how': 'table'}
+
+    def _table_route(self, want, family):
+        """The longest-prefix (then lowest-metric) route of the main table covering ``want``, or None."""
         best = None
         for route in self.section('routes'):
             if not isinstance(route, dict) or route.get('family', family) != family:
@@ -208,24 +236,7 @@ class HostView(object):
             key = (net.prefixlen, -(route.get('metric') or 0))
             if best is None or key > best[0]:
                 best = (key, route)
-        if best is None:
-            # A connected network not in the route table (partial facts): still on-link.
-            iface, addr = self.connected(address)
-            if iface is not None:
-                return {'ok': True, 'type': 'unicast', 'dev': iface.get('name'), 'gateway': None,
-                        'prefsrc': addr.get('address'), 'table': 'main', 'error': None, 'how': 'table'}
-            return {'ok': False, 'type': None, 'dev': None, 'gateway': None, 'prefsrc': None, 'table': 'main',
-                    'error': 'no matching route in the main table', 'how': 'table'}
-        route = best[1]
-        rtype = route.get('type') or 'unicast'
-        ok = rtype not in UNUSABLE_ROUTE_TYPES
-        prefsrc = route.get('prefsrc')
-        if ok and not prefsrc and route.get('dev'):
-            addr = self.primary_address(route.get('dev'), family)
-            prefsrc = addr.get('address') if addr else None
-        return {'ok': ok, 'type': rtype, 'dev': route.get('dev'), 'gateway': route.get('gateway'),
-                'prefsrc': prefsrc, 'table': str(route.get('table', 'main')), 'metric': route.get('metric'),
-                'dst': route.get('dst'), 'error': None if ok else '%s route' % rtype, 'how': 'table'}
+        return best[1] if best else None
 
     def default_routes(self, family):
         return [r for r in self.section('routes') if isinstance(r, dict) and r.get('family', family) == family

@@ -99,7 +99,17 @@ def _local_sources(family, lookup, interfaces):
     source) every usable global address of that family, device unknown.
     """
     if lookup and lookup.get('ok') and lookup.get('prefsrc'):
-        return [(lookup['prefsrc'], lookup.get('dev'))]
+        # The preferred source first, then the other global addresses of that device: a ping to a
+        # secondary address is answered from it, and its verdict may differ.
+        result = [(lookup['prefsrc'], lookup.get('dev'))]
+        for iface in interfaces:
+            if iface.get('name') != lookup.get('dev'):
+                continue
+            for addr in iface.get('addresses') or []:
+                if (addr['family'] == family and addr.get('scope') == 'global' and not addr.get('dad_failed')
+                        and addr['address'] != lookup['prefsrc']):
+                    result.append((addr['address'], lookup.get('dev')))
+        return result
     result = []
     for iface in interfaces:
         for addr in iface.get('addresses') or []:
@@ -112,10 +122,11 @@ def _local_sources(family, lookup, interfaces):
 def build_icmp_queries(peers, flows, lookups, interfaces):
     """The ICMP packets whose firewall verdict the diagnosis needs (pure).
 
-    For each peer P and each local address L used to reach it (route lookup prefsrc):
-    input echo-request P->L, output echo-reply L->P, output echo-request L->P, input
-    echo-reply P->L (iif/oif = the lookup's device). For each flow: forward echo-request
-    src->dst and forward echo-reply dst->src, iif/oif from the lookups of both ends.
+    For each peer P and each local address L used to reach it (route lookup prefsrc, then the
+    other global addresses of that device): input echo-request P->L, output echo-reply L->P,
+    output echo-request L->P, input echo-reply P->L (iif/oif = the lookup's device). For each
+    flow, both directions: forward echo-request and echo-reply src->dst and dst->src, iif/oif from
+    the lookups of both ends.
     """
     by_address = dict((item['address'], item) for item in lookups)
     queries = []
@@ -139,6 +150,11 @@ def build_icmp_queries(peers, flows, lookups, interfaces):
                    iif=src_dev, oif=dst_dev))
         add(_query(family, 'forward', 'echo-reply', flow['dst'], flow['src'],
                    iif=dst_dev, oif=src_dev))
+        # The same flow seen from the VM's side (it pings back): its request and the host's reply.
+        add(_query(family, 'forward', 'echo-request', flow['dst'], flow['src'],
+                   iif=dst_dev, oif=src_dev))
+        add(_query(family, 'forward', 'echo-reply', flow['src'], flow['dst'],
+                   iif=src_dev, oif=dst_dev))
     return queries
 
 

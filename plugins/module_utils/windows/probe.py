@@ -17,11 +17,11 @@ The result of each target has exactly the shape of ``vmnet.doctor.icmp_probe``
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import ipaddress
 import math
 import re
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils import probe as linux
 from ansible_collections.vmnet.doctor.plugins.module_utils.windows.facts import as_list
 
 HEADER_BYTES = {'ipv4': 28, 'ipv6': 48}
@@ -59,7 +59,6 @@ MESSAGES = {
 }
 NO_REPLY = ('TimedOut',)
 NO_ADDRESS = ('', '0.0.0.0', '::', None)
-_HOSTNAME = re.compile(r'^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$')
 _IPV4 = re.compile(r'^\d{1,3}(?:\.\d{1,3}){3}$')
 
 
@@ -84,10 +83,11 @@ def status_name(value):
 
 
 def validate(params):
-    """Check option values before anything is sent; DoctorError names the bad one."""
-    for name in ('count', 'interval', 'timeout'):
-        if params[name] <= 0:
-            raise DoctorError('%s must be > 0, got %s' % (name, params[name]), obj=name)
+    """Check option values before anything is sent; DoctorError names the bad one.
+
+    Count, interval, timeout and the targets follow the same rules as icmp_probe (one copy, in
+    module_utils/probe.py): bounded timing, strict IPv4 literals, link-local IPv6 with a scope."""
+    linux.check_timing(params)
     if not 0 <= params['size'] <= MAX_PAYLOAD:
         raise DoctorError('size must be between 0 and %d bytes (the .NET Ping limit), got %s'
                           % (MAX_PAYLOAD, params['size']), obj='size')
@@ -98,21 +98,7 @@ def validate(params):
     if not params['targets']:
         raise DoctorError('targets must name at least one address or host name', obj='targets')
     for target in params['targets']:
-        text = str(target or '').strip()
-        literal = _ip_family(text)
-        if not text or len(text) > 253 or not (literal or _HOSTNAME.match(text)):
-            raise DoctorError('target %r is not an IP address or resolvable name' % (target,), obj=target)
-        wanted = params.get('ip_version') or 'auto'
-        if literal and wanted != 'auto' and literal != wanted:
-            raise DoctorError('target %s is an %s address but ip_version is %s' % (text, literal, wanted), obj=text)
-
-
-def _ip_family(text):
-    """``ipv4``/``ipv6`` for an IP address literal, None for anything else (a name)."""
-    try:
-        return 'ipv4' if ipaddress.ip_address(text.split('%')[0]).version == 4 else 'ipv6'
-    except ValueError:
-        return None
+        linux.parse_target(target, params.get('ip_version') or 'auto')
 
 
 def script_args(params):
@@ -192,6 +178,9 @@ def assemble(raw_probe, params):
         'path_mtu': (max(passed) if passed else None) if params.get('path_mtu') and ok else None,
         'source_address': str(source).split('%', maxsplit=1)[0] if source not in NO_ADDRESS else None,
         'route_mtu': route_mtu,
+        # A send the host refused (the .NET Ping's exception); Windows has no route lookup to add.
+        'local_error': None if ok else next((str(e['Error']) for e in echoes if e.get('Error')), None),
+        'route_lookup': None,
     }
 
 

@@ -111,7 +111,24 @@ def test_icmp_queries_for_flow_are_forward_both_ways():
          'dst': '192.0.2.20', 'iif': 'br0', 'oif': 'eth0'},
         {'family': 'ipv4', 'hook': 'forward', 'icmp_type': 'echo-reply', 'src': '192.0.2.20',
          'dst': '198.51.100.7', 'iif': 'eth0', 'oif': 'br0'},
+        # the VM pinging back (issue 11: a forward drop of the VM -> host echo must be seen)
+        {'family': 'ipv4', 'hook': 'forward', 'icmp_type': 'echo-request', 'src': '192.0.2.20',
+         'dst': '198.51.100.7', 'iif': 'eth0', 'oif': 'br0'},
+        {'family': 'ipv4', 'hook': 'forward', 'icmp_type': 'echo-reply', 'src': '198.51.100.7',
+         'dst': '192.0.2.20', 'iif': 'br0', 'oif': 'eth0'},
     ]
+
+
+def test_icmp_queries_cover_the_secondary_addresses_of_the_egress_device():
+    interfaces = [{'name': 'eth0', 'addresses': [
+        {'address': '192.0.2.20', 'family': 'ipv4', 'scope': 'global', 'dad_failed': False},
+        {'address': '192.0.2.21', 'family': 'ipv4', 'scope': 'global', 'dad_failed': False}]},
+        {'name': 'eth1', 'addresses': [
+            {'address': '203.0.113.5', 'family': 'ipv4', 'scope': 'global', 'dad_failed': False}]}]
+    lookups = [{'address': '198.51.100.7', 'ok': True, 'dev': 'eth0', 'prefsrc': '192.0.2.20'}]
+    queries = linux_facts.build_icmp_queries(['198.51.100.7'], [], lookups, interfaces)
+    assert [q['dst'] for q in queries if q['hook'] == 'input' and q['icmp_type'] == 'echo-request'] == \
+        ['192.0.2.20', '192.0.2.21']
 
 
 # ----------------------------------------------------------------- collect
@@ -292,7 +309,7 @@ def test_collect_real_firewall_and_bridge_mac_filters():
     assert facts['errors'] == []
     assert facts['tools']['nft'] is True and facts['tools']['iptables'] is False
     assert facts['firewall']['backends']['nftables'] == {'present': True, 'active': True}
-    [drop] = [v for v in facts['firewall']['icmp'] if v['hook'] == 'input' and v['icmp_type'] == 'echo-request']
+    drop = [v for v in facts['firewall']['icmp'] if v['hook'] == 'input' and v['icmp_type'] == 'echo-request'][0]
     assert (drop['src'], drop['dst'], drop['iif'], drop['verdict']) == ('192.0.2.20', '192.0.2.10', 'eth0', 'drop')
     rule = drop['deciding_rule']
     assert (rule['backend'], rule['family'], rule['table'], rule['chain']) == ('nftables', 'inet', 'filter', 'input')

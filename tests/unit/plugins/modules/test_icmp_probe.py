@@ -69,7 +69,7 @@ def test_unreachable_target_is_not_a_failure():
 
 
 @pytest.mark.parametrize('args,needle', [
-    ({'targets': ['10.0.0.1'], 'count': 0}, 'count must be > 0'),
+    ({'targets': ['10.0.0.1'], 'count': 0}, 'count must be between 1 and 1000'),
     ({'targets': ['10.0.0.1'], 'size': 65508}, 'size must be between 0 and 65507'),
     ({'targets': ['not a host']}, 'not an IP address or resolvable name'),
     ({'targets': ['bad..name']}, 'not an IP address or resolvable name'),

@@ -79,9 +79,10 @@ def test_main_publishes_schema_facts(host, capsys):
     else:
         # no firewall tool on the recorded host: absent, not an error; one verdict per query
         assert facts['errors'] == []
-        # 192.0.2.20: 4 packets from/to its route's prefsrc; 203.0.113.9 has no route: 4 packets
-        # for each of the 3 global IPv4 addresses; the flow: 2 forwarded packets
-        assert len(facts['firewall']['icmp']) == 4 + 4 * 3 + 2
+        # 192.0.2.20: 4 packets from/to each global address of its route's device (prefsrc and one
+        # secondary); 203.0.113.9 has no route: 4 packets for each of the 3 global IPv4 addresses;
+        # the flow: 4 forwarded packets (both directions)
+        assert len(facts['firewall']['icmp']) == 4 * 2 + 4 * 3 + 4
         assert set(v['verdict'] for v in facts['firewall']['icmp']) == {'accept'}
         assert facts['firewall']['backends']['nftables'] == {'present': False, 'active': False}
 
@@ -117,5 +118,5 @@ def test_main_with_nft_reads_ruleset_once(host, capsys):
     # the ICMP verdicts and the bridge MAC filters share one `nft -j list ruleset`
     assert host.count(['nft', '-j', 'list', 'ruleset']) == 1
     assert [v['verdict'] for v in facts['firewall']['icmp']
-            if v['hook'] == 'input' and v['icmp_type'] == 'echo-request'] == ['drop']
+            if v['hook'] == 'input' and v['icmp_type'] == 'echo-request'] == ['drop', 'drop']  # prefsrc and secondary
     assert len(facts['bridges'][0]['mac_filters']) == 3

@@ -33,7 +33,8 @@ def test_reachable_target_gives_the_icmp_probe_shape():
         'target': 'vm1.lab.example', 'address': '192.168.10.20', 'family': 'ipv4', 'sent': 3, 'received': 3,
         'loss_percent': 0.0, 'rtt': {'min': 0.0, 'avg': 0.667, 'max': 1.0, 'mdev': 0.471}, 'reachable': True,
         'size': 56, 'dont_fragment': False, 'errors': [], 'frag_needed': False, 'reported_mtu': None,
-        'path_mtu': None, 'source_address': '192.168.10.5', 'route_mtu': 1500}
+        'path_mtu': None, 'source_address': '192.168.10.5', 'route_mtu': 1500, 'local_error': None,
+        'route_lookup': None}
 
 
 def test_unreachable_names_numbers_and_single_objects():
