@@ -366,7 +366,7 @@ def remediation_summary_line(path, check_mode=False):
     detail = ', '.join(parts) or 'nothing to fix'
     if check_mode:
         changes = ['%s on %s: %s' % (short_fix_module(f.get('module')), f.get('host'),
-                                     '; '.join(f.get('changes') or []) or 'no command listed')
+                                     '; '.join(fix_commands(f)) or 'no command listed')
                    for f in fixes if f.get('status') == 'would apply']
         return 'CHECK %s: %s%s' % (label, detail, (' | would change: ' + ' | '.join(changes)) if changes else '')
     result = path.get('result') or ('restored' if path.get('reachable_after') else 'broken')
@@ -376,6 +376,12 @@ def remediation_summary_line(path, check_mode=False):
         secs = path.get('seconds_to_reachable')
         return 'RESTORED %s%s: %s' % (label, ' in %.1f s' % secs if secs is not None else '', detail)
     return '%s %s: %s' % (result.upper(), label, detail)
+
+
+def fix_commands(fix):
+    """The commands of a fix as text: ``commands`` of the fixer result shape (a list of strings on
+    every platform); ``changes`` (structured) is never joined as text."""
+    return [u'%s' % c for c in fix.get('commands') or []]
 
 
 def remediation_summary_lines(paths, check_mode=False):
@@ -418,7 +424,8 @@ def remediation_junit_xml(paths, timestamp=None):
             case = ET.SubElement(suite, 'testcase', classname=_classname(path),
                                  name='%s %s on %s' % (f.get('id'), short_fix_module(f.get('module')), f.get('host')))
             text = json.dumps({'codes': f.get('codes'), 'args': f.get('args'), 'before': f.get('before'),
-                               'after': f.get('after'), 'changes': f.get('changes'), 'reason': f.get('reason')},
+                               'after': f.get('after'), 'changes': f.get('changes'), 'commands': f.get('commands'),
+                               'reason': f.get('reason')},
                               sort_keys=True, default=str)
             status = f.get('status')
             if status in ('rolled back', 'failed'):

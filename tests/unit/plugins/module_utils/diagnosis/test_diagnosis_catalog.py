@@ -9,6 +9,7 @@ import re
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import catalog
+from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', '..'))
 DOC = os.path.join(REPO, 'docs', 'catalog.md')
@@ -18,15 +19,6 @@ ISSUE_CODES = ('LINK_DOWN', 'BRIDGE_PORT_DOWN', 'STP_BLOCKING', 'ADDRESS_MISSING
                'GATEWAY_MISSING', 'GATEWAY_WRONG', 'FORWARDING_DISABLED', 'RP_FILTER_DROP', 'ARP_STALE',
                'ARP_INCOMPLETE', 'IP_CONFLICT', 'DUPLICATE_MAC', 'ICMP_BLOCKED', 'ICMP_IGNORED', 'MTU_MISMATCH',
                'VLAN_MISMATCH', 'MAC_FILTERED')
-# The pinned fixer modules (COMMON.md, issue 4).
-FIXERS = ('icmp_rule', 'default_gateway', 'static_route', 'interface_mtu', 'link_state', 'bridge_vlan',
-          'mac_allow', 'neighbor', 'net_sysctl',
-          # Windows / Hyper-V action plugins (issue 6)
-          'win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic',
-          # VMware modules (issue 5), run on the controller
-          'vmware_vswitch_policy', 'vmware_vm_nic')
-
-
 def test_issue_codes_are_all_in_the_catalog():
     assert set(ISSUE_CODES) <= set(catalog.CATALOG)
 
@@ -40,7 +32,7 @@ def test_entry_is_complete(code):
         assert len(entry[key]) > 10, key
     assert entry['auto_fix'] is (entry['module'] is not None)
     if entry['module']:
-        assert entry['module'].split('.')[-1] in FIXERS and entry['module'].startswith('vmnet.doctor.')
+        assert fixer_registry.entry(entry['module']) is not None and entry['module'].startswith('vmnet.doctor.')
 
 
 def test_document_is_generated_from_the_catalog():
