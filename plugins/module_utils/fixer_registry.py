@@ -10,7 +10,10 @@ Every fixer, on every platform, returns one result shape (``RESULT_KEYS``)::
 
 ``changes`` is the list of structured changes (each a dict with ``action``), ``commands`` what was
 (or, in check mode, would be) run, as text; ``after`` is read back from the host after a real
-run and predicted in check mode.
+run and predicted in check mode. ``warnings`` of a module become Ansible's own ``warnings``
+(``module.warn``; the key is there only when there are some). The gates: ``fixers/common.py``
+``gate`` (Linux), ``vmware_config.gate`` (VMware), ``plugin_utils/windows_action.py`` ``fix`` with
+``windows/plans.result_of`` (Windows).
 
 An entry (``FIXERS[name]``) says:
 

@@ -8,8 +8,12 @@ Used by the ``vmnet.doctor.remediation`` action plugin; the role only runs what 
 
 * ``build_plan(paths, allow, mgmt, extra_fixes)`` - the ordered, de-duplicated fix list and
   the per-path view (findings, fixes, manual findings, findings skipped and why).
-* ``rollback_calls(fix, result)`` - the fixer calls that restore the state recorded in the
-  fixer's ``before`` (the inverse per module), or a reason why it cannot be undone.
+* ``rollback_calls(module, args, result)`` - the fixer calls that restore the state recorded in
+  the fixer's result (the inverse the fixer registry names for the module), or a reason why it
+  cannot be undone.
+
+Which modules are fixers, which need the management guard, which are never applied
+automatically: ``fixer_registry.py``.
 * ``probe_view(registered)`` / ``compare(before, after)`` - probe classes per path and the
   verdict of a change: restored, improved, worse or unchanged.
 * ``record_fix`` / ``record_rollback`` / ``finish`` - the run state and the final result.

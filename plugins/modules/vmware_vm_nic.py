@@ -91,12 +91,6 @@ commands:
   type: list
   elements: str
   sample: ["ReconfigVM_Task web01 connected=True"]
-warnings:
-  description: Warnings about the change (none today; kept for the common fixer result shape).
-  returned: always
-  type: list
-  elements: str
-  sample: []
 runtime_only:
   description: Always false; vSphere keeps the change.
   returned: always
@@ -179,6 +173,8 @@ def main():
             vm_utils.disconnect(si)
     except DoctorError as exc:
         module.fail_json(**exc.to_result())
+    for warning in result.pop('warnings'):    # exit_json(warnings=...) is deprecated
+        module.warn(warning)
     module.exit_json(nic=nic, diff={'before': result['before'], 'after': result['after']}, **result)
 
 

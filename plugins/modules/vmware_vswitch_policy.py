@@ -118,12 +118,6 @@ commands:
   type: list
   elements: str
   sample: ["UpdatePortGroup VM Network vlan_id=20"]
-warnings:
-  description: Warnings about the change (none today; kept for the common fixer result shape).
-  returned: always
-  type: list
-  elements: str
-  sample: []
 runtime_only:
   description: Always false; vSphere keeps the change.
   returned: always
@@ -204,6 +198,8 @@ def main():
             vm_utils.disconnect(si)
     except DoctorError as exc:
         module.fail_json(**exc.to_result())
+    for warning in result.pop('warnings'):    # exit_json(warnings=...) is deprecated
+        module.warn(warning)
     module.exit_json(target=target, diff={'before': result['before'], 'after': result['after']}, **result)
 
 
