@@ -12,8 +12,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.remediation import (
-    FIXERS, PREFIX, VMWARE_FIXERS, short_module, vmware_key)
+from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
+from ansible_collections.vmnet.doctor.plugins.module_utils.remediation import PREFIX, short_module, vmware_key
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.fixer_dispatch import is_action_fixer, run_action_fixer
 
 ARGUMENT_SPEC = dict(
@@ -31,11 +31,12 @@ class ActionModule(ActionBase):
         results = []
         for call in args['calls']:
             name = short_module(call.get('module'))
-            if name not in FIXERS:
+            fixer = fixer_registry.entry(name)
+            if fixer is None:
                 raise AnsibleActionFail('%r is not a vmnet.doctor fixer module (one of: %s)'
-                                        % (call.get('module'), ', '.join(FIXERS)))
+                                        % (call.get('module'), ', '.join(fixer_registry.names())))
             module_args = dict(call.get('args') or {})
-            if name in VMWARE_FIXERS and 'password' not in module_args:
+            if fixer['runs'] == 'controller' and 'password' not in module_args:
                 secret = (args.get('credentials') or {}).get(vmware_key(module_args))
                 if secret is not None:
                     module_args['password'] = secret
@@ -59,7 +60,7 @@ class ActionModule(ActionBase):
             result['failed'] = True
             result['msg'] = '%s failed: %s' % (failed[0]['module'], failed[0].get('msg'))
         if len(results) == 1:
-            for key in ('before', 'after', 'changes', 'diff'):
+            for key in ('before', 'after', 'changes', 'commands', 'runtime_only', 'diff'):
                 if key in results[0]:
                     result[key] = results[0][key]
         return result

@@ -201,6 +201,20 @@ def decision_of(report, path):
     return None
 
 
+def _proposed_fix(path, finding):
+    """The fix text of a finding: a diagnosis finding carries the fix itself; a remediation
+    finding carries the id of the fix in ``path.fixes`` (or none, with its status and reason)."""
+    fix = finding.get('fix')
+    if isinstance(fix, dict) or (fix is None and not finding.get('status')):
+        return _fix_text(fix)
+    if fix is None:
+        return u'%s: %s' % (finding.get('status'), finding.get('reason') or 'no automatic fix')
+    for applied in path.get('fixes') or []:
+        if isinstance(applied, dict) and applied.get('id') == fix:
+            return u'%s: %s (%s)' % (fix, _fix_text(applied), applied.get('status') or 'planned')
+    return u'%s' % fix
+
+
 def _findings_table(path):
     findings = path.get('findings') or []
     if not findings:
@@ -211,9 +225,19 @@ def _findings_table(path):
         rows.append(u'<tr class="finding" data-code="%s"><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td>'
                     u'<td><code>%s</code></td></tr>'
                     % (esc(f.get('code')), esc(f.get('code')), esc(f.get('layer')), esc(f.get('host')),
-                       esc(f.get('message')), esc(_fix_text(f.get('fix')))))
+                       esc(f.get('message')), esc(_proposed_fix(path, f))))
     rows.append(u'</tbody></table>')
     return u''.join(rows)
+
+
+def _fix_detail(fix):
+    """The reason of a fix's status and the commands it ran (or would run), from the fixer result
+    shape (``commands``: a list of strings on every platform)."""
+    parts = [str(fix.get(k)) for k in ('detail', 'reason', 'msg') if fix.get(k)][:1]
+    commands = [u'%s' % c for c in fix.get('commands') or []]
+    if commands:
+        parts.append(u'%s: %s' % ('would run' if fix.get('status') == 'would apply' else 'ran', u'; '.join(commands)))
+    return u' \u2014 '.join(parts)
 
 
 def _fixes_table(fixes):
@@ -228,7 +252,7 @@ def _fixes_table(fixes):
                     u'<td>%s</td></tr>'
                     % (esc(str(fx.get('module') or '').replace('vmnet.doctor.', '')),
                        esc(json.dumps(fx.get('args') or {}, sort_keys=True, default=str)),
-                       esc(fx.get('host')), safe, esc(status), esc(fx.get('detail') or fx.get('msg') or '')))
+                       esc(fx.get('host')), safe, esc(status), esc(_fix_detail(fx))))
     rows.append(u'</tbody></table>')
     return u''.join(rows)
 

@@ -8,8 +8,12 @@ Used by the ``vmnet.doctor.remediation`` action plugin; the role only runs what 
 
 * ``build_plan(paths, allow, mgmt, extra_fixes)`` - the ordered, de-duplicated fix list and
   the per-path view (findings, fixes, manual findings, findings skipped and why).
-* ``rollback_calls(fix, result)`` - the fixer calls that restore the state recorded in the
-  fixer's ``before`` (the inverse per module), or a reason why it cannot be undone.
+* ``rollback_calls(module, args, result)`` - the fixer calls that restore the state recorded in
+  the fixer's result (the inverse the fixer registry names for the module), or a reason why it
+  cannot be undone.
+
+Which modules are fixers, which need the management guard, which are never applied
+automatically: ``fixer_registry.py``.
 * ``probe_view(registered)`` / ``compare(before, after)`` - probe classes per path and the
   verdict of a change: restored, improved, worse or unchanged.
 * ``record_fix`` / ``record_rollback`` / ``finish`` - the run state and the final result.
@@ -24,24 +28,9 @@ import json
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils import verdict
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.catalog import CATALOG
-from ansible_collections.vmnet.doctor.plugins.module_utils.windows import rollback as windows_rollback
+from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
 
-PREFIX = 'vmnet.doctor.'
-FIXERS = ('icmp_rule', 'mac_allow', 'default_gateway', 'static_route', 'interface_mtu', 'link_state',
-          'bridge_vlan', 'neighbor', 'net_sysctl', 'vmware_vswitch_policy', 'vmware_vm_nic',
-          'win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic')
-# Windows/Hyper-V fixers: action plugins (run_fixer runs them through plugin_utils/fixer_dispatch).
-WINDOWS_FIXERS = ('win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic')
-# Windows fixers that may cut the WinRM connection and have no management guard (mgmt_guard is
-# Linux only): proposed as manual, never applied automatically.
-UNGUARDED_FIXERS = ('win_default_gateway', 'win_interface_mtu')
-# VMware fixers: run on the controller against the path's vCenter; verified by reading the
-# VMware facts again and diagnosing again (the data path of a VM may not be probed).
-VMWARE_FIXERS = ('vmware_vswitch_policy', 'vmware_vm_nic')
-VMWARE_CONNECTION = ('hostname', 'port', 'username', 'validate_certs')
-# Fixers that can change the route, MTU or link of an interface (management guard candidates).
-ROUTE_FIXERS = ('default_gateway', 'static_route')
-LINK_FIXERS = ('interface_mtu', 'link_state', 'bridge_vlan')
+PREFIX = fixer_registry.PREFIX
 PROBE_CLASSES = ('forward', 'forward_large', 'reverse')
 
 STATUS_APPLIED = 'applied'
@@ -77,20 +66,16 @@ def needs_guard(module, args, mgmt):
     """True when a fix may change the route, MTU or link of the interface that carries the
     management connection (``mgmt``: ``{'interface': name or None, 'bridge_ports': [...]}``).
 
-    Conservative: a route fix without a device is guarded (it may move the management route)."""
+    Which arguments name such an interface is the fixer registry's ``guard``. Conservative: a
+    route fix without a device is guarded (it may move the management route)."""
     iface = (mgmt or {}).get('interface')
     if not iface:
         return False
     related = set([iface]) | set((mgmt or {}).get('related') or [])
-    module = short_module(module)
-    args = args or {}
-    if module in ROUTE_FIXERS:
-        return args.get('device') in (None, '') or args.get('device') in related
-    if module in ('interface_mtu', 'link_state'):
-        return args.get('interface') in related
-    if module == 'bridge_vlan':
-        return args.get('port') in related
-    return False
+    guarded, named = fixer_registry.guarded_interface(module, args)
+    if not guarded:
+        return False
+    return not named or bool(set(named) & related)
 
 
 # ------------------------------------------------------------------ plan
@@ -154,14 +139,15 @@ def build_plan(paths, allow=None, mgmt=None, extra_fixes=None):
                 entry['findings'].append(item)
                 continue
             module = short_module(fix['module'])
-            if module in UNGUARDED_FIXERS and not injected:
+            known = fixer_registry.entry(module)
+            if known and known['unguarded'] and not injected:
                 item['status'] = STATUS_MANUAL
                 item['reason'] = ('%s changes the route or MTU of a Windows host, which has no management guard: '
                                   'a wrong change could cut the WinRM connection for good, so apply it by hand '
                                   '(%s with %s)' % (module, fix['module'], fix.get('args') or {}))
                 entry['findings'].append(item)
                 continue
-            if module not in FIXERS:
+            if known is None:
                 item['status'] = STATUS_SKIPPED
                 item['reason'] = 'fixer %s is not a vmnet.doctor fixer module' % fix['module']
             elif not injected and not _allowed(item['code'], allow):
@@ -212,131 +198,13 @@ def merge_paths(inputs, engine_paths, skipped):
 
 
 # ------------------------------------------------------------------ rollback (inverse per fixer)
-def _route_args(route, family):
-    args = {'gateway': route.get('gateway')}
-    if route.get('dev'):
-        args['device'] = route['dev']
-    if route.get('metric') is not None:
-        args['metric'] = route['metric']
-    if family:
-        args['family'] = family
-    return args
-
-
 def rollback_calls(module, args, result):
-    """Fixer calls that restore the state before a fix, from the fixer's ``before``.
+    """Fixer calls that restore the state before a fix: the registry's inverse of the fixer,
+    computed from its own result (``before``/``after``/``changes``).
 
     Returns ``(calls, reason)``: ``calls`` is a list of ``{module, args}`` (empty when nothing
     changed), or None with ``reason`` when the change cannot be undone automatically."""
-    module = short_module(module)
-    args = dict(args or {})
-    result = result or {}
-    if not result.get('changed'):
-        return [], None
-    before = result.get('before') or {}
-    after = result.get('after') or {}
-
-    def call(m, a):
-        return {'module': PREFIX + m, 'args': a}
-
-    if module == 'icmp_rule':
-        if args.get('remove_rule'):
-            return None, 'the dropping rule was deleted; icmp_rule cannot re-create it'
-        if args.get('state', 'present') != 'present':
-            return None, 'icmp_rule state=absent removed accept rules; they are not re-created'
-        undo = dict((k, v) for k, v in args.items() if k not in ('persist',))
-        undo['state'] = 'absent'
-        return [call('icmp_rule', undo)], None
-    if module == 'mac_allow':
-        if args.get('state', 'present') != 'present':
-            return None, 'mac_allow state=absent removed accept rules; they are not re-created'
-        return [call('mac_allow', dict(args, state='absent'))], None
-    if module == 'default_gateway':
-        family = before.get('family')
-        routes = before.get('default_routes') or []
-        if routes:
-            return [call('default_gateway', _route_args(routes[0], family))], None
-        added = (after.get('default_routes') or [{}])[0]
-        undo = {'state': 'absent', 'family': family}
-        if added.get('gateway'):
-            undo['gateway'] = added['gateway']
-        return [call('default_gateway', undo)], None
-    if module == 'static_route':
-        routes = before.get('routes') or []
-        prefix = before.get('prefix') or args.get('prefix')
-        table = before.get('table') or args.get('table') or 'main'
-        if routes:
-            undo = _route_args(routes[0], None)
-            undo.update({'prefix': prefix, 'table': table})
-            if not undo.get('gateway'):
-                undo.pop('gateway')
-            return [call('static_route', undo)], None
-        return [call('static_route', {'prefix': prefix, 'table': table, 'state': 'absent'})], None
-    if module == 'interface_mtu':
-        mtus = before.get('mtu') or {}
-        changed = (after.get('mtu') or {})
-        return [call('interface_mtu', {'interface': name, 'mtu': int(mtu)})
-                for name, mtu in sorted(mtus.items()) if changed.get(name) != mtu], None
-    if module == 'link_state':
-        if before.get('admin_up') is None:
-            return None, 'the previous link state is unknown'
-        return [call('link_state', {'interface': before.get('interface') or args['interface'],
-                                    'state': 'up' if before['admin_up'] else 'down'})], None
-    if module == 'bridge_vlan':
-        port = before.get('port') or args.get('port')
-        calls = []
-        added = sorted(set(after.get('vids') or []) - set(before.get('vids') or []))
-        if added:
-            calls.append(call('bridge_vlan', {'port': port, 'vids': added, 'state': 'absent'}))
-        if before.get('pvid') is not None and before.get('pvid') != after.get('pvid'):
-            calls.append(call('bridge_vlan', {'port': port, 'pvid': before['pvid']}))
-        return calls, None
-    if module == 'neighbor':
-        address = before.get('address') or args.get('address')
-        calls = []
-        entries = before.get('entries') or []
-        if args.get('state', 'present') == 'absent':
-            for e in entries:
-                if str(e.get('state', '')).upper() == 'PERMANENT' and e.get('mac') and e.get('dev'):
-                    calls.append(call('neighbor', {'address': address, 'device': e['dev'], 'mac': e['mac'],
-                                                   'nud': 'permanent'}))
-            return calls, None
-        if entries and entries[0].get('mac'):
-            e = entries[0]
-            return [call('neighbor', {'address': address, 'device': e.get('dev') or args.get('device'),
-                                      'mac': e['mac'],
-                                      'nud': 'permanent' if str(e.get('state', '')).upper() == 'PERMANENT'
-                                      else 'reachable'})], None
-        return [call('neighbor', {'address': address, 'device': args.get('device'), 'state': 'absent'})], None
-    if module == 'net_sysctl':
-        if before.get('value') is None:
-            return None, 'the previous value is unknown'
-        undo = {'name': args['name'], 'value': int(before['value'])}
-        if args.get('interface'):
-            undo['interface'] = args['interface']
-        return [call('net_sysctl', undo)], None
-    if module in VMWARE_FIXERS:
-        return vmware_rollback(module, args, result)
-    if module in WINDOWS_FIXERS:
-        return windows_rollback.rollback_calls(module, args, result)
-    return None, 'no inverse known for %s' % module
-
-
-def vmware_rollback(module, args, result):
-    """The VMware fixer call that sets back the fields the fix changed (``changes[].before``), on
-    the same object with the same connection options (the password is added again at run time)."""
-    changes = (result or {}).get('changes') or {}
-    if not isinstance(changes, dict) or not changes:
-        return [], None
-    keep = VMWARE_CONNECTION + (('switch_type', 'esxi_hostname', 'switch', 'portgroup') if module == 'vmware_vswitch_policy'
-                                else ('vm', 'label', 'mac', 'portgroup_type'))
-    undo = dict((k, v) for k, v in (args or {}).items() if k in keep)
-    for field, change in sorted(changes.items()):
-        before = (change or {}).get('before')
-        if before is None:
-            return None, 'the previous %s is unknown' % field
-        undo[field] = before
-    return [{'module': PREFIX + module, 'args': undo}], None
+    return fixer_registry.inverse(module, args, result)
 
 
 def vmware_key(args):
@@ -453,7 +321,7 @@ def new_state(plan, baseline, started, keep_partial=False, check_mode=False):
         'fixes': copy.deepcopy(plan['fixes']), 'paths': copy.deepcopy(plan['paths']), 'events': [],
     }
     for f in state['fixes']:
-        f.update(status='planned', before=None, after=None, changes=[], rollback=None, reason=None,
+        f.update(status='planned', before=None, after=None, changes=[], commands=[], rollback=None, reason=None,
                  verdicts={})
     for p in state['paths']:
         classes = (baseline or {}).get(str(p['index'])) or {}
@@ -510,6 +378,7 @@ def record_fix(state, fix_id, result, view, now, guard=None, resolved=None):
     f['before'] = result.get('before')
     f['after'] = result.get('after')
     f['changes'] = result.get('changes') or []
+    f['commands'] = result.get('commands') or []
     action = {'rollback': [], 'reason': None}
     if result.get('failed') or result.get('unreachable'):
         f['status'] = STATUS_FAILED
@@ -636,7 +505,7 @@ def finish(state, view, now):
         out['probes_after'] = final
         out['reachable_after'] = ok
         keys = ('id', 'host', 'module', 'args', 'codes', 'guard', 'status', 'reason', 'before', 'after', 'changes',
-                'injected')
+                'commands', 'injected')
         out['fixes'] = [dict((k, f.get(k)) for k in keys) for f in fixes]
         out['seconds_to_reachable'] = _seconds(state['started'], p['restored_at']) if ok else None
         # The diagnosis verdict before any change, as diagnose.yml prints it (verdict.path_verdict).
@@ -757,7 +626,7 @@ def record_wave(state, registered, view, now, guard=None, rediagnosis=None):
         if not fix.get('id'):
             continue
         resolved = None
-        if proposed is not None and short_module(fix.get('module')) in VMWARE_FIXERS \
+        if proposed is not None and (fixer_registry.entry(fix.get('module')) or {}).get('platform') == 'vmware' \
                 and not _fix(state, fix['id']).get('injected'):
             resolved = fix_key(fix['host'], fix['module'], fix.get('args')) not in proposed
         state, action = record_fix(state, fix['id'], item, view, now, guard if fix.get('guard') else None,

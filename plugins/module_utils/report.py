@@ -364,7 +364,7 @@ def remediation_summary_line(path, check_mode=False):
     detail = ', '.join(parts) or 'nothing to fix'
     if check_mode:
         changes = ['%s on %s: %s' % (short_fix_module(f.get('module')), f.get('host'),
-                                     '; '.join(f.get('changes') or []) or 'no command listed')
+                                     '; '.join(fix_commands(f)) or 'no command listed')
                    for f in fixes if f.get('status') == 'would apply']
         return 'CHECK %s: %s%s' % (label, detail, (' | would change: ' + ' | '.join(changes)) if changes else '')
     result = path.get('result') or ('restored' if path.get('reachable_after') else 'broken')
@@ -385,6 +385,12 @@ def _probe_note(classes):
             parts.append('%s: %s' % (label, 'answers' if c.get('reachable') else '%g %% loss' % float(
                 c.get('loss', 100.0))))
     return (' | ' + '; '.join(parts)) if parts else ''
+
+
+def fix_commands(fix):
+    """The commands of a fix as text: ``commands`` of the fixer result shape (a list of strings on
+    every platform); ``changes`` (structured) is never joined as text."""
+    return [u'%s' % c for c in fix.get('commands') or []]
 
 
 def remediation_summary_lines(paths, check_mode=False):
@@ -427,7 +433,8 @@ def remediation_junit_xml(paths, timestamp=None):
             case = ET.SubElement(suite, 'testcase', classname=_classname(path),
                                  name='%s %s on %s' % (f.get('id'), short_fix_module(f.get('module')), f.get('host')))
             text = json.dumps({'codes': f.get('codes'), 'args': f.get('args'), 'before': f.get('before'),
-                               'after': f.get('after'), 'changes': f.get('changes'), 'reason': f.get('reason')},
+                               'after': f.get('after'), 'changes': f.get('changes'), 'commands': f.get('commands'),
+                               'reason': f.get('reason')},
                               sort_keys=True, default=str)
             status = f.get('status')
             if status in ('rolled back', 'failed'):

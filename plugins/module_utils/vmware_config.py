@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read, plan and apply vSphere network settings (vmware_vswitch_policy, vmware_vm_nic).
 
-Each module: ``read_*`` (PropertyCollector, a fixed number of calls) -> ``plan_*`` (pure: the
-fields to change, only among those asked for) -> ``apply_*`` (the only write, skipped in
-check mode by the caller).
+Each module: ``read_*`` (PropertyCollector, a fixed number of calls) -> ``plan`` (pure: the
+fields to change, only among those asked for) -> ``apply_*`` (the only write), driven by ``gate``:
+apply unless check mode, read again, fail when the change did not take, and return the one
+fixer result shape (``fixer_registry``).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -41,6 +42,38 @@ def predicted(have, changes):
     for key, change in changes.items():
         after[key] = change['after']
     return after
+
+
+def change_list(changes):
+    """``{field: {before, after}}`` -> the structured changes of the fixer result shape."""
+    return [{'action': 'set', 'field': key, 'before': change['before'], 'after': change['after']}
+            for key, change in sorted(changes.items())]
+
+
+def gate(check_mode, want, read, apply, call, refuse=None):
+    """The one run gate of the VMware fixers.
+
+    ``read()`` -> ``(object, state)``; ``apply(object, changes)`` writes (never in check mode);
+    ``call``: the vSphere call that applies, as text (``UpdateVirtualSwitch vSwitch0``). After a
+    real run the state is read again: ``after`` is what vSphere reports, and a field that still
+    differs from the wanted value raises DoctorError. ``refuse(changes)`` may raise DoctorError
+    before anything is applied (also in check mode)."""
+    obj, have = read()
+    changes = plan(want, have)
+    if refuse is not None:
+        refuse(changes)
+    after = predicted(have, changes)
+    if changes and not check_mode:
+        apply(obj, changes)
+        after = read()[1]
+        again = plan(want, after)
+        if again:
+            raise DoctorError('%s was applied but vSphere still reports %s' % (call, ', '.join(
+                '%s=%r (wanted %r)' % (k, v['before'], v['after']) for k, v in sorted(again.items()))))
+    commands = ['%s %s' % (call, ' '.join('%s=%s' % (k, v['after']) for k, v in sorted(changes.items())))] \
+        if changes else []
+    return {'changed': bool(changes), 'changes': change_list(changes), 'commands': commands, 'before': have,
+            'after': after, 'warnings': [], 'runtime_only': False}
 
 
 def validate_policy_want(target, want):

@@ -71,7 +71,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run (or, in check mode, that would run), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "add_vid", "argv": ["bridge", "vlan", "add", "dev", "vnet1", "vid", "10", "pvid", "untagged"]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -82,7 +89,7 @@ before:
   type: dict
   sample: {"port": "vnet1", "pvid": 20, "vids": [20], "untagged": [20]}
 after:
-  description: The port's VLAN table after (predicted in check mode).
+  description: The port's VLAN table after, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"port": "vnet1", "pvid": 10, "vids": [10, 20], "untagged": [10, 20]}

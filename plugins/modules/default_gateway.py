@@ -76,7 +76,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run (or, in check mode, that would run), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "replace_route", "argv": ["ip", "-4", "route", "replace", "default", "via", "192.0.2.1", "metric", "100"]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -87,7 +94,7 @@ before:
   type: dict
   sample: {"family": "ipv4", "default_routes": [{"dst": "0.0.0.0/0", "gateway": "192.0.2.99", "dev": "eth0", "metric": 100}]}
 after:
-  description: The default routes of the family after the change (predicted in check mode).
+  description: The default routes of the family after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"family": "ipv4", "default_routes": [{"dst": "0.0.0.0/0", "gateway": "192.0.2.1", "dev": "eth0", "metric": 100}]}

@@ -108,8 +108,13 @@ before:
   type: dict
   sample: {vm: db01, adapter: Network Adapter, mac: "00:15:5d:0a:64:12", switch: null, connected: false}
 after:
-  description: The state after the change (predicted in check mode).
+  description: The state after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {vm: db01, adapter: Network Adapter, mac: "00:15:5d:0a:64:12", switch: NATSwitch, connected: true}
+runtime_only:
+  description: Always false; Windows keeps the change.
+  returned: always
+  type: bool
+  sample: false
 '''

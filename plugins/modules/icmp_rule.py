@@ -199,7 +199,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run and files written (or, in check mode, that would be), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "insert", "argv": ["nft", "insert", "rule", "inet", "filter", "input", "position", "5", "ip", "saddr", "192.0.2.0/24", "icmp", "type", "echo-request", "counter", "accept", "comment", "\"vmnet.doctor\""]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -216,7 +223,7 @@ before:
                              "handle": 5, "text": "ip saddr 192.0.2.0/24 icmp type echo-request drop"}}],
            "rules": []}
 after:
-  description: The same view after the change (predicted from the simulated ruleset in check mode).
+  description: The same view after the change, read back from the host after a real run (predicted from the simulated ruleset in check mode).
   returned: always
   type: dict
   sample: {"verdicts": [{"family": "ipv4", "verdict": "accept", "certain": true}],

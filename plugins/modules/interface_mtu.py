@@ -50,7 +50,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run (or, in check mode, that would run), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "set_mtu", "argv": ["ip", "link", "set", "dev", "eth0", "mtu", "1500"]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -61,7 +68,7 @@ before:
   type: dict
   sample: {"mtu": {"eth0": 1400}}
 after:
-  description: MTU of each interface concerned, after (predicted in check mode).
+  description: MTU of each interface concerned, after, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"mtu": {"eth0": 1500}}

@@ -54,7 +54,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run (or, in check mode, that would run), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "link_up", "argv": ["ip", "link", "set", "dev", "vnet1", "up"]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -65,7 +72,7 @@ before:
   type: dict
   sample: {"interface": "vnet1", "admin_up": false, "port_state": "disabled"}
 after:
-  description: The same after the change (predicted in check mode).
+  description: The same after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"interface": "vnet1", "admin_up": true, "port_state": "forwarding"}

@@ -69,7 +69,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run (or, in check mode, that would run), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "insert", "argv": ["nft", "insert", "rule", "bridge", "filter", "forward", "position", "3", "ether", "saddr", "52:54:00:aa:bb:02", "counter", "accept", "comment", "\"vmnet.doctor\""]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -85,7 +92,7 @@ before:
                       "ports": {}, "verdict": "drop", "allowed": false, "certain": true,
                       "accept_ports": {"iifname": "vnet0"}, "text": "ether saddr 52:54:00:aa:bb:02 drop"}]}
 after:
-  description: The same view after the change (predicted in check mode).
+  description: The same view after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"mac": "52:54:00:aa:bb:02", "accepts": [{"table": "filter", "chain": "forward", "handle": 8}],

@@ -63,7 +63,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run (or, in check mode, that would run), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "replace_neighbor", "argv": ["ip", "neigh", "replace", "192.0.2.1", "lladdr", "52:54:00:12:34:56", "dev", "eth0", "nud", "permanent"]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -74,7 +81,7 @@ before:
   type: dict
   sample: {"address": "192.0.2.1", "entries": [{"dev": "eth0", "mac": "52:54:00:00:00:99", "state": "PERMANENT"}]}
 after:
-  description: The entries for the address after (predicted in check mode).
+  description: The entries for the address after, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"address": "192.0.2.1", "entries": [{"dev": "eth0", "mac": "52:54:00:12:34:56", "state": "PERMANENT"}]}

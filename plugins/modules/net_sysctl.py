@@ -80,7 +80,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: What was written (or, in check mode, would be), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "set_runtime", "proc": "/proc/sys/net/ipv4/ip_forward", "value": "1"}, {"action": "persist", "write": "/etc/sysctl.d/90-vmnet-doctor.conf"}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -91,7 +98,7 @@ before:
   type: dict
   sample: {"key": "net.ipv4.ip_forward", "value": 0, "persisted": null, "persist_file": "/etc/sysctl.d/90-vmnet-doctor.conf"}
 after:
-  description: The same after the change (predicted in check mode).
+  description: The same after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"key": "net.ipv4.ip_forward", "value": 1, "persisted": 1, "persist_file": "/etc/sysctl.d/90-vmnet-doctor.conf"}

@@ -67,7 +67,8 @@ results:
   type: list
   elements: dict
   sample: [{"module": "vmnet.doctor.net_sysctl", "args": {"name": "ip_forward", "value": 1}, "changed": true,
-            "changes": ["write 1 to /proc/sys/net/ipv4/ip_forward"], "before": {"value": 0}, "after": {"value": 1}}]
+            "changes": [{"action": "set_runtime", "proc": "/proc/sys/net/ipv4/ip_forward", "value": "1"}],
+            "commands": ["write 1 to /proc/sys/net/ipv4/ip_forward"], "before": {"value": 0}, "after": {"value": 1}}]
 before:
   description: C(before) of the fixer, when there is one call.
   returned: when there is one call
@@ -79,9 +80,20 @@ after:
   type: dict
   sample: {"key": "net.ipv4.ip_forward", "value": 1}
 changes:
-  description: C(changes) of the fixer, when there is one call.
+  description: C(changes) of the fixer (structured, one dict per change), when there is one call.
+  returned: when there is one call
+  type: list
+  elements: dict
+  sample: [{"action": "set_runtime", "proc": "/proc/sys/net/ipv4/ip_forward", "value": "1"}]
+commands:
+  description: C(commands) of the fixer (the changes as text), when there is one call.
   returned: when there is one call
   type: list
   elements: str
   sample: ["write 1 to /proc/sys/net/ipv4/ip_forward"]
+runtime_only:
+  description: C(runtime_only) of the fixer (the change is lost at reboot), when there is one call.
+  returned: when there is one call
+  type: bool
+  sample: true
 '''

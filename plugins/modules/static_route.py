@@ -68,7 +68,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: The commands run (or, in check mode, that would run), in order.
+  description: The structured changes made (or, in check mode, that would be), in order; each a dict with
+    C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "replace_route", "argv": ["ip", "-4", "route", "replace", "198.51.100.0/24", "via", "192.0.2.1"]}]
+commands:
+  description: The same changes as text (commands run, files written), in order.
   returned: always
   type: list
   elements: str
@@ -79,7 +86,7 @@ before:
   type: dict
   sample: {"family": "ipv4", "prefix": "198.51.100.0/24", "table": "main", "routes": []}
 after:
-  description: The routes to the prefix after the change (predicted in check mode).
+  description: The routes to the prefix after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {"family": "ipv4", "prefix": "198.51.100.0/24", "table": "main",

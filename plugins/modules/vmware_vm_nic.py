@@ -75,17 +75,29 @@ nic:
   type: dict
   sample: {"label": "Network adapter 1", "key": 4000, "mac": "00:50:56:aa:bb:cc"}
 changes:
-  description: The fields changed (or, in check mode, that would change), with before and after values.
+  description: The fields changed (or, in check mode, that would change), one structured change each.
   returned: always
-  type: dict
-  sample: {"connected": {"before": false, "after": true}}
+  type: list
+  elements: dict
+  sample: [{"action": "set", "field": "connected", "before": false, "after": true}]
+commands:
+  description: The vSphere call that applied the changes (or would, in check mode), as text.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ReconfigVM_Task web01 connected=True"]
+runtime_only:
+  description: Always false; vSphere keeps the change.
+  returned: always
+  type: bool
+  sample: false
 before:
   description: The adapter's state before.
   returned: always
   type: dict
   sample: {"connected": false, "start_connected": true, "portgroup": "VM Network"}
 after:
-  description: The adapter's state after (predicted in check mode).
+  description: The adapter's state after, read back from vSphere (predicted in check mode).
   returned: always
   type: dict
   sample: {"connected": true, "start_connected": true, "portgroup": "VM Network"}
@@ -99,11 +111,11 @@ from ansible_collections.vmnet.doctor.plugins.module_utils import vmware_config 
 
 
 def run(module, si):
+    """``(nic, result)``: the adapter and the fixer result (``cfg.gate``)."""
     p = module.params
     found = cfg.read_vm_nic(si, p['vm'], p['label'], p['mac'])
     nets = cfg.host_networks(si, found['host'])
     dvpg_names = dict((ref[0], name) for name, items in nets.items() for kind, ref in items if kind == 'distributed')
-    have = cfg.nic_state(found['nic'], dvpg_names)
     want = dict((k, p[k]) for k in ('connected', 'start_connected', 'portgroup'))
     network = None
     if p['portgroup'] is not None:
@@ -115,16 +127,26 @@ def run(module, si):
             raise DoctorError('both a standard and a distributed portgroup are named %r; set portgroup_type'
                               % p['portgroup'], obj=p['portgroup'])
         network = choices[0]
-    changes = cfg.plan(want, have)
-    if changes.get('connected', {}).get('after') and found['props'].get('runtime.powerState') != 'poweredOn':
-        raise DoctorError('VM %s is %s: an adapter can only be connected on a running VM (use start_connected)'
-                          % (p['vm'], found['props'].get('runtime.powerState')), obj=p['vm'])
-    if changes and not module.check_mode:
-        cfg.apply_vm_nic(found['vm'], p['vm'], found['nic'], changes, network)
+    reads = [found]
+
+    def read():
+        if not reads:
+            reads.append(cfg.read_vm_nic(si, p['vm'], p['label'], p['mac']))
+        current = reads.pop()
+        return current['nic'], cfg.nic_state(current['nic'], dvpg_names)
+
+    def refuse(changes):
+        if changes.get('connected', {}).get('after') and found['props'].get('runtime.powerState') != 'poweredOn':
+            raise DoctorError('VM %s is %s: an adapter can only be connected on a running VM (use start_connected)'
+                              % (p['vm'], found['props'].get('runtime.powerState')), obj=p['vm'])
+
+    result = cfg.gate(module.check_mode, want, read,
+                      lambda nic, changes: cfg.apply_vm_nic(found['vm'], p['vm'], nic, changes, network),
+                      'ReconfigVM_Task %s' % p['vm'], refuse=refuse)
     nic = found['nic']
     info = {'label': nic.deviceInfo.label if nic.deviceInfo else None, 'key': nic.key,
             'mac': (nic.macAddress or '').lower() or None}
-    return info, changes, have, cfg.predicted(have, changes)
+    return info, result
 
 
 def main():
@@ -141,13 +163,14 @@ def main():
     try:
         si = vm_utils.connect_from_params(module.params)
         try:
-            nic, changes, before, after = run(module, si)
+            nic, result = run(module, si)
         finally:
             vm_utils.disconnect(si)
     except DoctorError as exc:
         module.fail_json(**exc.to_result())
-    module.exit_json(changed=bool(changes), nic=nic, changes=changes, before=before, after=after,
-                     diff={'before': before, 'after': after})
+    for warning in result.pop('warnings'):    # exit_json(warnings=...) is deprecated
+        module.warn(warning)
+    module.exit_json(nic=nic, diff={'before': result['before'], 'after': result['after']}, **result)
 
 
 if __name__ == '__main__':

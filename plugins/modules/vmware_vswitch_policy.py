@@ -102,17 +102,29 @@ target:
   type: dict
   sample: {"type": "vss_portgroup", "host": "esxi-01", "switch": "vSwitch0", "portgroup": "VM Network"}
 changes:
-  description: The fields changed (or, in check mode, that would change), with before and after values.
+  description: The fields changed (or, in check mode, that would change), one structured change each.
   returned: always
-  type: dict
-  sample: {"vlan_id": {"before": 0, "after": 20}}
+  type: list
+  elements: dict
+  sample: [{"action": "set", "field": "vlan_id", "before": 0, "after": 20}]
+commands:
+  description: The vSphere call that applied the changes (or would, in check mode), as text.
+  returned: always
+  type: list
+  elements: str
+  sample: ["UpdatePortGroup VM Network vlan_id=20"]
+runtime_only:
+  description: Always false; vSphere keeps the change.
+  returned: always
+  type: bool
+  sample: false
 before:
   description: The target's settings handled by this module, before.
   returned: always
   type: dict
   sample: {"vlan_id": 0, "allow_promiscuous": false, "mac_changes": true, "forged_transmits": true}
 after:
-  description: The same settings after the change (predicted in check mode).
+  description: The same settings after the change, read back from vSphere (predicted in check mode).
   returned: always
   type: dict
   sample: {"vlan_id": 20, "allow_promiscuous": false, "mac_changes": true, "forged_transmits": true}
@@ -126,36 +138,37 @@ from ansible_collections.vmnet.doctor.plugins.module_utils import vmware_config 
 
 
 def run(module, si):
+    """``(target, result)``: the object looked at and the fixer result (``cfg.gate``)."""
     p = module.params
     want = dict((k, p[k]) for k in ('mtu', 'vlan_id') + cfg.SECURITY)
     if p['switch_type'] == 'distributed' and not p['portgroup']:
         target = {'type': 'dvs', 'switch': p['switch'], 'portgroup': None}
         cfg.validate_policy_want(target['type'], want)
-        obj, have = cfg.read_dvs(si, p['switch'])
-        changes = cfg.plan(want, have)
-        if changes and not module.check_mode:
-            cfg.apply_dvs(obj, changes)
-    elif p['switch_type'] == 'distributed':
+        return target, cfg.gate(module.check_mode, want, lambda: cfg.read_dvs(si, p['switch']), cfg.apply_dvs,
+                                'ReconfigureDvs %s' % p['switch'])
+    if p['switch_type'] == 'distributed':
         target = {'type': 'dvportgroup', 'switch': p['switch'], 'portgroup': p['portgroup']}
         cfg.validate_policy_want(target['type'], want)
-        obj, have = cfg.read_dvportgroup(si, p['switch'], p['portgroup'])
-        changes = cfg.plan(want, have)
-        if changes and not module.check_mode:
-            cfg.apply_dvportgroup(obj, changes)
-    else:
-        kind = 'vss_portgroup' if p['portgroup'] else 'vss'
-        target = {'type': kind, 'host': p['esxi_hostname'], 'switch': p['switch'], 'portgroup': p['portgroup']}
-        cfg.validate_policy_want(kind, want)
-        net = cfg.read_host_network(si, p['esxi_hostname'])
+        return target, cfg.gate(module.check_mode, want,
+                                lambda: cfg.read_dvportgroup(si, p['switch'], p['portgroup']),
+                                cfg.apply_dvportgroup, 'ReconfigureDVPortgroup %s' % p['portgroup'])
+    kind = 'vss_portgroup' if p['portgroup'] else 'vss'
+    target = {'type': kind, 'host': p['esxi_hostname'], 'switch': p['switch'], 'portgroup': p['portgroup']}
+    cfg.validate_policy_want(kind, want)
+    net = {}
+
+    def read():
+        net.update(cfg.read_host_network(si, p['esxi_hostname']))
         if kind == 'vss':
-            obj, have = cfg.vss_state(net, p['switch'])
-        else:
-            obj, have = cfg.vss_portgroup_state(net, p['switch'], p['portgroup'])
-            target['switch'] = obj.spec.vswitchName
-        changes = cfg.plan(want, have)
-        if changes and not module.check_mode:
-            (cfg.apply_vss if kind == 'vss' else cfg.apply_vss_portgroup)(net, obj, changes)
-    return target, changes, have, cfg.predicted(have, changes)
+            return cfg.vss_state(net, p['switch'])
+        obj, state = cfg.vss_portgroup_state(net, p['switch'], p['portgroup'])
+        target['switch'] = obj.spec.vswitchName
+        return obj, state
+
+    apply = (lambda obj, changes: cfg.apply_vss(net, obj, changes)) if kind == 'vss' else \
+        (lambda obj, changes: cfg.apply_vss_portgroup(net, obj, changes))
+    call = 'UpdateVirtualSwitch %s' % p['switch'] if kind == 'vss' else 'UpdatePortGroup %s' % p['portgroup']
+    return target, cfg.gate(module.check_mode, want, read, apply, call)
 
 
 def main():
@@ -175,13 +188,14 @@ def main():
     try:
         si = vm_utils.connect_from_params(module.params)
         try:
-            target, changes, before, after = run(module, si)
+            target, result = run(module, si)
         finally:
             vm_utils.disconnect(si)
     except DoctorError as exc:
         module.fail_json(**exc.to_result())
-    module.exit_json(changed=bool(changes), target=target, changes=changes, before=before, after=after,
-                     diff={'before': before, 'after': after})
+    for warning in result.pop('warnings'):    # exit_json(warnings=...) is deprecated
+        module.warn(warning)
+    module.exit_json(target=target, diff={'before': result['before'], 'after': result['after']}, **result)
 
 
 if __name__ == '__main__':

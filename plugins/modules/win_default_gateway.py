@@ -101,8 +101,13 @@ before:
   type: dict
   sample: {default_routes: [{interface: vEthernet (External), gateway: 192.168.10.254, metric: 0}]}
 after:
-  description: The state after the change (predicted in check mode).
+  description: The state after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {default_routes: [{interface: vEthernet (External), gateway: 192.168.10.1, metric: null}]}
+runtime_only:
+  description: Always false; Windows keeps the change.
+  returned: always
+  type: bool
+  sample: false
 '''

@@ -140,8 +140,13 @@ before:
   type: dict
   sample: {profiles: {}, rules: {FPS-ICMP4-ERQ-In: {enabled: false, profiles: [Private, Public]}}}
 after:
-  description: The state after the change (predicted in check mode).
+  description: The state after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {profiles: {}, rules: {FPS-ICMP4-ERQ-In: {enabled: true, profiles: [Private, Public]}}}
+runtime_only:
+  description: Always false; Windows keeps the change.
+  returned: always
+  type: bool
+  sample: false
 '''

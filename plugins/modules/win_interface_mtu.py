@@ -81,8 +81,13 @@ before:
   type: dict
   sample: {interface: vEthernet (External), mtu: {ipv4: 1400, ipv6: 1500}}
 after:
-  description: The state after the change (predicted in check mode).
+  description: The state after the change, read back from the host after a real run (predicted in check mode).
   returned: always
   type: dict
   sample: {interface: vEthernet (External), mtu: {ipv4: 1500, ipv6: 1500}}
+runtime_only:
+  description: Always false; Windows keeps the change.
+  returned: always
+  type: bool
+  sample: false
 '''

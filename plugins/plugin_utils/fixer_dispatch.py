@@ -12,29 +12,21 @@ they have to be loaded with the action loader and their ``run()`` called, the wa
         res = run_action_fixer(self, PREFIX + name, module_args, task_vars,
                                self._task.check_mode, self._task.diff)
 
-``action_fixer_rollback`` gives the inverse calls of such a fix (``windows/rollback.py``).
+Which fixers are action plugins is the fixer registry's ``runs: action``.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.windows.rollback import rollback_calls
-
-PREFIX = 'vmnet.doctor.'
-# The fixers that are action plugins. win_net_facts and win_icmp_probe are action plugins too
-# but read only: they are not fixers.
-ACTION_FIXERS = ('win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic')
-
-
-def short_name(module_name):
-    name = str(module_name or '')
-    return name[len(PREFIX):] if name.startswith(PREFIX) else name
+from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
+from ansible_collections.vmnet.doctor.plugins.module_utils.fixer_registry import PREFIX, short_name
 
 
 def is_action_fixer(module_name):
-    """True for the Windows/Hyper-V fixers (short name or ``vmnet.doctor.`` FQCN)."""
-    return short_name(module_name) in ACTION_FIXERS
+    """True for the fixers that are action plugins (short name or ``vmnet.doctor.`` FQCN).
+    win_net_facts and win_icmp_probe are action plugins too but read only: not fixers."""
+    return (fixer_registry.entry(module_name) or {}).get('runs') == 'action'
 
 
 def run_action_fixer(action_plugin_self, module_name, module_args, task_vars, check_mode, diff):
@@ -46,9 +38,9 @@ def run_action_fixer(action_plugin_self, module_name, module_args, task_vars, ch
     ``_execute_module`` returns a failed module; any other error propagates.
     """
     name = short_name(module_name)
-    if name not in ACTION_FIXERS:
+    if not is_action_fixer(name):
         raise AnsibleActionFail('%r is not a vmnet.doctor action-plugin fixer (one of: %s)'
-                                % (module_name, ', '.join(ACTION_FIXERS)))
+                                % (module_name, ', '.join(fixer_registry.names(runs='action'))))
     fqcn = PREFIX + name
     task = action_plugin_self._task.copy(exclude_parent=True, exclude_tasks=True)
     task.args = dict(module_args or {})
@@ -74,7 +66,3 @@ def run_action_fixer(action_plugin_self, module_name, module_args, task_vars, ch
         result.setdefault('changed', False)
         return result
 
-
-def action_fixer_rollback(module_name, module_args, result):
-    """``(calls, reason)`` undoing an action-plugin fix: as ``remediation.rollback_calls``."""
-    return rollback_calls(PREFIX + short_name(module_name), module_args, result)

@@ -20,6 +20,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.windows import facts as wfacts
+from ansible_collections.vmnet.doctor.plugins.module_utils.windows import plans
 from ansible_collections.vmnet.doctor.plugins.module_utils.windows import ps
 
 WINDOWS_CONNECTIONS = ('winrm', 'psrp', 'ansible.builtin.winrm', 'ansible.builtin.psrp',
@@ -68,7 +69,11 @@ class WindowsAction(ActionBase):
         return self.run_ps(script)
 
     def fix(self, task_vars, argument_spec, sections, planner, want_of=None):
-        """The common run() of a fixer: validate, read, plan, apply (unless check mode), verify."""
+        """The common run() of a fixer: validate, read, plan, apply (unless check mode), read again.
+
+        The result is the one fixer shape (``plans.result_of``); after a real run ``after`` is the
+        state read back, and a change that did not take (the plan on the new state is not
+        empty) fails."""
         result = super(WindowsAction, self).run(None, task_vars)
         args = self.validate_argument_spec(argument_spec)[1]
         want = want_of(args) if want_of else args
@@ -77,19 +82,20 @@ class WindowsAction(ActionBase):
             plan = planner(want, have)
         except DoctorError as exc:
             raise AnsibleActionFail(exc.message, result=exc.to_result())
-        result.update({'changed': bool(plan['changes']), 'changes': plan['changes'], 'commands': plan['commands'],
-                       'before': plan['before'], 'after': plan['after']})
-        if plan['warnings']:
-            result['warnings'] = plan['warnings']
-        if self._task.diff:
-            result['diff'] = {'before': plan['before'], 'after': plan['after']}
         if plan['changes'] and not self._task.check_mode:
             self.apply(plan['commands'])
             try:
-                again = planner(want, self.read_facts(sections))
+                facts = self.read_facts(sections)
+                again = planner(want, facts)
             except DoctorError as exc:
                 raise AnsibleActionFail('after the change: %s' % exc.message)
+            observed = plans.observed(planner, plan, again, facts)
             if again['changes']:
                 raise AnsibleActionFail('the change was applied but the host still differs: %s' % again['changes'],
-                                        result={'changes': again['changes']})
+                                        result=dict(plans.result_of(plan, observed), still_differs=again['changes']))
+            result.update(plans.result_of(plan, observed))
+        else:
+            result.update(plans.result_of(plan))
+        if self._task.diff:
+            result['diff'] = {'before': result['before'], 'after': result['after']}
         return result

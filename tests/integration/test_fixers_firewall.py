@@ -185,8 +185,8 @@ def test_nft_drop_and_policy_drop_source_prefix(net):
     fix = results['fx_fix']
     # two accepts: before the drop in inet filter input, and at the end of the policy-drop chain
     assert [c.split(' position ')[0] if ' position ' in c else c.split(' ip saddr')[0]
-            for c in fix['changes']] == ['nft insert rule inet filter input', 'nft add rule ip strict input']
-    assert 'position' in fix['changes'][0]
+            for c in fix['commands']] == ['nft insert rule inet filter input', 'nft add rule ip strict input']
+    assert 'position' in fix['commands'][0]
     # the accept below the drop was seen as not counting
     assert fix['before']['verdicts'][0]['verdict'] == 'drop'
     assert fix['before']['verdicts'][0]['deciding_rule']['text'].endswith('drop')
@@ -211,7 +211,7 @@ def test_iptables_both_families(net, variant):
     results = run_target(net, 'icmp_rule', 'h', 'p', {'ip_version': 'both'},
                          [PING + [H4], PING + ['-6', H6]], dump)
     fix = results['fx_fix']
-    assert fix['changes'] == [
+    assert fix['commands'] == [
         'iptables-%s -w -t filter -I INPUT 1 -p icmp --icmp-type echo-request -m comment --comment vmnet.doctor -j ACCEPT' % variant,
         'ip6tables-%s -w -t filter -I INPUT 1 -p ipv6-icmp --icmpv6-type echo-request -m comment --comment vmnet.doctor -j ACCEPT' % variant,
     ]
@@ -234,7 +234,7 @@ def test_nft_remove_named_drop(net):
                                           'chain': 'input', 'handle': handle,
                                           'text': 'ip saddr 192.0.2.0/24 icmp type echo-request drop'}}
     results = run_target(net, 'icmp_rule', 'h', 'p', args, [PING + [H4]], [['nft', '-j', 'list', 'ruleset']])
-    assert results['fx_fix']['changes'] == ['nft delete rule inet filter input handle %d' % handle]
+    assert results['fx_fix']['commands'] == ['nft delete rule inet filter input handle %d' % handle]
     assert 'icmp type echo-request drop' not in net.run('h', ['nft', 'list', 'ruleset']).stdout.split('icmpv6')[0]
 
 
@@ -283,7 +283,7 @@ def test_nft_persist_writes_loadable_ruleset(net):
     rc, r2, output = playbook(net, ['h', 'p'], net.ns('h'), tasks=tasks, save=['fix', 'again'])
     assert rc == 0, output
     r.update(r2)
-    assert r['check']['changed'] and path in ' '.join(r['check']['changes'])
+    assert r['check']['changed'] and path in ' '.join(r['check']['commands'])
     assert r['fix']['changed'] and r['fix']['runtime_only'] is False
     assert r['again']['changed'] is False
     with open(path) as f:
@@ -348,9 +348,9 @@ table bridge filter {
                          [PING + ['192.0.2.11']])
     fix = results['fx_fix']
     chain = 'forward' if tool == 'nft' else 'FORWARD'
-    assert len(fix['changes']) == 1 and fix['changes'][0].startswith(
+    assert len(fix['commands']) == 1 and fix['commands'][0].startswith(
         'nft insert rule bridge filter %s position ' % chain)
-    assert 'iifname "vnet1" ether saddr %s' % VM1_MAC in fix['changes'][0]
+    assert 'iifname "vnet1" ether saddr %s' % VM1_MAC in fix['commands'][0]
     assert not net.ping_ok('vm2', '192.0.2.11')
     if tool != 'nft':   # ebtables still reads the table it shares with our (removed) accept
         assert net.run('hv', ['ebtables-nft', '-L', 'FORWARD']).stdout.count('-j DROP') == 1
@@ -436,7 +436,7 @@ def test_iptables_persist_writes_restorable_files(net):
     rc, r, output = playbook(net, ['h', 'p'], net.ns('h'), tasks=tasks, save=['fix', 'again'])
     assert rc == 0, output
     assert r['fix']['changed'] and r['again']['changed'] is False, r
-    assert sorted(c for c in r['fix']['changes'] if c.startswith('write')) == ['write ' + p4, 'write ' + p6]
+    assert sorted(c for c in r['fix']['commands'] if c.startswith('write')) == ['write ' + p4, 'write ' + p6]
     assert net.ping_ok('p', H4) and net.ping_ok('p', H6)
     for path, tool, drop, target in (
             (p4, 'iptables-legacy', ['-p', 'icmp', '--icmp-type', 'echo-request', '-j', 'DROP'], H4),

@@ -178,7 +178,7 @@ def test_fault_is_remediated(labs, run_playbook, tmp_path, fault):
         fixes = fixes_of(report)
         assert fixes and fixes[0]['status'] == 'would apply', fixes
         assert fixes[0]['module'] == 'vmnet.doctor.' + module and code in fixes[0]['codes']
-        assert fixes[0]['changes'], fixes[0]   # the exact commands it would run
+        assert fixes[0]['commands'] and fixes[0]['changes'], fixes[0]   # the exact commands it would run
         assert report['summary_lines'][0].startswith('CHECK '), report['summary_lines']
         assert localhost_changed(stats) > 0    # check mode reports what would change
 

@@ -123,6 +123,7 @@ CATALOG = {
                'names one, else the error.',
         'auto_fix': False,
         'module': None,
+        'checks': ('checks_l3.check_send_refused',),
     },
     'GATEWAY_MISSING': {
         'layer': 'routing',

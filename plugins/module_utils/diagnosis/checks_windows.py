@@ -11,6 +11,7 @@ VM). Fixes name the Windows action plugins ``win_icmp_rule`` and ``hyperv_vm_nic
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.facts import family_of, ip_obj
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.model import fix_manual, fix_module, host_prefix
 
@@ -200,27 +201,19 @@ def check_hyperv(ctx):
 
 # ----------------------------------------------------------------------------- fixes for Windows hosts
 
-# Linux fixer -> the Windows action plugin taking the same decision (argument names differ).
-WINDOWS_FIXERS = ('win_icmp_rule', 'win_default_gateway', 'win_interface_mtu', 'hyperv_vm_nic')
-
-
 def windows_fix(fix):
-    """The Windows equivalent of a fix proposed by a platform-neutral check, or a manual fix."""
+    """The Windows equivalent of a fix proposed by a platform-neutral check (the fixer registry's
+    ``linux_twin``/``from_linux``), or a manual fix."""
     if not isinstance(fix, dict) or fix.get('manual') or not fix.get('module'):
         return fix
     name = fix['module'].split('.')[-1]
-    if name in WINDOWS_FIXERS:
+    if (fixer_registry.entry(name) or {}).get('platform') == 'windows':
         return fix
     args, host = fix.get('args') or {}, fix.get('host')
-    if name == 'interface_mtu':
-        return fix_module('win_interface_mtu', host, interface=args.get('interface'), mtu=args.get('mtu'))
-    if name == 'default_gateway' and args.get('state', 'present') == 'present':
-        new = {'gateway': args.get('gateway')}
-        if args.get('device'):
-            new['interface'] = args['device']
-        if args.get('metric') is not None:
-            new['metric'] = args['metric']
-        return fix_module('win_default_gateway', host, **new)
+    twin = fixer_registry.windows_twin(name)
+    new = fixer_registry.entry(twin)['from_linux'](args) if twin else None
+    if new is not None:
+        return fix_module(twin, host, **new)
     return fix_manual('%s is a Linux fixer and %s is a Windows host; make the same change there by hand: %s %s.'
                       % (fix['module'], host, name, ', '.join('%s=%s' % kv for kv in sorted(args.items()))))
 

@@ -17,8 +17,11 @@ Every resource module here exposes:
                                        ``run_fixer(module, fixer, apply_hook=fixer.apply)``
 
 A change is ``{'action': str, 'argv': [...]}`` (a command, argv[0] a bare tool name) or
-``{'action': str, 'write': path, 'content': str}`` (a file write). :func:`common.run_fixer`
-ties them together behind one check-mode gate.
+``{'action': str, 'write': path, 'content': str}`` (a file write). :func:`common.gate`
+ties them together behind one check-mode gate, collects again after a real run (``after`` is
+observed; a plan still not empty fails) and returns the result shape every vmnet.doctor fixer
+shares (``module_utils/fixer_registry.py``): ``changes`` (these dicts, without file contents),
+``commands`` (each change as text), ``before``, ``after``, ``warnings``, ``runtime_only``.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

@@ -130,30 +130,61 @@ def describe(change):
     return 'write %s' % change['write']
 
 
+def change_view(change):
+    """A planned change as a structured change of the fixer result shape: the change itself
+    (``action`` always set, ``argv`` as text) without the content of a file it writes."""
+    view = dict((k, v) for k, v in change.items() if k != 'content')
+    if 'argv' in change:
+        view.setdefault('action', 'run')
+        view['argv'] = [to_text(a) for a in change['argv']]
+    elif 'proc' in change:
+        view.setdefault('action', 'write_proc')
+        view['value'] = change['content'].strip()
+    else:
+        view.setdefault('action', 'write_file')
+    return view
+
+
+def gate(runner, fixer, params, check_mode, apply_hook=None):
+    """collect -> plan -> (apply unless check mode, collect again): the one gate of the Linux fixers.
+
+    Returns the one fixer result shape (``changed, changes, commands, before, after, warnings,
+    runtime_only``). After a real run the state is collected again: ``after`` is what the host
+    reports, and a plan that is still not empty (the change did not take) raises DoctorError."""
+    want = fixer.want_from_params(params)
+    have = fixer.collect(runner, want)
+    changes = fixer.plan(want, have)
+    before, after = fixer.states(want, have, changes)
+    warnings = fixer.warnings(want, have) if hasattr(fixer, 'warnings') else []
+    if changes and not check_mode:
+        (apply_hook or apply)(runner, changes)
+        again = fixer.collect(runner, want)
+        after = fixer.states(want, again, [])[0]
+        left = fixer.plan(want, again)
+        if left:
+            raise DoctorError('the change was applied but the host still differs: %s would still be needed'
+                              % '; '.join(describe(c) for c in left),
+                              detail={'applied': [describe(c) for c in changes]})
+    runtime_only = fixer.runtime_only(want) if callable(getattr(fixer, 'runtime_only', None)) \
+        else fixer.RUNTIME_ONLY
+    return dict(changed=bool(changes), changes=[change_view(c) for c in changes],
+                commands=[describe(c) for c in changes], before=before, after=after, warnings=list(warnings),
+                runtime_only=runtime_only)
+
+
 def run_fixer(module, fixer, apply_hook=None):
-    """collect -> plan -> (apply unless check mode) -> exit_json/fail_json. The one gate."""
-    runner = Runner(module)
+    """A fixer module's main(): ``gate`` with the module's runner, then exit_json/fail_json."""
     try:
-        want = fixer.want_from_params(module.params)
-        have = fixer.collect(runner, want)
-        changes = fixer.plan(want, have)
-        before, after = fixer.states(want, have, changes)
-        warnings = fixer.warnings(want, have) if hasattr(fixer, 'warnings') else []
-        if changes and not module.check_mode:
-            (apply_hook or apply)(runner, changes)
+        result = gate(Runner(module), fixer, module.params, module.check_mode, apply_hook)
     except DoctorError as e:
         applied = (e.detail or {}).get('applied') if isinstance(e.detail, dict) else None
         if applied:   # a partial change is a change: say so, and what stays applied
             module.fail_json(msg=to_text(e), changed=True, applied=applied)
         module.fail_json(msg=to_text(e))
-    for w in warnings:
+    for w in result.pop('warnings'):
         module.warn(w)
-    runtime_only = fixer.runtime_only(want) if callable(getattr(fixer, 'runtime_only', None)) \
-        else fixer.RUNTIME_ONLY
-    result = dict(changed=bool(changes), changes=[describe(c) for c in changes],
-                  before=before, after=after, runtime_only=runtime_only)
     if module._diff:
-        result['diff'] = dict(before=before, after=after)
+        result['diff'] = dict(before=result['before'], after=result['after'])
     module.exit_json(**result)
 
 

@@ -34,6 +34,15 @@ def _plan(changes, commands, before, after, warnings=None):
             'warnings': warnings or []}
 
 
+def result_of(plan, observed=None):
+    """The fixer result (the one shape of every vmnet.doctor fixer, see ``fixer_registry``) of a
+    plan: ``after`` is ``observed`` (the state read back after applying) when given, else the
+    plan's prediction (check mode). Windows changes take effect at once: ``runtime_only`` False."""
+    return {'changed': bool(plan['changes']), 'changes': plan['changes'], 'commands': plan['commands'],
+            'before': plan['before'], 'after': plan['after'] if observed is None else observed,
+            'warnings': list(plan['warnings']), 'runtime_only': False}
+
+
 def _network(value, what):
     try:
         return ipaddress.ip_network(u'%s' % value, strict=False)
@@ -195,6 +204,25 @@ def plan_icmp_rule(want, facts):
             record(name, _rule_view(mine), {'enabled': True, 'profiles': profs, 'remote_address': [src_text],
                                             'action': 'Allow', 'protocol': PS_PROTOCOL[family]})
     return _plan(changes, commands, before, after, warnings)
+
+
+def observed_icmp_rule(plan, facts):
+    """The rules and profiles a win_icmp_rule plan touched, as read in ``facts`` (the plan's own
+    ``before`` lists only what it was about to change)."""
+    model = (facts.get('firewall') or {}).get('windows') or {}
+    rules = dict((r['name'], r) for r in model.get('rules') or [])
+    profiles = model.get('profiles') or {}
+    return {'profiles': dict((p, {'allow_inbound_rules': (profiles.get(p) or {}).get('allow_inbound_rules')})
+                             for p in plan['after']['profiles']),
+            'rules': dict((n, _rule_view(rules[n]) if n in rules else None) for n in plan['after']['rules'])}
+
+
+def observed(planner, plan, again, facts):
+    """The state after applying ``plan``, read back: ``again`` is the plan on the facts read after
+    the change (its ``before`` is the observed state, except for win_icmp_rule, see above)."""
+    if planner is plan_icmp_rule:
+        return observed_icmp_rule(plan, facts)
+    return again['before']
 
 
 def _rule_view(rule):

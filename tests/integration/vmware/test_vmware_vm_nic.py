@@ -2,6 +2,7 @@
 from pyVmomi import vim
 
 import vcsim_helpers as h
+from vcsim_helpers import fields
 
 MODULE = 'vmnet.doctor.vmware_vm_nic'
 VM = 'DC0_H0_VM0'
@@ -33,7 +34,7 @@ def test_connect_disconnected_nic(vcsim, si):
     label = h.nic_of(vm).deviceInfo.label
 
     result = run(vcsim, check=True, vm=VM, label=label, connected=True, start_connected=True)
-    assert result['changed'] and set(result['changes']) == {'connected', 'start_connected'}
+    assert result['changed'] and set(fields(result)) == {'connected', 'start_connected'}
     assert result['after']['connected'] is True
     assert state(si) == before  # check mode changed nothing
 
@@ -42,14 +43,14 @@ def test_connect_disconnected_nic(vcsim, si):
     assert state(si) == dict(before, connected=True, start_connected=True)  # same network, same MAC
 
     result = run(vcsim, vm=VM, label=label, connected=True, start_connected=True)
-    assert not result['changed'] and result['changes'] == {}
+    assert not result['changed'] and result['changes'] == [] and result['commands'] == []
 
 
 def test_move_to_portgroup_by_mac(vcsim, si):
     before = state(si)
     assert before['network'].startswith('dvportgroup-')
     result = run(vcsim, check=True, vm=VM, mac=before['mac'].upper(), portgroup='VM Network')
-    assert result['changed'] and result['changes']['portgroup'] == {'before': 'DC0_DVPG0', 'after': 'VM Network'}
+    assert result['changed'] and fields(result)['portgroup'] == {'before': 'DC0_DVPG0', 'after': 'VM Network'}
     assert state(si) == before
 
     assert run(vcsim, vm=VM, mac=before['mac'], portgroup='VM Network')['changed']

@@ -2,6 +2,7 @@
 from pyVmomi import vim
 
 import vcsim_helpers as h
+from vcsim_helpers import fields
 
 MODULE = 'vmnet.doctor.vmware_vswitch_policy'
 HOST = 'DC0_H0'
@@ -36,7 +37,7 @@ def test_vswitch_mtu_check_mode_then_apply_then_idempotent(vcsim, si):
                     check=True, diff=True)[1]
     assert '-    "mtu": 1500' in out and '+    "mtu": 9000' in out  # the structured diff, shown
     result = run(vcsim, check=True, esxi_hostname=HOST, switch='vSwitch0', mtu=9000)
-    assert result['changed'] and result['changes'] == {'mtu': {'before': 1500, 'after': 9000}}
+    assert result['changed'] and fields(result) == {'mtu': {'before': 1500, 'after': 9000}}
     assert result['before']['mtu'] == 1500 and result['after']['mtu'] == 9000
     assert vss(si) == before  # check mode changed nothing
 
@@ -45,13 +46,13 @@ def test_vswitch_mtu_check_mode_then_apply_then_idempotent(vcsim, si):
     assert vss(si) == dict(before, mtu=9000)  # nothing else reset (security, uplinks, ports)
 
     result = run(vcsim, esxi_hostname=HOST, switch='vSwitch0', mtu=9000)
-    assert not result['changed'] and result['changes'] == {}
+    assert not result['changed'] and result['changes'] == [] and result['commands'] == []
 
 
 def test_vswitch_security_only_given_fields(vcsim, si):
     before = vss(si)
     result = run(vcsim, esxi_hostname=HOST, switch='vSwitch0', allow_promiscuous=True)
-    assert result['changed'] and list(result['changes']) == ['allow_promiscuous']
+    assert result['changed'] and list(fields(result)) == ['allow_promiscuous']
     assert vss(si) == dict(before, allow_promiscuous=True)
     assert not run(vcsim, esxi_hostname=HOST, switch='vSwitch0', allow_promiscuous=True)['changed']
 
@@ -60,7 +61,7 @@ def test_portgroup_vlan_and_override(vcsim, si):
     before = pg_state(si)
     assert before['override'] == (None, None, None) and before['effective_forged'] is True
     result = run(vcsim, check=True, esxi_hostname=HOST, portgroup='VM Network', vlan_id=20, forged_transmits=False)
-    assert result['changed'] and set(result['changes']) == {'vlan_id', 'forged_transmits'}
+    assert result['changed'] and set(fields(result)) == {'vlan_id', 'forged_transmits'}
     assert pg_state(si) == before
 
     result = run(vcsim, esxi_hostname=HOST, portgroup='VM Network', vlan_id=20, forged_transmits=False)
@@ -107,7 +108,7 @@ def test_distributed_switch(vcsim, si):
     before = dvs_state(si)
     args = dict(switch_type='distributed', switch='DVS0', mtu=9000, allow_promiscuous=True)
     result = run(vcsim, check=True, **args)
-    assert result['changed'] and set(result['changes']) == {'mtu', 'allow_promiscuous'}
+    assert result['changed'] and set(fields(result)) == {'mtu', 'allow_promiscuous'}
     assert dvs_state(si) == before
     assert run(vcsim, **args)['changed']
     assert dvs_state(si) == dict(before, mtu=9000, allow_promiscuous=True)

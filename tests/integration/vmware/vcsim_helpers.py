@@ -196,3 +196,8 @@ def make_interesting(si):
     wait(pg.ReconfigureDVPortgroup_Task(spec=vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
         configVersion=pg.config.configVersion, defaultPortConfig=setting)))
     return {'host': host.name, 'vm': vm.name, 'disconnected_vm': other.name}
+
+
+def fields(result):
+    """``{field: {before, after}}`` from the structured ``changes`` of a VMware fixer result."""
+    return dict((c['field'], {'before': c['before'], 'after': c['after']}) for c in result['changes'])

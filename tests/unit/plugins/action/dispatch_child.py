@@ -49,6 +49,7 @@ def main():
     from ansible.playbook.play_context import PlayContext
     from ansible.playbook.task import Task
     from ansible.plugins.loader import action_loader, connection_loader
+    from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
     from ansible_collections.vmnet.doctor.plugins.plugin_utils import fixer_dispatch
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'module_utils', 'windows'))
@@ -73,7 +74,7 @@ def main():
     except AnsibleActionFail as exc:
         print(json.dumps({'error': str(exc.message), 'scripts': wire.scripts}))
         return
-    rollback = fixer_dispatch.action_fixer_rollback(spec['module'], spec.get('args'), result)
+    rollback = fixer_registry.inverse(spec['module'], spec.get('args'), result)
     print(json.dumps({'result': result, 'scripts': wire.scripts, 'rollback': rollback,
                       'caller': {'action': caller._task.action, 'args': caller._task.args,
                                  'check_mode': caller._task.check_mode, 'diff': caller._task.diff,

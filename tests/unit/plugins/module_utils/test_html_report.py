@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """html_report.py: escaping, no external assets, broken hop placement, fixes and decisions.
 (The page is rendered in headless Chromium in tests/integration/test_html_report_chromium.py.)"""
+import json
+import os
 import re
 from html.parser import HTMLParser
 
@@ -94,3 +96,29 @@ def test_after_badge():
     assert '<span class="state ok after">fixed</span>' in text
     assert '<span class="state broken after">still broken</span>' in text
     assert 'fixed here' in text
+
+
+def _ops(name):
+    with open(os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'ops', name)) as f:
+        return json.load(f)
+
+
+def test_recorded_remediation_reports_render():
+    # remediate.yml reports (tests/unit/fixtures/ops/README.md): a finding's ``fix`` is the id of
+    # the fix applied; rendering them failed with "'str' object has no attribute 'get'".
+    for name, status in (('remediate-report.json', 'verified'), ('remediate-report-check.json', 'would apply')):
+        report = _ops(name)
+        assert report['kind'] == 'remediation' and report['paths'][0]['findings'][0]['fix'] == 'fix1'
+        text = html_report.render(report)
+        assert 'fix1: icmp_rule on ' in text and '(%s)' % status in text
+        assert 'class="status-%s">%s<' % (status.replace(' ', '_'), status) in text
+
+
+def test_fix_detail_shows_the_commands_of_the_one_result_shape():
+    report = _ops('remediate-report.json')
+    fix = report['paths'][0]['fixes'][0]
+    fix['commands'] = ['nft insert rule inet filter input position 2 ip saddr 10.210.0.1 accept']
+    text = html_report.render(report)
+    assert 'path restored \u2014 ran: nft insert rule inet filter input position 2' in text
+    fix['status'] = 'would apply'
+    assert 'would run: nft insert rule' in html_report.render(report)

@@ -8,6 +8,8 @@ simulator (tests/integration/vmware/test_vmware_vswitch_policy.py, test_vmware_v
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils import remediation as R
+from ansible_collections.vmnet.doctor.plugins.module_utils import vmware_config as cfg
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 
 CONN = {'hostname': 'vc.example.com', 'port': 443, 'username': 'admin', 'validate_certs': False}
 PG = dict(CONN, esxi_hostname='esx1', switch='vSwitch0', portgroup='VM Network')
@@ -27,32 +29,63 @@ VLAN = finding('VLAN_MISMATCH', 'vmware_vswitch_policy', dict(PG, vlan_id=0))
 NIC = finding('VNIC_DISCONNECTED', 'vmware_vm_nic', dict(CONN, vm='web01', mac='00:50:56:aa:bb:cc', connected=True))
 
 
-@pytest.mark.parametrize('module,args,result,expected', [
+def fixer_result(args, have):
+    """The real result of the VMware gate (vmware_config.gate, as the modules run it) for a
+    target in state ``have``: plan, applied to a recorded state, read back."""
+    state = {'now': dict(have)}
+
+    def apply(_obj, changes):
+        state['now'] = cfg.predicted(state['now'], changes)
+    want = dict((k, v) for k, v in args.items() if k in have)
+    return cfg.gate(False, want, lambda: (None, dict(state['now'])), apply, 'Call')
+
+
+@pytest.mark.parametrize('module,args,have,expected', [
     ('vmware_vswitch_policy', dict(PG, vlan_id=0, forged_transmits=True),
-     {'changed': True, 'changes': {'vlan_id': {'before': 20, 'after': 0}},
-      'before': {'vlan_id': 20, 'forged_transmits': True}},
+     {'vlan_id': 20, 'forged_transmits': True, 'allow_promiscuous': False, 'mac_changes': False},
      dict(PG, vlan_id=20)),
     ('vmware_vswitch_policy', dict(CONN, switch_type='distributed', switch='DVS0', mtu=1500),
-     {'changed': True, 'changes': {'mtu': {'before': 9000, 'after': 1500}}},
+     {'mtu': 9000, 'forged_transmits': False, 'allow_promiscuous': False, 'mac_changes': False},
      dict(CONN, switch_type='distributed', switch='DVS0', mtu=9000)),
     ('vmware_vm_nic', dict(CONN, vm='web01', mac='00:50:56:aa:bb:cc', portgroup='VM Network'),
-     {'changed': True, 'changes': {'portgroup': {'before': 'Quarantine', 'after': 'VM Network'}}},
+     {'connected': True, 'start_connected': True, 'portgroup': 'Quarantine'},
      dict(CONN, vm='web01', mac='00:50:56:aa:bb:cc', portgroup='Quarantine')),
     ('vmware_vm_nic', dict(CONN, vm='web01', label='Network adapter 1', connected=True, start_connected=True),
-     {'changed': True, 'changes': {'connected': {'before': False, 'after': True},
-                                   'start_connected': {'before': False, 'after': True}}},
+     {'connected': False, 'start_connected': False, 'portgroup': 'VM Network'},
      dict(CONN, vm='web01', label='Network adapter 1', connected=False, start_connected=False)),
 ])
-def test_vmware_rollback_sets_back_only_the_changed_fields(module, args, result, expected):
+def test_vmware_rollback_sets_back_only_the_changed_fields(module, args, have, expected):
+    result = fixer_result(args, have)
+    assert result['changed'] and result['after'] != have and len(result['commands']) == 1
     calls, why = R.rollback_calls(module, args, result)
     assert why is None and calls == [{'module': 'vmnet.doctor.' + module, 'args': expected}]
     assert 'password' not in calls[0]['args']
+    # the inverse, run through the same gate, gives the state before back
+    undo = fixer_result(calls[0]['args'], result['after'])
+    assert undo['after'] == have
 
 
 def test_vmware_rollback_unchanged_and_unknown_before():
     assert R.rollback_calls('vmware_vm_nic', {}, {'changed': False}) == ([], None)
-    calls, why = R.rollback_calls('vmware_vswitch_policy', PG, {'changed': True, 'changes': {'mtu': {'after': 1500}}})
+    result = fixer_result(dict(PG, mtu=1500), {'mtu': None})
+    calls, why = R.rollback_calls('vmware_vswitch_policy', PG, result)
     assert calls is None and 'mtu' in why
+
+
+def test_vmware_gate_fails_when_the_change_did_not_take():
+    with pytest.raises(DoctorError) as exc:
+        cfg.gate(False, {'mtu': 9000}, lambda: (None, {'mtu': 1500}), lambda obj, changes: None,
+                 'UpdateVirtualSwitch vSwitch0')
+    assert 'UpdateVirtualSwitch vSwitch0 was applied but vSphere still reports mtu=1500 (wanted 9000)' in str(exc.value)
+
+
+def test_vmware_gate_check_mode_predicts_and_does_not_apply():
+    def apply(_obj, _changes):
+        raise AssertionError('applied in check mode')
+    result = cfg.gate(True, {'mtu': 9000, 'vlan_id': None}, lambda: (None, {'mtu': 1500, 'vlan_id': 0}), apply, 'X')
+    assert result == {'changed': True, 'changes': [{'action': 'set', 'field': 'mtu', 'before': 1500, 'after': 9000}],
+                      'commands': ['X mtu=9000'], 'before': {'mtu': 1500, 'vlan_id': 0},
+                      'after': {'mtu': 9000, 'vlan_id': 0}, 'warnings': [], 'runtime_only': False}
 
 
 def test_vmware_key_matches_the_role_template():
@@ -82,7 +115,7 @@ def wave_result(state, changes):
 def test_vmware_fix_verified_when_the_new_diagnosis_no_longer_proposes_it():
     plan = R.build_plan([path([VLAN, NIC])])
     state = R.new_state(plan, {'0': unreachable()}, 't0')
-    wave, reg = wave_result(state, {'vlan_id': {'before': 20, 'after': 0}})
+    wave, reg = wave_result(state, [{'action': 'set', 'field': 'vlan_id', 'before': 20, 'after': 0}])
     assert [f['id'] for f in wave['fixes']] == ['fix1']
     # the probes cannot tell (the path stays unreachable), the new diagnosis can
     state, rollbacks, _probe = R.record_wave(state, reg, {'0': unreachable()}, 't1',
@@ -95,7 +128,7 @@ def test_vmware_fix_verified_when_the_new_diagnosis_no_longer_proposes_it():
 def test_vmware_fix_rolled_back_at_once_when_the_new_diagnosis_still_proposes_it():
     plan = R.build_plan([path([VLAN])])
     state = R.new_state(plan, {'0': unreachable()}, 't0')
-    _wave, reg = wave_result(state, {'vlan_id': {'before': 20, 'after': 0}})
+    _wave, reg = wave_result(state, [{'action': 'set', 'field': 'vlan_id', 'before': 20, 'after': 0}])
     state, rollbacks, _probe = R.record_wave(state, reg, {'0': unreachable()}, 't1', rediagnosis=[path([VLAN])])
     assert [r['rollback'] for r in rollbacks] == [[{'module': 'vmnet.doctor.vmware_vswitch_policy',
                                                     'args': dict(PG, vlan_id=20)}]]
@@ -105,7 +138,7 @@ def test_vmware_fix_rolled_back_at_once_when_the_new_diagnosis_still_proposes_it
 def test_without_a_new_diagnosis_a_vmware_fix_is_judged_by_the_probes_only():
     plan = R.build_plan([path([VLAN])])
     state = R.new_state(plan, {'0': unreachable()}, 't0')
-    _wave, reg = wave_result(state, {'vlan_id': {'before': 20, 'after': 0}})
+    _wave, reg = wave_result(state, [{'action': 'set', 'field': 'vlan_id', 'before': 20, 'after': 0}])
     state, rollbacks, _probe = R.record_wave(state, reg, {'0': unreachable()}, 't1')
     assert rollbacks == [] and state['fixes'][0]['status'] == 'applied'
     assert [p['id'] for p in R.pending_rollbacks(state)] == ['fix1']
@@ -116,6 +149,6 @@ def test_injected_vmware_fix_is_not_verified_by_the_diagnosis():
              'args': dict(PG, portgroup='Quarantine', vlan_id=30)}
     plan = R.build_plan([path([VLAN])], extra_fixes=[wrong])
     state = R.new_state(plan, {'0': unreachable()}, 't0')
-    _wave, reg = wave_result(state, {'vlan_id': {'before': 0, 'after': 30}})
+    _wave, reg = wave_result(state, [{'action': 'set', 'field': 'vlan_id', 'before': 0, 'after': 30}])
     state, rollbacks, _probe = R.record_wave(state, reg, {'0': unreachable()}, 't1', rediagnosis=[path([VLAN])])
     assert state['fixes'][0]['injected'] and state['fixes'][0]['status'] == 'applied' and rollbacks == []

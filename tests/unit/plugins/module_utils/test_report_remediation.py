@@ -10,7 +10,9 @@ from ansible_collections.vmnet.doctor.plugins.module_utils import report
 def fix(fid, status, reason=None, changes=None):
     return {'id': fid, 'host': 'vm1', 'module': 'vmnet.doctor.net_sysctl', 'args': {'name': 'ip_forward', 'value': 1},
             'codes': ['FORWARDING_DISABLED'], 'status': status, 'reason': reason, 'before': {'value': 0},
-            'after': {'value': 1}, 'changes': changes or ['write 1 to /proc/sys/net/ipv4/ip_forward']}
+            'after': {'value': 1},
+            'changes': changes or [{'action': 'write_proc', 'path': '/proc/sys/net/ipv4/ip_forward', 'value': '1'}],
+            'commands': ['write 1 to /proc/sys/net/ipv4/ip_forward']}
 
 
 PATH = {'name': 'h -> 10.0.0.11', 'source': 'h', 'target_ip': '10.0.0.11', 'result': 'restored', 'reachable_after': True,

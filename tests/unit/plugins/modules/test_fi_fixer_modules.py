@@ -36,13 +36,16 @@ class Exit(Exception):
     pass
 
 
-def run_main(mod, args, fail=None):
-    """Run mod.main(); returns (result, list of write argv run)."""
+def run_main(mod, args, fail=None, after=None):
+    """Run mod.main(); returns (result, list of write argv run). ``after``: the reads that change
+    once a write ran (the host's state after the fix; without it the fix does not take)."""
     writes = []
 
     def run_command(self, argv, **kw):
         assert kw.get('environ_update') == {'LANG': 'C', 'LC_ALL': 'C'}
         key = tuple([os.path.basename(argv[0])] + list(argv[1:]))
+        if writes and key in (after or {}):
+            return 0, after[key], ''
         if key in READS:
             return 0, READS[key], ''
         writes.append(list(key))
@@ -72,19 +75,38 @@ def test_default_gateway_check_mode_runs_nothing_and_diffs():
     assert writes == []
     assert result['changed'] is True
     assert result['runtime_only'] is True
-    assert result['changes'] == ['ip -4 route replace default via 192.0.2.1 metric 100']
+    assert result['commands'] == ['ip -4 route replace default via 192.0.2.1 metric 100']
+    assert [c['argv'] for c in result['changes']] == [['ip', '-4', 'route', 'replace', 'default', 'via',
+                                                       '192.0.2.1', 'metric', '100']]
+    assert all(c['action'] for c in result['changes'])
     assert result['diff']['before']['default_routes'][0]['gateway'] == '192.0.2.99'
     assert result['diff']['after']['default_routes'][0]['gateway'] == '192.0.2.1'
 
 
+# The main table after `ip route replace default via 192.0.2.1 metric 100` on route4_wrong_default.json
+ROUTE4_FIXED = fixture('route4_wrong_default.json').replace('"gateway":"192.0.2.99"', '"gateway":"192.0.2.1"', 1)
+
+
 def test_default_gateway_real_run_and_refusal():
-    result, writes = run_main(default_gateway, {'gateway': '192.0.2.1'})
+    result, writes = run_main(default_gateway, {'gateway': '192.0.2.1'},
+                              after={('ip', '-j', '-4', 'route', 'show', 'table', 'main'): ROUTE4_FIXED})
     assert writes == [['ip', '-4', 'route', 'replace', 'default', 'via', '192.0.2.1', 'metric', '100']]
     assert result['changed'] is True and 'diff' not in result
+    # after: read back from the host, not predicted
+    assert [r['gateway'] for r in result['after']['default_routes']] == ['192.0.2.1', '203.0.113.1']
     result, writes = run_main(default_gateway, {'gateway': '10.1.2.3'})
     assert writes == []
     assert result['failed'] is True
     assert 'not on a connected subnet' in result['msg']
+
+
+def test_a_fix_that_does_not_take_fails_loudly():
+    # the host still reports the old default route after the write
+    result, writes = run_main(default_gateway, {'gateway': '192.0.2.1'})
+    assert writes == [['ip', '-4', 'route', 'replace', 'default', 'via', '192.0.2.1', 'metric', '100']]
+    assert result['failed'] is True
+    assert result['msg'] == ('the change was applied but the host still differs: '
+                             'ip -4 route replace default via 192.0.2.1 metric 100 would still be needed')
 
 
 def test_default_gateway_argspec_requires_gateway_for_present():

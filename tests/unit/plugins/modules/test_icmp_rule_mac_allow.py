@@ -25,14 +25,19 @@ class Exit(Exception):
     pass
 
 
-def run_main(module, args, outputs, bins=('nft', 'ip')):
+def run_main(module, args, outputs, bins=('nft', 'ip'), after=None):
+    """``after``: the outputs once a rule was written (the ruleset after the fix)."""
     calls = []
+    wrote = []
 
     def run_command(self, argv, **kw):
         calls.append(list(argv))
         key = tuple(os.path.basename(argv[0]) if i == 0 else a for i, a in enumerate(argv))
         if key[:3] in (('nft', 'insert', 'rule'), ('nft', 'add', 'rule'), ('nft', 'delete', 'rule')):
+            wrote.append(key)
             return 0, '', ''
+        if wrote and key in (after or {}):
+            return 0, after[key], ''
         if key not in outputs:
             raise AssertionError('unexpected command %r' % (argv,))
         return 0, outputs[key], ''
@@ -59,7 +64,8 @@ def run_main(module, args, outputs, bins=('nft', 'ip')):
 @pytest.mark.parametrize('check_mode', [True, False])
 def test_icmp_rule_check_mode_and_real_run(check_mode):
     args = {'source': '192.0.2.0/24', '_ansible_check_mode': check_mode, '_ansible_diff': True}
-    result, calls = run_main(icmp_rule, args, {('nft', '-j', 'list', 'ruleset'): fx('nft_drop.json')})
+    result, calls = run_main(icmp_rule, args, {('nft', '-j', 'list', 'ruleset'): fx('nft_drop.json')},
+                             after={('nft', '-j', 'list', 'ruleset'): fx('nft_fixed.json')})
     assert result['failed'] is False and result['changed'] is True
     assert result['diff']['before']['verdicts'][0]['verdict'] == 'drop'
     assert result['diff']['after']['verdicts'][0]['verdict'] == 'accept'
@@ -82,8 +88,11 @@ def test_icmp_rule_idempotent_and_bad_input():
 def test_mac_allow_main():
     outputs = {('nft', '-j', 'list', 'ruleset'): fx('nft_bridge_drop.json'),
                ('ip', '-j', '-d', 'link', 'show'): fx('links_bridge.json')}
-    result, calls = run_main(mac_allow, {'mac': '52:54:00:aa:bb:02', 'bridge': 'br0'}, outputs)
-    assert result['changed'] is True
-    assert calls[-1][:8] == ['/usr/sbin/nft', 'insert', 'rule', 'bridge', 'filter', 'forward', 'position', '3']
+    result, calls = run_main(mac_allow, {'mac': '52:54:00:aa:bb:02', 'bridge': 'br0'}, outputs,
+                             after={('nft', '-j', 'list', 'ruleset'): fx('nft_bridge_fixed.json')})
+    assert result['changed'] is True, result
+    writes = [c for c in calls if c[1] == 'insert']
+    assert writes[-1][:8] == ['/usr/sbin/nft', 'insert', 'rule', 'bridge', 'filter', 'forward', 'position', '3']
+    assert calls[-1] == ['/usr/sbin/nft', '-j', 'list', 'ruleset']      # read back after the write
     result, _calls = run_main(mac_allow, {'mac': '52:54:00:aa:bb:02', 'bridge': 'br7'}, outputs)
     assert result['failed'] is True and "bridge 'br7' does not exist" in result['msg']

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import catalog
+from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
 
 from check_emissions import check_functions, emitted_codes
 from gen_catalog_doc import lab_faults
@@ -37,6 +38,7 @@ def test_entry_is_complete(code):
     if entry['module']:
         assert entry['module'].startswith('vmnet.doctor.')
         assert os.path.isfile(os.path.join(MODULES, entry['module'].split('.')[-1] + '.py')), entry['module']
+        assert fixer_registry.entry(entry['module']) is not None, entry['module']
     assert entry['checks'], 'name the checks that raise %s' % code
 
 

@@ -4,7 +4,7 @@
 """Inverse calls of the Windows fixes, computed from real plans on the recorded host."""
 from ansible_collections.vmnet.doctor.plugins.module_utils.windows import facts as F
 from ansible_collections.vmnet.doctor.plugins.module_utils.windows import plans as P
-from ansible_collections.vmnet.doctor.plugins.module_utils.windows.rollback import rollback_calls
+from ansible_collections.vmnet.doctor.plugins.module_utils.fixer_registry import inverse as rollback_calls
 
 import win_fixtures as W
 
