@@ -250,9 +250,11 @@ def matches(packet, addresses, identifiers):
     if not packet:
         return False
     if packet['kind'].startswith('echo'):
-        if packet.get('src') not in addresses or packet.get('dst') not in addresses:
+        if identifiers and packet.get('id') not in identifiers:
             return False
-        return not identifiers or packet.get('id') in identifiers
+        ends = [packet.get('src') in addresses, packet.get('dst') in addresses]
+        # Both ends on the path; with the probe's identifier one end is enough (the source address may be unknown).
+        return all(ends) or (bool(identifiers) and any(ends))
     # ARP / ND: the address asked about or answered for, or the asker, is on the path.
     return packet.get('src') in addresses or packet.get('dst') in addresses
 
