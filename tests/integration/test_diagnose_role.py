@@ -55,11 +55,12 @@ def topology_of(fault):
 
 
 def faults_in(topology):
-    return sorted(f for f in FAULTS if topology_of(f) == topology)
+    return sorted(f for f in FAULTS if topology_of(f) == topology and f in EXPECTED)
 
 
 def test_every_catalog_fault_has_an_expectation():
-    assert sorted(EXPECTED) == sorted(FAULTS)
+    # Faults with a "witness" entry have no model check: tests/integration/test_witness.py covers them.
+    assert sorted(EXPECTED) == sorted(f for f in FAULTS if 'witness' not in FAULTS[f])
 
 
 # ------------------------------------------------------------------ labs and runs
