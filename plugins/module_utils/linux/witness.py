@@ -49,6 +49,7 @@ ETH_P_ALL = 0x0003
 ETH_P_IP, ETH_P_ARP, ETH_P_IPV6 = 0x0800, 0x0806, 0x86DD
 PACKET_OUTGOING = 4
 SO_ATTACH_FILTER = 26
+PR_SET_PDEATHSIG = 1
 HEADER_BYTES = 48
 MAX_DROPS = 200
 MAX_VERDICTS = 200
@@ -357,6 +358,20 @@ class _Lines(object):
         self.ready.set()
 
 
+def _die_with_parent():
+    """preexec_fn of every helper: the kernel kills it when this process dies, however it dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _spawn(argv, **kwargs):
+    env = dict(os.environ, LANG='C', LC_ALL='C')
+    env.update(kwargs.pop('env', {}))
+    return subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent, **kwargs)
+
+
 def _stop(proc, sig=signal.SIGTERM, wait=3.0):
     """Stop a child: sig, then SIGKILL."""
     if proc is None or proc.poll() is not None:
@@ -408,8 +423,7 @@ class Witness(object):
             argv = [unshare, '--mount', '--propagation', 'private', 'sh', '-c',
                     'T=/sys/kernel/tracing; mount -t tracefs nodev "$T" || exit 97; cat "$T/%s"; echo %s; '
                     'exec "$0" -B line -e "$1"' % (FORMAT_PATH, FORMAT_END), bpftrace, script]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env=dict(os.environ, LANG='C', LC_ALL='C', BPFTRACE_STRLEN='64'))
+        proc = _spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         self.procs.append(proc)
         if fmt is None:
             chunks = []
@@ -473,20 +487,17 @@ class Witness(object):
         self.instance = None
 
     # -- nft trace
-    def _start_nft_trace(self, lifetime):
+    def _start_nft_trace(self):
         nft = which('nft')
         if nft is None:
             return None, 'nft is not installed'
-        timeout = which('timeout') or 'timeout'
-        monitor = subprocess.Popen([timeout, str(lifetime), nft, '-a', 'monitor', 'trace'], stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                                   env=dict(os.environ, LANG='C', LC_ALL='C'))
+        monitor = _spawn([nft, '-a', 'monitor', 'trace'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         stdin=subprocess.DEVNULL)
         self.procs.append(monitor)
         lines = _Lines(monitor, MAX_VERDICTS * 50)
-        # The owner tables live as long as this nft -i process keeps its netlink socket, i.e. until we
-        # close its stdin (or it is killed, or `timeout` ends it).
-        holder = subprocess.Popen([timeout, str(lifetime), nft, '-i'], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, env=dict(os.environ, LANG='C', LC_ALL='C'))
+        # The owner tables live as long as this nft -i process keeps its netlink socket: until we close its
+        # stdin, or it is killed, or this process dies (then the kernel kills it, see _die_with_parent).
+        holder = _spawn([nft, '-i'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.procs.append(holder)
         self.nft_input = holder
         holder.stdin.write(nft_trace_ruleset(self.addresses).encode())
@@ -565,7 +576,7 @@ class Witness(object):
                 else:
                     result['drop_why'] = '; '.join(w for w in (result['drop_why'], why) if w)
             if self.p.get('nft_trace', True):
-                nft_lines, why = self._start_nft_trace(lifetime)
+                nft_lines, why = self._start_nft_trace()
                 result['nft_trace'] = nft_lines is not None
                 result['nft_why'] = why
             if bpf is not None:
