@@ -227,12 +227,12 @@ def located_finding(ctx, hops, where):
     if last is not None and last['role'] == missing['role']:
         role, code = missing['role'], 'PACKET_NOT_ANSWERED' if missing['kind'] in ('echo_reply', 'arp_reply') \
             else 'PACKET_VANISHED'
-        iface = '/'.join(last['interfaces'])
+        iface = _pick_iface(ctx, role, last['interfaces'])
         text = 'entered %s on %s and never left it' % (ctx.host(role), iface)
     else:
         role = missing['role'] if last is None else last['role']
         code = 'PACKET_VANISHED'
-        iface = '/'.join(last['interfaces']) if last else None
+        iface = _pick_iface(ctx, last['role'], last['interfaces']) if last else None
         text = ('left %s on %s and never reached %s' % (ctx.host(last['role']), iface, ctx.host(missing['role']))
                 if last else 'was never seen on %s' % ctx.host(missing['role']))
     if (hop or {}).get('drop_source') in (None, 'none'):
@@ -247,6 +247,13 @@ def located_finding(ctx, hops, where):
     finding = ctx.find(code, role, direction, obj, evidence, 'medium', message, fix, check_id='witness.gap')
     finding['witness'] = _witness_ref(where, None)
     return finding
+
+
+def _pick_iface(ctx, role, names):
+    """The interface that carries the packet to the next hop: a bridge port rather than its bridge."""
+    view = ctx.views.get(role)
+    ports = [n for n in names if view is None or (view.iface(n) or {}).get('kind') != 'bridge']
+    return (ports or names or [None])[-1]
 
 
 def _firewall_fix(ctx, role, packet, rule):
