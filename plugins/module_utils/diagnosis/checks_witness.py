@@ -28,6 +28,8 @@ ARP_POINTS = (
     ('target', 'out', 'arp_reply', 'return'), ('switch', 'in', 'arp_reply', 'return'),
     ('switch', 'out', 'arp_reply', 'return'), ('source', 'in', 'arp_reply', 'return'),
 )
+# The witness watched the forward probe's packets: a passing reverse probe does not contradict what it saw.
+WITNESSED = ('forward',)
 ND_KINDS = {'arp_request': 'nd_solicit', 'arp_reply': 'nd_advert'}
 
 # Kernel drop reasons (names of enum skb_drop_reason) an echo, ARP or ND can hit -> finding code.
@@ -149,8 +151,9 @@ def locate(hops, hosts):
         if not steps:
             continue
         drops = _drops(hops, kinds)
-        if kinds[0] == 'echo_request' and steps[0]['seen'] == 0 and not drops:
-            continue        # the echo never left: look at the ARP / ND exchange
+        if kinds[0] == 'echo_request' and not drops and (
+                steps[0]['seen'] == 0 or _drops(hops, ('arp_request', 'arp_reply', 'nd_solicit', 'nd_advert'))):
+            continue        # the echo never left, or a hop waits for a neighbour the kernel dropped: ARP / ND
         last, missing = None, None
         for step in steps:
             if step['seen']:
@@ -210,7 +213,8 @@ def located_finding(ctx, hops, where):
             packet.get('kind', 'packet').replace('_', ' '), packet.get('src'), packet.get('dst'), ctx.host(role),
             drop.get('interface'), 'on the way in' if direction == 'forward' else 'on the way back',
             drop.get('reason'), drop.get('location'))
-        finding = ctx.find(code, role, direction, obj, evidence, 'high', message, fix, check_id='witness.drop')
+        finding = ctx.find(code, role, direction, obj, evidence, 'high', message, fix, check_id='witness.drop',
+                           breaks=WITNESSED)
         finding['witness'] = _witness_ref(where, drop)
         return finding
     missing, last = where['missing'], where['last']
@@ -244,7 +248,8 @@ def located_finding(ctx, hops, where):
                                         for s in where['steps'])]
     obj = {'type': 'interface', 'name': iface}
     fix = fix_manual('nothing in the kernel recorded a drop: look at %s (%s)' % (ctx.host(role), text))
-    finding = ctx.find(code, role, direction, obj, evidence, 'medium', message, fix, check_id='witness.gap')
+    finding = ctx.find(code, role, direction, obj, evidence, 'medium', message, fix, check_id='witness.gap',
+                       breaks=WITNESSED)
     finding['witness'] = _witness_ref(where, None)
     return finding
 

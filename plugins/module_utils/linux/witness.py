@@ -223,6 +223,11 @@ def _nft_packet(text):
             out[key] = int(found.group(1)) if key == 'id' else found.group(1)
     if ' arp ' in ' %s ' % text or 'ether type arp' in text:
         out['arp'] = True
+        for key, pattern in (('src', r'arp saddr ip (\S+)'), ('dst', r'arp daddr ip (\S+)'),
+                             ('arp_operation', r'arp operation (\S+)')):
+            found = re.search(pattern, text)
+            if found:
+                out[key] = found.group(1)
     return out
 
 
@@ -235,13 +240,18 @@ def nft_trace_ruleset(addresses):
         matches += ['ip saddr { %s }' % ', '.join(v4), 'ip daddr { %s }' % ', '.join(v4)]
     if v6:
         matches += ['ip6 saddr { %s }' % ', '.join(v6), 'ip6 daddr { %s }' % ', '.join(v6)]
+    arp = ['arp saddr ip { %s }' % ', '.join(v4), 'arp daddr ip { %s }' % ', '.join(v4)] if v4 else []
     lines = []
-    for family, hooks in (('inet', ('prerouting', 'output')), ('bridge', ('prerouting',))):
+    for family, hooks, family_matches in (('inet', ('prerouting', 'output'), matches),
+                                          ('bridge', ('prerouting',), matches + arp),
+                                          ('arp', ('input', 'output'), arp)):
+        if not family_matches:
+            continue
         lines.append('add table %s %s { flags owner; }' % (family, NFT_TABLE))
         for hook in hooks:
             lines.append('add chain %s %s %s { type filter hook %s priority -400; policy accept; }'
                          % (family, NFT_TABLE, hook, hook))
-            for match in matches:
+            for match in family_matches:
                 lines.append('add rule %s %s %s %s meta nftrace set 1' % (family, NFT_TABLE, hook, match))
     return '\n'.join(lines) + '\n'
 
@@ -618,7 +628,10 @@ class Witness(object):
             nft_lines.thread.join(2)
             for verdict in parse_nft_trace(nft_lines.lines):
                 pkt = verdict.get('packet') or {}
-                if not pkt or pkt.get('src') in self.addresses or pkt.get('dst') in self.addresses:
+                # nftrace is only set on the path's packets; a trace line without addresses (ARP in the
+                # bridge family) is one of them.
+                if (not pkt.get('src') and not pkt.get('dst')) or pkt.get('src') in self.addresses \
+                        or pkt.get('dst') in self.addresses:
                     result['nft_verdicts'].append(verdict)
         result['duration'] = round(time.time() - started, 3)
         return result

@@ -134,3 +134,11 @@ def test_bad_input_is_refused(params, text):
     with pytest.raises(DoctorError) as err:
         w.run(params)
     assert text in str(err.value)
+
+
+def test_nft_trace_of_an_ebtables_arp_drop_in_the_bridge():
+    verdicts = w.parse_nft_trace(read('nft_monitor_trace_hv_bridge_arp_drop.txt').splitlines())
+    assert verdicts
+    v = verdicts[0]
+    assert (v['family'], v['table'], v['chain'], v['handle'], v['verdict']) == ('bridge', 'filter', 'FORWARD', 2, 'drop')
+    assert v['packet']['arp'] is True and v['packet']['iif'] == 'uplink0' and v['packet']['oif'] == 'vnet-vm1'
