@@ -220,10 +220,11 @@ FAULTS = {
     },
     'vm_arp_nft_drop': {
         'topologies': ['bridged', 'routed', 'vlan'], 'node': 'vm1', 'layer': 'firewall',
-        'summary': "an nftables arp-family rule on vm1 drops incoming ARP requests",
+        'summary': "nftables arp-family rules on vm1 drop ARP requests, incoming and outgoing (so no peer learns "
+                   "vm1's MAC from vm1's own requests either)",
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['hv', 'host']}],
-        'evidence': "vm1: table arp filter, chain input (hook input), rule 'arp operation request counter drop'",
+        'evidence': "vm1: table arp filter, chains input and output, rule 'arp operation request counter drop'",
         'witness': "vm1: drop reason NETFILTER_DROP for arp_request on eth0; nft trace names arp filter input",
         'heal': "delete table arp filter on vm1",
     },
@@ -1018,6 +1019,8 @@ class Lab(object):
     def _inject_vm_arp_nft_drop(self, record):
         self._nft_table(record, 'vm1', 'arp', (
             'table arp %s {\n chain input {\n  type filter hook input priority filter; policy accept;\n'
+            '  arp operation request counter drop comment "vmnet-lab fault vm_arp_nft_drop"\n }\n'
+            ' chain output {\n  type filter hook output priority filter; policy accept;\n'
             '  arp operation request counter drop comment "vmnet-lab fault vm_arp_nft_drop"\n }\n}\n' % NFT_TABLE))
         self._flush_neighbors_of_vm1()
 

@@ -327,6 +327,10 @@ def apply(ctx, witness, reachable):
             finding['evidence'] = list(finding['evidence'] or []) + [
                 'witness: %s (%s)' % (verdict, where.get('last_seen') or 'no point of the exchange seen')]
     unexplained = not [f for f in breaking if f.get('witness') != 'contradicted']
+    if where is None and all(s['seen'] for s in walk(hops, ECHO_POINTS)):
+        summary['why'] = ('the echo went through on every hop while the witness watched: the loss comes and goes, '
+                          'or other traffic repaired it meanwhile (e.g. a neighbour learnt from a request)')
+        return summary
     if where is None:
         summary['why'] = 'the witness saw nothing of the exchange on any hop' if any(
             h and h.get('available') for h in hops.values()) else '; '.join(
