@@ -7,6 +7,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: witness_paths
 short_description: What the packet witness watches on one host of a diagnosis
+positional: hostvars, host
 version_added: 0.2.0
 author: vmnet.doctor contributors (@vmnet-doctor)
 description:
