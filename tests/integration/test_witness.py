@@ -208,3 +208,30 @@ def test_leaves_nothing_behind(labs, stop):
         assert snapshot(lab) == before
     finally:
         lab.heal('vm_icmp_nft_drop')
+
+
+def test_tracefs_fallback_reports_kernel_drops_and_cleans_up(labs):
+    """drop_source=tracefs (a host without bpftrace): tracefs mounted in a private mount namespace, the
+    witness runs in vm1's network namespace; its instance is gone afterwards and the event is off."""
+    lab = labs('bridged')
+    lab.inject('vm_icmp_nft_drop')
+    try:
+        before = _tracefs_state()
+        params = {'addresses': [lab.ip('host'), lab.ip('vm1')], 'duration': 3, 'drop_source': 'tracefs',
+                  'nft_trace': False}
+        script = ('mount -t tracefs nodev /sys/kernel/tracing && exec nsenter --net=/run/netns/%s "$0" -c "$1" "$2"'
+                  % lab.ns('vm1'))
+        proc = subprocess.Popen(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script,
+                                 sys.executable, DRIVER, json.dumps(params)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True,
+                                env=dict(os.environ, PYTHONPATH=COLLECTIONS))
+        time.sleep(1.5)
+        lab.ping('host', 'vm1', count=3)
+        out, err = proc.communicate(timeout=60)
+        result = json.loads(out)
+        assert result['drop_source'] == 'tracefs', err
+        assert 'NETFILTER_DROP' in [d['reason'] for d in result['drops']], result
+        assert result['interfaces']['eth0']['in']['echo_request'] >= 1, result
+        assert _tracefs_state() == before
+    finally:
+        lab.heal('vm_icmp_nft_drop')

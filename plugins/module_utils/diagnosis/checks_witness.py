@@ -243,6 +243,14 @@ def located_finding(ctx, hops, where):
         text += ' (no drop records there: %s)' % (hop or {}).get('drop_why')
     direction = missing['direction']
     message = 'The %s %s; the kernel recorded no drop for it' % (missing['kind'].replace('_', ' '), text)
+    kernel = _kernel_wide_drops(hops.get(role), missing['kind'])
+    if kernel:
+        # tracefs fallback: drops of this host's whole kernel, by protocol (no packet contents, no namespace).
+        reason = max(set(d['reason'] for d in kernel), key=lambda r: len([d for d in kernel if d['reason'] == r]))
+        code = reason_code(reason)
+        message = 'The %s %s; during the window the kernel of %s dropped %d packet(s) of that protocol with ' \
+                  'reason %s (tracefs: not matched to the probe)' % (missing['kind'].replace('_', ' '), text,
+                                                                     ctx.host(role), len(kernel), reason)
     evidence = ['witness: ' + ', '.join('%s %s %s: %s' % (ctx.host(s['role']), s['dir'], s['kind'],
                                                           'not watched' if s['seen'] is None else s['seen'])
                                         for s in where['steps'])]
@@ -252,6 +260,15 @@ def located_finding(ctx, hops, where):
                        breaks=WITNESSED)
     finding['witness'] = _witness_ref(where, None)
     return finding
+
+
+def _kernel_wide_drops(hop, kind):
+    """tracefs drop records (no packet) of the protocol that carries kind, minus the non-verdict reasons."""
+    if not hop or hop.get('drop_source') != 'tracefs':
+        return []
+    protocols = (0x0806, 0x86DD) if kind.startswith('arp') else (0x0800, 0x86DD)
+    return [d for d in hop.get('drops') or [] if not d.get('packet') and d.get('protocol') in protocols
+            and d.get('reason') not in IGNORED_REASONS]
 
 
 def _pick_iface(ctx, role, names):

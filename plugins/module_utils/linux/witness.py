@@ -582,7 +582,7 @@ class Witness(object):
                 if trace_fd is not None:
                     result['drop_source'] = 'tracefs'
                     result['drop_why'] = 'bpftrace unavailable (%s); tracefs has no namespace: drops are this ' \
-                                         'kernel\'s, matched by protocol only' % result['drop_why']
+                                         'kernel\'s, matched by protocol only' % (result['drop_why'] or 'not asked for')
                 else:
                     result['drop_why'] = '; '.join(w for w in (result['drop_why'], why) if w)
             if self.p.get('nft_trace', True):

@@ -137,3 +137,16 @@ def test_bad_witness_input_is_refused():
         assert 'witness must be a dict' in str(e)
     else:
         raise AssertionError('accepted a bad witness')
+
+
+def test_tracefs_drops_name_the_reason_of_a_gap_on_that_hop():
+    w = recorded()
+    w['target']['drops'] = [{'netns': None, 'protocol': 2048, 'reason': 'NETFILTER_DROP', 'location': 'nft_do_chain',
+                             'packet': None, 'interface': None}] * 3
+    w['target']['drop_source'] = 'tracefs'
+    w['target']['nft_verdicts'] = []
+    p = b.path(b.routed())
+    p['witness'] = w
+    f = run(p)['findings'][0]
+    assert (f['code'], f['host'], f['confidence']) == ('PACKET_DROPPED_FIREWALL', 'lab-vm1', 'medium')
+    assert 'tracefs' in f['message'] and 'NETFILTER_DROP' in f['message']
