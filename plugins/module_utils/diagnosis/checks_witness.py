@@ -209,6 +209,8 @@ def located_finding(ctx, hops, where):
                 'policy' if rule.get('policy') else 'rule %s' % rule.get('rule'),
                 '' if rule.get('handle') is None else ' handle %s' % rule.get('handle'), rule.get('verdict')))
             fix = _firewall_fix(ctx, role, packet, rule)
+        if code == 'PACKET_DROPPED_FIREWALL':
+            evidence.append(_facts_cross_check(ctx, role, packet))
         message = 'The %s %s -> %s is dropped by the kernel on %s (interface %s, %s): %s at %s' % (
             packet.get('kind', 'packet').replace('_', ' '), packet.get('src'), packet.get('dst'), ctx.host(role),
             drop.get('interface'), 'on the way in' if direction == 'forward' else 'on the way back',
@@ -278,15 +280,36 @@ def _pick_iface(ctx, role, names):
     return (ports or names or [None])[-1]
 
 
+def _hook(role, kind):
+    own = {('source', 'echo_request'): 'output', ('target', 'echo_reply'): 'output',
+           ('target', 'echo_request'): 'input', ('source', 'echo_reply'): 'input'}
+    return own.get((role, kind), 'forward')
+
+
+def _facts_cross_check(ctx, role, packet):
+    """What net_facts' own firewall evaluation says about the dropped packet (agrees, disagrees, not evaluated)."""
+    kind = packet.get('kind') or ''
+    if not kind.startswith('echo'):
+        return 'net_facts: the firewall evaluation covers ICMP echo only, not %s' % kind.replace('_', ' ')
+    view = ctx.views.get(role)
+    hook = _hook(role, kind)
+    entry = view.icmp_verdict(hook, kind.replace('_', '-'), packet.get('src'), packet.get('dst')) \
+        if view is not None and view.present else None
+    if entry is None:
+        return 'net_facts: no firewall evaluation of the %s %s hook on %s' % (kind.replace('_', ' '), hook,
+                                                                             ctx.host(role))
+    agrees = entry.get('verdict') in ('drop', 'reject')
+    return 'net_facts: firewall evaluation of the %s hook on %s says %s: %s the witness' % (
+        hook, ctx.host(role), entry.get('verdict'), 'agrees with' if agrees else 'disagrees with')
+
+
 def _firewall_fix(ctx, role, packet, rule):
     if rule.get('family') in ('bridge', 'netdev', 'arp') or not packet.get('kind', '').startswith('echo'):
         return fix_manual('nftables %s %s %s%s drops it: change or delete that rule (nft delete rule %s %s %s handle %s)'
                           % (rule.get('family'), rule.get('table'), rule.get('chain'),
                              '' if rule.get('handle') is None else ' handle %s' % rule.get('handle'),
                              rule.get('family'), rule.get('table'), rule.get('chain'), rule.get('handle')))
-    own = {('source', 'echo_request'): 'output', ('target', 'echo_reply'): 'output',
-           ('target', 'echo_request'): 'input', ('source', 'echo_reply'): 'input'}
-    hook = own.get((role, packet['kind']), 'forward')
+    hook = _hook(role, packet['kind'])
     deciding = {'backend': 'nftables', 'family': rule.get('family'), 'table': rule.get('table'),
                 'chain': rule.get('chain'), 'handle': rule.get('handle'), 'policy': rule.get('policy')}
     return icmp_fix(ctx.host(role), hook, packet['kind'].replace('_', '-'), packet.get('src'), packet.get('dst'),

@@ -41,6 +41,8 @@ def test_unexplained_path_gets_a_located_firewall_finding_with_the_traced_rule()
     assert f['fix']['module'] == 'vmnet.doctor.icmp_rule' and f['fix']['args']['hook'] == 'input'
     assert f['fix']['alternatives'][0]['args']['remove_rule']['handle'] == 2
     assert f['witness']['reason'] == 'NETFILTER_DROP' and f['witness']['location'] == 'nft_do_chain'
+    # The recorded packet's addresses (lab) are not the hand-built world's: net_facts has no entry for it.
+    assert 'net_facts: no firewall evaluation of the echo request input hook on lab-vm1' in f['evidence']
     assert 'lab-vm1' in res['witness']['located'] and 'NETFILTER_DROP' in res['witness']['located']
     line = report.summary_line(res)
     assert 'witness: echo_request dropped on lab-vm1 eth0 (NETFILTER_DROP at nft_do_chain)' in line
@@ -150,3 +152,15 @@ def test_tracefs_drops_name_the_reason_of_a_gap_on_that_hop():
     f = run(p)['findings'][0]
     assert (f['code'], f['host'], f['confidence']) == ('PACKET_DROPPED_FIREWALL', 'lab-vm1', 'medium')
     assert 'tracefs' in f['message'] and 'NETFILTER_DROP' in f['message']
+
+
+def test_net_facts_verdict_is_cross_checked():
+    w = recorded()
+    p = b.path(b.routed())
+    src, dst = p['source_facts']['interfaces'][1]['addresses'][0]['address'], p['target_ip']
+    for drop in w['target']['drops']:
+        drop['packet'].update({'src': src, 'dst': dst})
+    p['witness'] = w
+    f = run(p)['findings'][0]
+    assert any(e.startswith('net_facts: firewall evaluation of the input hook on lab-vm1 says accept: disagrees')
+               for e in f['evidence']), f['evidence']
