@@ -91,6 +91,16 @@ def path_state(path):
     return path_verdict(path.get('status'), path.get('findings') or [], path.get('reachable'))
 
 
+def witness_text(path):
+    """Where the packet witness saw the echo die ('' when no witness ran or it saw nothing)."""
+    witness = path.get('witness') or {}
+    if witness.get('located'):
+        return '; witness: %s' % _short(str(witness['located']), EVIDENCE_WIDTH)
+    if witness.get('why'):
+        return '; witness: %s' % _short(str(witness['why']), EVIDENCE_WIDTH)
+    return ''
+
+
 def summary_line(path):
     state = path_state(path)
     findings = path.get('findings') or []
@@ -103,13 +113,13 @@ def summary_line(path):
         if name and why.startswith(name + ': '):
             why = why[len(name) + 2:]
         verb = 'BROKEN' if state == 'broken' else 'UNEXPLAINED'
-        return '%s %s: %s' % (verb, label, _short(why, EVIDENCE_WIDTH))
+        return '%s %s: %s%s' % (verb, label, _short(why, EVIDENCE_WIDTH), witness_text(path))
     first = findings[0]
     line = 'BROKEN at %s on %s: %s %s %s' % (
         first.get('layer') or '?', first.get('host') or '?', evidence_text(first), ARROW, fix_text(first.get('fix')))
     if len(findings) > 1:
         line += ' (+%d more)' % (len(findings) - 1)
-    return line + '  [%s]' % label
+    return line + witness_text(path) + '  [%s]' % label
 
 
 def summary_lines(paths):

@@ -126,6 +126,16 @@ EVIDENCE = {
     'vm_icmp_ignore': lambda lab: lab.sysctl('vm1', 'net.ipv4.icmp_echo_ignore_all') == '1',
     'rp_filter_asymmetric': lambda lab: lab.sysctl('host', 'net.ipv4.conf.all.rp_filter') == '1'
     and _json(lab, 'hv', ['ip', '-j', 'route', 'show', lab.ip('host') + '/32'])[0]['dev'] == 'eth1',
+    # Faults only the packet witness locates (issue 12).
+    'vm_arp_ignore': lambda lab: lab.sysctl('vm1', 'net.ipv4.conf.all.arp_ignore') == '8',
+    'vm_arp_nft_drop': lambda lab: 'arp operation request' in lab.run(
+        'vm1', ['nft', 'list', 'table', 'arp', 'filter'], check=False).stdout,
+    'hv_bridge_arp_drop': lambda lab: '--arp-ip-dst %s' % lab.ip('vm1') in lab.run(
+        'hv', ['ebtables-nft', '-L', 'FORWARD'], check=False).stdout,
+    'hv_policy_blackhole': lambda lab: 'lookup 100' in lab.run('hv', ['ip', 'rule', 'show', 'pref', '100']).stdout,
+    'vm_reply_prohibit': lambda lab: 'prohibit' in lab.run('vm1', ['ip', 'rule', 'show', 'pref', '100']).stdout,
+    'vm_xfrm_block': lambda lab: 'action block' in lab.run('vm1', ['ip', 'xfrm', 'policy', 'show']).stdout,
+    'hv_iface_forwarding_off': lambda lab: lab.sysctl('hv', 'net.ipv4.conf.eth0.forwarding') == '0',
 }
 
 

@@ -394,6 +394,115 @@ CATALOG = {
         'module': 'vmnet.doctor.vmware_vm_nic',
         'checks': ('checks_vmware.check_vmware',),
     },
+    # The packet witness (checks_witness.py; vmnet.doctor.packet_witness on every Linux hop of a failed path).
+    # These locate a loss that no model check explains; see docs/witness.md for what the witness needs.
+    'PACKET_DROPPED_FIREWALL': {
+        'layer': 'firewall',
+        'title': 'The kernel dropped the echo in a packet filter',
+        'meaning': 'The echo request/reply (or the ARP/ND exchange before it) reached a hop and the kernel freed it '
+                   'with drop reason NETFILTER_DROP (also BPF_CGROUP_EGRESS, SECURITY_HOOK, XFRM_POLICY): a '
+                   'netfilter rule of any hook or family - inet, bridge, netdev ingress, arp, raw, iptables-nft - '
+                   'or another policy hook stopped it.',
+        'detection': 'A drop record of the witness (eBPF on skb:kfree_skb, attributed to the hop\'s network '
+                     'namespace) for a packet of the path, with that reason; the nftables trace of the same run '
+                     '(`meta nftrace set 1` in a temporary owner table) names family, table, chain and handle of the '
+                     'deciding rule or policy, which becomes the object. Reported when no model check explains the path.',
+        'fix': '`vmnet.doctor.icmp_rule` (accept for exactly this echo, hook from where the packet was dropped; '
+               '`remove_rule` with the traced handle as the alternative) when an inet/ip/ip6 rule dropped an echo; '
+               'manual for bridge, netdev and arp families and for ARP/ND, with the `nft delete rule` command.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.icmp_rule',
+        'checks': ('checks_witness.apply',),
+    },
+    'PACKET_DROPPED_RP_FILTER': {
+        'layer': 'routing',
+        'title': 'The kernel dropped the echo in the reverse-path filter',
+        'meaning': 'A hop dropped the packet with reason IP_RPFILTER: the route back to its source does not leave '
+                   'through the interface it came in on (strict rp_filter), or there is no route back at all.',
+        'detection': 'A witness drop record with reason IP_RPFILTER on the hop and interface named in the object.',
+        'fix': 'Manual: make the return route use the receiving interface, or set rp_filter to 2 (loose) on it '
+               '(`vmnet.doctor.net_sysctl`), after checking why the route back differs.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_witness.apply',),
+    },
+    'PACKET_DROPPED_ROUTING': {
+        'layer': 'routing',
+        'title': 'The kernel dropped the echo for want of a usable route',
+        'meaning': 'A hop dropped the packet with a routing reason: IP_INNOROUTES / IP_OUTNOROUTES (no route, an '
+                   '`unreachable`, `prohibit` or `blackhole` route or policy rule), IP_INADDRERRORS, '
+                   'IP_INVALID_SOURCE / IP_INVALID_DEST, IP_LOCAL_SOURCE, IP_LOCALNET, IPV6DISABLED.',
+        'detection': 'A witness drop record with one of these reasons on the hop and interface named in the object.',
+        'fix': 'Manual: read `ip route get` and `ip rule` on that host for the packet\'s addresses and remove the '
+               'route or rule that sends it nowhere.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_witness.apply',),
+    },
+    'PACKET_DROPPED_NEIGHBOR': {
+        'layer': 'neighbor',
+        'title': 'The kernel dropped the echo waiting for ARP/ND',
+        'meaning': 'A hop dropped the packet because the next hop\'s link-layer address never resolved: '
+                   'NEIGH_FAILED, NEIGH_QUEUEFULL, NEIGH_DEAD, NEIGH_CREATEFAIL, or an ND message it rejects '
+                   '(IPV6_NDISC_*), or ARP to an isolated port (ARP_PVLAN_DISABLE).',
+        'detection': 'A witness drop record with one of these reasons; the ARP/ND counters of the same run show '
+                     'which hop saw the request and which one never answered.',
+        'fix': 'Manual: find why the neighbour does not answer ARP/ND (arp_ignore/arp_filter, an ARP filter, a '
+               'missing address) on the hop that never sent the reply.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_witness.apply',),
+    },
+    'PACKET_DROPPED_LINK': {
+        'layer': 'link',
+        'title': 'The kernel dropped the echo at the device',
+        'meaning': 'A hop dropped the frame at the link: PKT_TOO_BIG (MTU), DEV_READY / DEV_HDR (device down or '
+                   'not ready), OTHERHOST (frame for another MAC), MAC_INVALID_SOURCE, LOCAL_MAC, '
+                   'BRIDGE_INGRESS_STP_STATE, tc or qdisc drops (TC_INGRESS, TC_EGRESS, QDISC_DROP), XDP, '
+                   'TAP_FILTER.',
+        'detection': 'A witness drop record with one of these reasons on the hop and interface named in the object.',
+        'fix': 'Manual: the reason and the interface say what to change (MTU, link state, MAC, tc filter).',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_witness.apply',),
+    },
+    'PACKET_DROPPED': {
+        'layer': 'stack',
+        'title': 'The kernel dropped the echo (other reason)',
+        'meaning': 'A hop dropped the path\'s packet with a drop reason that has no more specific code.',
+        'detection': 'A witness drop record whose reason is not mapped to a PACKET_DROPPED_* code (the reason name '
+                     'and the kernel function are in the evidence).',
+        'fix': 'Manual: the evidence names the reason, the kernel function and the interface.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_witness.apply',),
+    },
+    'PACKET_VANISHED': {
+        'layer': 'stack',
+        'title': 'The echo vanished between two points without a drop record',
+        'meaning': 'The witness saw the packet at one point of the path (e.g. leaving the hypervisor port) and not '
+                   'at the next (entering the VM, or leaving the hop it entered), and the kernel recorded no drop '
+                   'for it: lost on the link, consumed by the stack (a silently ignored echo, ARP not answered), '
+                   'or diverted where nothing of the path looks.',
+        'detection': 'Per-interface counts of the witness on every hop: the last point seen and the first point '
+                     'missing; medium confidence.',
+        'fix': 'Manual: look at the named host between the two points.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_witness.apply',),
+    },
+    'PACKET_NOT_ANSWERED': {
+        'layer': 'stack',
+        'title': 'The echo (or ARP) arrived and was not answered',
+        'meaning': 'The witness saw the request enter the VM (or the hop asked) and no reply leave it on any '
+                   'interface, and the kernel recorded no drop: the stack consumed the request without answering.',
+        'detection': 'Per-interface counts: request in, reply out zero on the same hop, no drop record there.',
+        'fix': 'Manual: look at the stack settings of that host that silence replies (icmp_echo_ignore_*, '
+               'arp_ignore, arp_filter, a socket filter).',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_witness.apply',),
+    },
 }
 
 

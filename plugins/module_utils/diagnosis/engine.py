@@ -23,9 +23,10 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import chec
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_l3 as l3
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_windows as win
 from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_vmware as vmw
+from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import checks_witness as wit
 
 PATH_KEYS = ('name', 'source', 'target_ip', 'target_host', 'hypervisor', 'source_facts', 'target_facts',
-             'hypervisor_facts', 'vmware_facts', 'vmware', 'probes')
+             'hypervisor_facts', 'vmware_facts', 'vmware', 'probes', 'witness')
 PROBE_KEYS = ('forward', 'reverse', 'forward_large', 'reverse_large')
 # Faults that come and go: a passing probe does not contradict them.
 INTERMITTENT = ('IP_CONFLICT', 'DUPLICATE_MAC')
@@ -97,6 +98,10 @@ def validate_path(path, index=0):
     if path.get('vmware') is not None and not isinstance(path['vmware'], dict):
         raise DoctorError('%s.vmware must be a dict of VMware identifiers' % where)
     out['vmware'] = vmw.clean_identifiers(path.get('vmware'))
+    if path.get('witness') is not None:
+        if not isinstance(path['witness'], dict) or set(path['witness']) - set(wit.ROLES):
+            raise DoctorError('%s.witness must be a dict of packet_witness results by role (%s)'
+                              % (where, ', '.join(wit.ROLES)))
     probes = path['probes']
     if not isinstance(probes, dict):
         raise DoctorError('%s.probes must be a dict with at least forward' % where)
@@ -405,6 +410,7 @@ def diagnose_path(path):
     l3.check_send_refused(ctx, probes.get('forward'))
     win.adapt_fixes(ctx)
     blind = _vmware_unread(ctx, path)
+    witness = wit.apply(ctx, path.get('witness'), 'forward' in passed)
     findings, notes = _settle(ctx, passed)
     reachable = 'forward' in passed
     status = verdict(reachable, findings, failed, blind)
@@ -424,6 +430,8 @@ def diagnose_path(path):
         'checks': ctx.checks,
         'summary': _summary(path['name'], status, out_findings, ctx.checks, failed, blind),
     }
+    if witness is not None:
+        result['witness'] = witness
     return result
 
 

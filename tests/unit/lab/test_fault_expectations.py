@@ -18,6 +18,7 @@ import vmnetlab  # noqa: E402  pylint: disable=wrong-import-position
 
 MODULES = os.path.join(REPO, 'plugins', 'modules')
 FAULTS = vmnetlab.FAULTS
+MODEL_FAULTS = vmnetlab.model_faults()
 
 
 def module_exists(short):
@@ -25,6 +26,15 @@ def module_exists(short):
 
 
 @pytest.mark.parametrize('name', sorted(FAULTS))
+def test_fault_declares_a_model_expectation_or_a_witness_story(name):
+    fault = FAULTS[name]
+    assert ('expect' in fault) != ('witness' in fault), '%s: declare either expect or witness' % name
+    assert fault['layer'] in catalog.LAYER_NAMES, '%s: layer %s is not a catalogue layer' % (name, fault['layer'])
+    if 'witness' in fault:
+        assert len(fault['witness']) > 20, name
+
+
+@pytest.mark.parametrize('name', MODEL_FAULTS)
 def test_fault_declares_a_catalogue_code_host_and_fixer(name):
     fault = FAULTS[name]
     expect = fault['expect']
@@ -41,7 +51,7 @@ def test_fault_declares_a_catalogue_code_host_and_fixer(name):
         assert entry['auto_fix'] and entry['module'] == 'vmnet.doctor.' + expect['fixer'], why
 
 
-@pytest.mark.parametrize('name', sorted(FAULTS))
+@pytest.mark.parametrize('name', MODEL_FAULTS)
 def test_fault_layer_is_the_catalogue_layer_of_its_code(name):
     fault = FAULTS[name]
     assert fault['layer'] in catalog.LAYER_NAMES, '%s: layer %s is not a catalogue layer' % (name, fault['layer'])
@@ -57,6 +67,6 @@ def test_expected_finding_fills_the_lab_values():
 
 def test_faults_fixed_by_splits_automatic_and_manual():
     auto, manual = vmnetlab.faults_fixed_by(True), vmnetlab.faults_fixed_by(False)
-    assert sorted(auto + manual) == sorted(FAULTS) and not set(auto) & set(manual)
+    assert sorted(auto + manual) == MODEL_FAULTS and not set(auto) & set(manual)
     assert {'duplicate_ip', 'vm_wrong_netmask', 'vm_wrong_vlan'} <= set(manual)
     assert vmnetlab.faults_fixed_by('net_sysctl') == ['hv_ip_forward_off', 'rp_filter_asymmetric', 'vm_icmp_ignore']

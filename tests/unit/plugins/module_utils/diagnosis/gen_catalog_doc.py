@@ -32,8 +32,8 @@ def lab_faults():
     finally:
         sys.path.pop(0)
     out = {}
-    for name, fault in vmnetlab.FAULTS.items():
-        out.setdefault(fault['expect']['code'], []).append(name)
+    for name in vmnetlab.model_faults():   # the witness-only faults have no model code
+        out.setdefault(vmnetlab.FAULTS[name]['expect']['code'], []).append(name)
     return out
 
 

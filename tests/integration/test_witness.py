@@ -1,0 +1,237 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The packet witness (issue 12) in the real lab: real bpftrace, real nftables trace, real pings.
+
+* Every fault below is injected into a lab, ``playbooks/diagnose.yml`` runs (the witness runs on the
+  three hops because the probe fails), and the JSON report must name the right host with a located
+  finding (or a model finding the witness confirms) and the kernel's drop reason where one exists.
+  The faults marked ``new`` have no model check: only the witness locates them.
+* A healthy path: the witness does not run.
+* Read-only: nft ruleset of every lab namespace, tracefs (kfree_skb enable, instances), BPF programs
+  and processes are the same before and after a run, also when the run is killed (SIGTERM, SIGKILL).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from vmnetlab import FAULTS, Lab, destroy_lab, unique_prefix
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PLAYBOOK = os.path.join(REPO, 'playbooks', 'diagnose.yml')
+COLLECTIONS = os.path.join(REPO, '.collections')
+
+pytestmark = pytest.mark.skipif(not os.path.exists('/usr/bin/bpftrace') or not os.path.exists(
+    '/sys/kernel/btf/vmlinux'), reason='needs bpftrace (Debian package bpftrace) and a kernel with BTF')
+
+# fault: (topology, node that owns the cause, acceptable codes, kernel reason or None, new kind of fault)
+CASES = {
+    'vm_arp_ignore': ('bridged', 'vm1', ('PACKET_NOT_ANSWERED',), None, True),
+    'vm_arp_nft_drop': ('bridged', 'vm1', ('PACKET_DROPPED_FIREWALL',), 'NETFILTER_DROP', True),
+    'hv_bridge_arp_drop': ('bridged', 'hv', ('PACKET_DROPPED_FIREWALL',), 'NETFILTER_DROP', True),
+    'hv_policy_blackhole': ('routed', 'hv', ('PACKET_DROPPED_ROUTING', 'PACKET_DROPPED', 'PACKET_VANISHED'), None,
+                            True),
+    'vm_reply_prohibit': ('routed', 'vm1', ('PACKET_NOT_ANSWERED',), None, True),
+    'vm_xfrm_block': ('routed', 'vm1', ('PACKET_DROPPED_FIREWALL',), 'XFRM_POLICY', True),
+    'hv_iface_forwarding_off': ('routed', 'hv', ('PACKET_DROPPED_ROUTING', 'PACKET_DROPPED', 'PACKET_VANISHED'),
+                                None, True),
+    # Faults a model check finds: the witness must confirm them (same host), with the kernel's reason.
+    'vm_icmp_nft_drop': ('bridged', 'vm1', ('ICMP_BLOCKED',), 'NETFILTER_DROP', False),
+    'host_icmp_ipt_drop': ('bridged', 'host', ('ICMP_BLOCKED',), 'NETFILTER_DROP', False),
+    'vm_mac_filtered': ('bridged', 'hv', ('MAC_FILTERED',), 'NETFILTER_DROP', False),
+    'hv_forward_drop': ('routed', 'hv', ('ICMP_BLOCKED',), 'NETFILTER_DROP', False),
+    'rp_filter_asymmetric': ('routed', 'host', ('RP_FILTER_DROP',), 'IP_RPFILTER', False),
+}
+
+
+@pytest.fixture(scope='module')
+def labs(tmp_path_factory):
+    made = {}
+
+    def get(topology):
+        if topology not in made:
+            lab = Lab(unique_prefix('wi'), topology)
+            made[topology] = lab
+            lab.up()
+            lab.inventory_path = str(tmp_path_factory.mktemp('inv') / 'hosts.yml')
+            lab.write_inventory(lab.inventory_path)
+        return made[topology]
+    yield get
+    for lab in made.values():
+        destroy_lab(lab.prefix)
+
+
+def diagnose(run_playbook, lab, tmp_path, with_data=False):
+    report_dir = tmp_path / 'reports'
+    extra = {'doctor_source': lab.ns('host'), 'doctor_target_ip': lab.ip('vm1'), 'doctor_target_host': lab.ns('vm1'),
+             'doctor_hypervisor': lab.ns('hv'), 'doctor_report_dir': str(report_dir)}
+    started = time.time()
+    rc, data, output = run_playbook(PLAYBOOK, lab.inventory_path, extra_vars=extra)
+    elapsed = time.time() - started
+    reports = sorted(report_dir.glob('*.json'))
+    assert rc == 0 and reports, output[-3000:]
+    with open(str(reports[-1])) as handle:
+        report = json.load(handle)
+    if with_data:
+        return report['paths'][0], report, output, elapsed, data
+    return report['paths'][0], report, output, elapsed
+
+
+def test_every_new_witness_fault_is_in_the_lab_and_the_cases():
+    new = [f for f, case in CASES.items() if case[4]]
+    assert len(new) >= 6 and len(CASES) >= 10
+    assert sorted(new) == sorted(f for f in FAULTS if 'witness' in FAULTS[f])
+
+
+@pytest.mark.parametrize('fault', sorted(CASES))
+def test_fault_is_located(labs, run_playbook, tmp_path, fault):
+    topology, node, codes, reason, new = CASES[fault]
+    lab = labs(topology)
+    lab.inject(fault)
+    try:
+        path, _report, output, _elapsed = diagnose(run_playbook, lab, tmp_path)
+    finally:
+        lab.heal(fault)
+    context = json.dumps({'status': path['status'], 'findings': path['findings'], 'witness': path.get('witness')},
+                         indent=1)[:6000]
+    assert path['status'] == 'broken', context
+    assert path.get('witness'), context
+    for role in ('source', 'switch', 'target'):
+        assert path['witness']['hops'][role]['available'] is True, context
+        assert path['witness']['hops'][role]['drop_source'] == 'bpftrace', context
+    host = lab.ns(node)
+    ours = [f for f in path['findings'] if f['host'] == host and f['code'] in codes]
+    assert ours, context
+    finding = ours[0]
+    if new:
+        assert finding['witness']['exchange'] in ('echo', 'neighbor'), context
+        assert finding['object'].get('type') in ('interface', 'nft_rule', 'nft_chain_policy'), context
+    else:
+        assert finding.get('witness') == 'confirmed', context
+        assert any('witness' in str(e) for e in finding['evidence']), context
+    if reason:
+        drops = [d for role in ('source', 'switch', 'target') for d in path['witness']['hops'][role]['drops']]
+        assert reason in [d['reason'] for d in drops], context
+        assert reason in path['witness']['located'], context
+    assert host in path['witness']['located'], context
+    line = [ln for ln in output.splitlines() if 'witness:' in ln]
+    assert line, output[-2000:]
+
+
+def test_healthy_path_runs_no_witness(labs, run_playbook, tmp_path):
+    lab = labs('bridged')
+    path, _report, output, _elapsed, data = diagnose(run_playbook, lab, tmp_path, with_data=True)
+    assert path['status'] == 'ok' and 'witness' not in path, output[-2000:]
+    tasks = [t for play in data['plays'] for t in play['tasks']
+             if t['task']['name'].endswith('Witness the failed paths on this hop (the source also sends the probe)')]
+    assert tasks, output[-2000:]
+    for task in tasks:
+        assert task['hosts'] and all(r.get('skipped') for r in task['hosts'].values()), task['hosts']
+
+
+# ------------------------------------------------------------------ read-only
+def _tracefs_state():
+    """kfree_skb enable in the top instance and the witness instances, seen through a private mount."""
+    script = ('mount -t tracefs nodev /sys/kernel/tracing; cat /sys/kernel/tracing/events/skb/kfree_skb/enable; '
+              'ls /sys/kernel/tracing/instances')
+    return subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script],
+                          stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+
+
+def _bpf_progs():
+    proc = subprocess.run(['bpftool', '-j', 'prog', 'show'], stdout=subprocess.PIPE, universal_newlines=True,
+                          check=False)
+    if proc.returncode != 0:
+        return None
+    return sorted(p.get('name') or '' for p in json.loads(proc.stdout or '[]') if p.get('type') == 'tracepoint')
+
+
+def _procs():
+    out = subprocess.run(['ps', '-eo', 'args='], stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    return sorted(line for line in out.splitlines() if 'VMNET-WITNESS' in line or 'monitor trace' in line
+                  or line.startswith('nft -i') or 'vmnet_witness' in line)
+
+
+def snapshot(lab):
+    data = {'tracefs': _tracefs_state(), 'bpf': _bpf_progs(), 'procs': _procs()}
+    for node in lab.nodes:
+        data[node] = lab.run(node, ['nft', '-s', 'list', 'ruleset']).stdout
+    return data
+
+
+DRIVER = r'''
+import json, sys
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import witness
+print(json.dumps(witness.run(json.loads(sys.argv[1]))))
+'''
+
+
+def start_witness(lab, node, send=False, duration=3.0):
+    params = {'addresses': [lab.ip('host'), lab.ip('vm1')], 'identifiers': [4242], 'duration': duration}
+    if send:
+        params['send'] = {'targets': [lab.ip('vm1')], 'count': 3, 'interval': 0.2}
+    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
+    return subprocess.Popen(['ip', 'netns', 'exec', lab.ns(node), sys.executable, '-c', DRIVER, json.dumps(params)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, universal_newlines=True,
+                            start_new_session=True)
+
+
+@pytest.mark.parametrize('stop', ['complete', signal.SIGTERM, signal.SIGKILL], ids=['complete', 'sigterm', 'sigkill'])
+def test_leaves_nothing_behind(labs, stop):
+    lab = labs('bridged')
+    lab.inject('vm_icmp_nft_drop')
+    try:
+        before = snapshot(lab)
+        procs = [start_witness(lab, 'vm1'), start_witness(lab, 'host', send=True)]
+        if stop == 'complete':
+            outs = [p.communicate(timeout=60) for p in procs]
+            result = json.loads(outs[0][0])
+            assert result['drop_source'] == 'bpftrace' and result['nft_trace'] is True, outs[0][1]
+            assert [d['reason'] for d in result['drops']][:1] == ['NETFILTER_DROP'], result
+            assert result['nft_verdicts'][0]['table'] == 'filter', result
+        else:
+            # Stop while bpftrace, the trace table and the capture socket are all live.
+            deadline = time.time() + 30
+            while time.time() < deadline and 'vmnet_witness' not in lab.run('vm1', ['nft', 'list', 'tables']).stdout:
+                time.sleep(0.2)
+            time.sleep(1.0)
+            for p in procs:
+                os.killpg(p.pid, stop)      # the whole session, as ansible's async timeout does
+            for p in procs:
+                p.communicate(timeout=30)
+        time.sleep(0.5)
+        assert snapshot(lab) == before
+    finally:
+        lab.heal('vm_icmp_nft_drop')
+
+
+def test_tracefs_fallback_reports_kernel_drops_and_cleans_up(labs):
+    """drop_source=tracefs (a host without bpftrace): tracefs mounted in a private mount namespace, the
+    witness runs in vm1's network namespace; its instance is gone afterwards and the event is off."""
+    lab = labs('bridged')
+    lab.inject('vm_icmp_nft_drop')
+    try:
+        before = _tracefs_state()
+        params = {'addresses': [lab.ip('host'), lab.ip('vm1')], 'duration': 3, 'drop_source': 'tracefs',
+                  'nft_trace': False}
+        script = ('mount -t tracefs nodev /sys/kernel/tracing && exec nsenter --net=/run/netns/%s "$0" -c "$1" "$2"'
+                  % lab.ns('vm1'))
+        proc = subprocess.Popen(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script,
+                                 sys.executable, DRIVER, json.dumps(params)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True,
+                                env=dict(os.environ, PYTHONPATH=COLLECTIONS))
+        time.sleep(1.5)
+        lab.ping('host', 'vm1', count=3)
+        out, err = proc.communicate(timeout=60)
+        result = json.loads(out)
+        assert result['drop_source'] == 'tracefs', err
+        assert 'NETFILTER_DROP' in [d['reason'] for d in result['drops']], result
+        assert result['interfaces']['eth0']['in']['echo_request'] >= 1, result
+        assert _tracefs_state() == before
+    finally:
+        lab.heal('vm_icmp_nft_drop')
