@@ -76,7 +76,7 @@ class ActionModule(ActionBase):
     def _step(self, a):
         step = a['step']
         if step == 'plan':
-            paths = R.merge_paths(a['inputs'], a['diagnosis'], a['skipped'])
+            paths = R.paths_of_diagnosis(a['inputs'], a['diagnosis'], a['skipped'])
             plan = R.build_plan(paths, a['allow'], a['mgmt'] or {}, a['extra_fixes'])
             sources = R.source_addresses(plan['paths'], a['baseline'])
             reg = R.baseline_registered(a['baseline'])

@@ -772,3 +772,13 @@ def rolled_back_wave(state, registered, view, now):
         if rb.get('id') and not item.get('skipped'):
             record_rollback(state, rb['id'], item.get('results') or [item], view, now, rb.get('reason') or 'rolled back')
     return state
+
+
+def paths_of_diagnosis(inputs, diagnosis, skipped):
+    """``merge_paths`` for a diagnosis given as one result per input path (the diagnose role's
+    ``diagnose_result.paths``) or as the engine's results of the paths not ``skipped`` only."""
+    skipped = skipped or {}
+    diagnosis = list(diagnosis or [])
+    if len(diagnosis) == len(inputs or []):
+        diagnosis = [p for i, p in enumerate(diagnosis) if str(i) not in skipped]
+    return merge_paths(inputs, diagnosis, skipped)

@@ -94,7 +94,10 @@ attributes:
   diff_mode:
     support: none
   platform:
-    platforms: [linux]
+    platforms: [linux, windows]
+    details:
+      - On a host whose connection speaks PowerShell (winrm, psrp) the task runs M(vmnet.doctor.win_icmp_probe)
+        with the same options and result shape (O(source) is not supported there).
 notes:
   - Requires iputils C(ping) on the managed host; root or C(net.ipv4.ping_group_range) for
     intervals under 0.2 s.

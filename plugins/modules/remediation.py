@@ -39,7 +39,9 @@ options:
     description: The run state returned by the previous step (all steps but V(plan)).
     type: dict
   diagnosis:
-    description: The C(paths) of M(vmnet.doctor.diagnose) (V(plan)).
+    description:
+      - The C(paths) of M(vmnet.doctor.diagnose) (V(plan)) - one result per input path (the diagnose role's
+        C(diagnose_result.paths)), or the engine's results of the paths not in O(skipped).
     type: list
     elements: dict
   inputs:
