@@ -87,10 +87,10 @@ def test_credentials_by_vcenter_port_and_user():
 def test_vmware_scopes_once_per_vcenter_user_vm_and_datacenter():
     paths = plan.normalise_paths([
         {'source': 'hostA', 'target_ip': '192.0.2.1', 'vmware': {'hostname': 'vc', 'username': 'u', 'vm_name': 'a'}},
-        {'source': 'hostB', 'target_ip': '192.0.2.1', 'vmware': {'hostname': 'vc', 'username': 'u', 'vm_name': 'a',
-                                                                   'password': 'p'}},
-        {'source': 'hostA', 'target_ip': '192.0.2.2', 'vmware': {'hostname': 'vc', 'username': 'u', 'vm_name': 'b',
-                                                                   'datacenter': 'DC1'}},
+        {'source': 'hostB', 'target_ip': '192.0.2.1',
+         'vmware': {'hostname': 'vc', 'username': 'u', 'vm_name': 'a', 'password': 'p'}},
+        {'source': 'hostA', 'target_ip': '192.0.2.2',
+         'vmware': {'hostname': 'vc', 'username': 'u', 'vm_name': 'b', 'datacenter': 'DC1'}},
         {'source': 'hostA', 'target_ip': '192.0.2.3', 'vmware': {'hostname': 'vc'}},      # no vm_name: no read
         {'source': 'hostA', 'target_ip': '192.0.2.4'}], HOSTS)
     scopes = plan.vmware_scopes(paths)
@@ -207,14 +207,14 @@ def test_a_failed_forward_probe_gives_its_message():
 
 def test_nothing_to_diagnose_does_not_call_the_engine():
     out = plan.result(PATHS[2:3], {'facts': {}}, lambda paths: pytest.fail('engine called'))
-    assert out['skipped'] == {'0': 'facts not gathered'} and out['unmanaged'] == {'hostB': 'facts not gathered',
-                                                                                 'vm1': 'facts not gathered'}
+    assert out['skipped'] == {'0': 'facts not gathered'}
+    assert out['unmanaged'] == {'hostB': 'facts not gathered', 'vm1': 'facts not gathered'}
 
 
 def test_vmware_facts_by_scope_and_unread_scopes_as_unmanaged():
     paths = plan.normalise_paths([
-        {'source': 'hostA', 'target_ip': '192.0.2.20', 'vmware': {'hostname': 'vc', 'username': 'u', 'vm_name': 'a',
-                                                                    'password': 'p'}},
+        {'source': 'hostA', 'target_ip': '192.0.2.20',
+         'vmware': {'hostname': 'vc', 'username': 'u', 'vm_name': 'a', 'password': 'p'}},
         {'source': 'hostA', 'target_ip': '192.0.2.21', 'vmware': {'hostname': 'vc2', 'vm_name': 'b'}}])
     scopes = plan.vmware_scopes(paths)
     registered = {'results': [
