@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller-side steps of a remediation run; every decision is in module_utils/remediation.py.
 
-``step``: ``plan`` (diagnosis -> fix plan and run state), ``next`` (is the fix still needed),
+``step``: ``locks`` (keep the locks of the paths locked whole), ``plan`` (diagnosis -> fix plan and run state), ``next`` (is the fix still needed),
 ``record`` (an applied fix and the probes after it -> verified / roll back now), ``rolled_back``,
 ``pending`` (fixes without effect to roll back), ``finish`` (final probes -> per-path result,
 JSON and JUnit reports written, summary lines).
@@ -25,8 +25,9 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorE
 from ansible_collections.vmnet.doctor.plugins.action.doctor_report import collection_version, write_atomic
 
 ARGUMENT_SPEC = dict(
-    step=dict(type='str', required=True, choices=['plan', 'next', 'record', 'rolled_back', 'wave', 'record_wave',
-                                                  'rolled_back_wave', 'pending', 'finish']),
+    step=dict(type='str', required=True, choices=['locks', 'plan', 'next', 'record', 'rolled_back', 'wave',
+                                                  'record_wave', 'rolled_back_wave', 'pending', 'finish']),
+    paths=dict(type='list', elements='dict'),
     state=dict(type='dict'),
     diagnosis=dict(type='list', elements='dict'),
     inputs=dict(type='list', elements='dict'),
@@ -76,8 +77,11 @@ class ActionModule(ActionBase):
 
     def _step(self, a):
         step = a['step']
+        if step == 'locks':
+            locks, give_back = R.whole_path_locks(a['paths'], a['result'])
+            return {'locks': locks, 'give_back': give_back}
         if step == 'plan':
-            paths = R.merge_paths(a['inputs'], a['diagnosis'], a['skipped'])
+            paths = R.paths_of_diagnosis(a['inputs'], a['diagnosis'], a['skipped'])
             plan = R.build_plan(paths, a['allow'], a['mgmt'] or {}, a['extra_fixes'])
             sources = R.source_addresses(plan['paths'], a['baseline'])
             reg = R.baseline_registered(a['baseline'])

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Scheduled-run decisions with a persisted state file on the controller.
 
-The decisions are pure (``module_utils/schedule.py``); this plugin adds the clock, reads the
-state file and writes it back atomically (not in check mode).
+The decisions and the playbook's data shaping are pure (``module_utils/schedule.py``); this
+plugin adds the clock and the inventory, reads the state file and writes it back atomically
+(not in check mode). The steps ``paths`` and ``report`` neither read nor write the state.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -21,14 +22,21 @@ from ansible_collections.vmnet.doctor.plugins.action.doctor_report import write_
 from ansible_collections.vmnet.doctor.plugins.module_utils import schedule
 
 ARGUMENT_SPEC = dict(
-    state_file=dict(type='path', required=True),
-    step=dict(type='str', choices=['read', 'triage', 'decide', 'record'], required=True),
+    state_file=dict(type='path'),
+    step=dict(type='str', choices=['paths', 'read', 'triage', 'decide', 'record', 'report'], required=True),
+    paths=dict(type='list', elements='dict'),
+    only=dict(type='list', elements='str', default=[]),
+    results=dict(type='dict'),
     probes=dict(type='list', elements='dict'),
     diagnosed=dict(type='list', elements='dict'),
+    remediated=dict(type='list', elements='dict'),
     outcomes=dict(type='list', elements='dict'),
+    ok=dict(type='list', elements='str'),
+    actions=dict(type='list', elements='dict'),
     settings=dict(type='dict'),
     now=dict(type='float'),
 )
+PURE_STEPS = ('paths', 'report')
 
 
 def read_state(path):
@@ -46,15 +54,27 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        step = args['step']
+        if step in PURE_STEPS:
+            try:
+                result.update(self._pure(step, args, task_vars or {}))
+            except schedule.ScheduleError as e:
+                raise AnsibleActionFail('schedule %s: %s' % (step, to_native(e)))
+            result['changed'] = False
+            return result
         now = args['now'] if args['now'] is not None else time.time()
         path = args['state_file']
+        if not path:
+            raise AnsibleActionFail('schedule %s: state_file is required' % step)
         state = read_state(path) if os.path.exists(path) else schedule.empty_state()
-        step = args['step']
         try:
             if step == 'read':
                 new = state
             elif step == 'triage':
-                out, new = schedule.triage(state, args['probes'] or [], now, args['settings'])
+                probes = args['probes']
+                if probes is None:
+                    probes = schedule.probe_items(args['paths'] or [], args['results'])
+                out, new = schedule.triage(state, probes, now, args['settings'])
                 result.update(ok=out['ok'], broken=out['broken'])
             elif step == 'decide':
                 actions, new = schedule.decide(state, args['diagnosed'] or [], now, args['settings'])
@@ -62,7 +82,11 @@ class ActionModule(ActionBase):
                 for name in schedule.ACTIONS:
                     result[name] = [a['key'] for a in actions if a['action'] == name]
             else:
-                new = schedule.record(state, args['outcomes'] or [], now)
+                outcomes = args['outcomes']
+                if outcomes is None:
+                    outcomes = schedule.outcomes(args['remediated'])
+                new = schedule.record(state, outcomes, now)
+                result['outcomes'] = outcomes
         except (schedule.ScheduleError, KeyError, TypeError) as e:
             raise AnsibleActionFail('schedule %s: %s' % (step, to_native(e)))
         if step != 'read' and not self._task.check_mode:
@@ -75,3 +99,11 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail('cannot write the state file %s: %s' % (path, to_native(e)))
         result.update(changed=False, state=new, now=now, state_file=path)
         return result
+
+    def _pure(self, step, args, task_vars):
+        if step == 'paths':
+            known = list((task_vars.get('groups') or {}).get('all') or [])
+            paths = schedule.configured_paths(args['paths'] or [], args['only'], known)
+            return {'paths': paths, 'targets': schedule.probe_targets(paths)}
+        return schedule.run_report(args['paths'] or [], args['results'], args['diagnosed'], args['remediated'],
+                                   args['ok'], args['actions'])

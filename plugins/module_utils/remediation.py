@@ -644,3 +644,46 @@ def rolled_back_wave(state, registered, view, now):
         if rb.get('id') and not item.get('skipped'):
             record_rollback(state, rb['id'], item.get('results') or [item], view, now, rb.get('reason') or 'rolled back')
     return state
+
+
+def paths_of_diagnosis(inputs, diagnosis, skipped):
+    """``merge_paths`` for a diagnosis given as one result per input path (the diagnose role's
+    ``diagnose_result.paths``) or as the engine's results of the paths not ``skipped`` only."""
+    skipped = skipped or {}
+    diagnosis = list(diagnosis or [])
+    if len(diagnosis) == len(inputs or []):
+        diagnosis = [p for i, p in enumerate(diagnosis) if str(i) not in skipped]
+    return merge_paths(inputs, diagnosis, skipped)
+
+
+# ------------------------------------------------------------------ locks, all or nothing per path
+def path_lock_hosts(path):
+    """The hosts a path's fixes may touch, so the hosts its run must hold locked: source, target
+    host, hypervisor, and the controller (``localhost``) when the path has VMware identifiers."""
+    hosts = [path.get(k) for k in ('source', 'target_host', 'hypervisor') if path.get(k)]
+    if path.get('vmware'):
+        hosts.append('localhost')
+    return list(dict.fromkeys(hosts))
+
+
+def whole_path_locks(paths, registered):
+    """``(locks, give_back)`` from the registered ``host_lock`` loop (``loop_var`` = the host).
+
+    ``locks`` is ``{host: lock result}``; a host none of whose paths is wholly locked by this run is
+    in ``give_back`` (release it now) and its entry says why it was given back."""
+    locks = {}
+    for item in (registered or {}).get('results') or []:
+        host = item.get(item.get('ansible_loop_var') or 'item')
+        if host:
+            locks[host] = item
+    held = set(h for h, r in locks.items() if r.get('acquired'))
+    keep = set()
+    for path in paths or []:
+        hosts = path_lock_hosts(path if isinstance(path, dict) else {})
+        if hosts and not set(hosts) - held:
+            keep |= set(hosts)
+    give_back = sorted(held - keep)
+    for host in give_back:
+        locks[host] = {'acquired': False, 'msg': 'lock given back: each path through %s has a host that another '
+                                                 'run holds (locks are all or nothing per path)' % host}
+    return locks, give_back

@@ -209,3 +209,110 @@ def record(state, outcomes, now):
     new['last_run'] = dict(new.get('last_run') or {}, hosts_changed=sorted(changed),
                            results={i['key']: str(i.get('result') or 'failed') for i in outcomes or []})
     return new
+
+
+# ----------------------------------------------------------------------------- the playbook's data
+
+def _name(path):
+    return str(path.get('name') or '') or '%s -> %s' % (path.get('source'), str(path.get('target_ip')).strip())
+
+
+def configured_paths(paths, only=None, known_hosts=None):
+    """The configured paths (items as the diagnose role's ``diagnose_paths``), each with its name
+    (the key in the state, reports and metrics: the diagnose role's default ``<source> -> <target_ip>``)
+    and ``target_ip`` trimmed, narrowed to ``only`` (names or target addresses) when given. Every
+    other key is kept (the remediate role needs the vCenter password). ScheduleError when a path
+    has no inventory source host or no target address."""
+    if not isinstance(paths, list):
+        raise ScheduleError('the scheduled paths must be a list, got %s' % type(paths).__name__)
+    out = []
+    for index, raw in enumerate(paths):
+        if not isinstance(raw, dict):
+            raise ScheduleError('scheduled path %d must be a dict with source and target_ip, got %r' % (index, raw))
+        target = str(raw.get('target_ip') if raw.get('target_ip') is not None else '').strip()
+        path = dict(raw, name=_name(dict(raw, target_ip=target)), target_ip=target)
+        if not raw.get('source') or (known_hosts is not None and raw['source'] not in known_hosts) or not target:
+            raise ScheduleError('scheduled path %s: source must be an inventory host and target_ip an address'
+                                % path['name'])
+        if not only or path['name'] in only or target in only:
+            out.append(path)
+    return out
+
+
+def probe_targets(paths):
+    """``{source host: [target addresses]}``: what each source pings in the cheap probe."""
+    out = {}
+    for p in paths:
+        targets = out.setdefault(p['source'], [])
+        if p['target_ip'] not in targets:
+            targets.append(p['target_ip'])
+    return out
+
+
+def probe_of(path, registered):
+    """The cheap probe's result for ``path`` from ``registered`` (``{host: registered icmp_probe}``), or None."""
+    reg = (registered or {}).get(path['source'])
+    results = reg.get('results') if isinstance(reg, dict) else None
+    return next((r for r in results or [] if isinstance(r, dict) and r.get('target') == path['target_ip']), None)
+
+
+def probe_items(paths, registered):
+    """``[{key, probe}]`` for ``triage``: each path's name and its source's probe result (None when it did not run)."""
+    return [{'key': p['name'], 'probe': probe_of(p, registered)} for p in paths]
+
+
+# Fix statuses that did not change the host (nothing was applied there).
+NOT_APPLIED = ('skipped', 'manual', 'unchanged', 'would apply', 'planned')
+
+
+def outcomes(remediated):
+    """``[{key, result, hosts}]`` for ``record`` from the remediation's paths: ``fixed`` when the
+    path answers after the fixes, else ``failed``; the hosts where a fix was applied (also when it
+    was rolled back). Nothing from a check-mode run (fixes were only predicted)."""
+    out = []
+    for r in remediated or []:
+        if r.get('result') == 'check':
+            continue
+        hosts = []
+        for f in r.get('fixes') or []:
+            if f.get('status') not in NOT_APPLIED and f.get('host') not in hosts:
+                hosts.append(f.get('host'))
+        out.append({'key': r['name'], 'result': 'fixed' if r.get('reachable_after') else 'failed', 'hosts': hosts})
+    return out
+
+
+def run_report(paths, registered, diagnosed, remediated, ok, actions):
+    """The run report's input for ``doctor_report``: every configured path in order - the path that
+    answered the cheap probe as OK (a ``scheduled.probe`` check), a broken one as its diagnosis
+    (``diagnosed``: report paths) with the decision taken (``schedule``), or unexplained when it was
+    not diagnosed; when remediated, its fixes, result and ``reachable_after``. Also the probes by
+    source host (``{host: {forward: [...]}}``) and the remediation by path."""
+    by_name = dict((d.get('name'), d) for d in diagnosed or [])
+    fixed = dict((r.get('name'), r) for r in remediated or [])
+    decided = dict((a.get('key'), a) for a in actions or [])
+    out_paths, probes, remediation = [], {}, {}
+    for p in paths:
+        probe = probe_of(p, registered)
+        if probe is not None:
+            probes.setdefault(p['source'], {'forward': []})['forward'].append(probe)
+        base = {'name': p['name'], 'source': p['source'], 'target_ip': p['target_ip'],
+                'target_host': p.get('target_host'), 'hypervisor': p.get('hypervisor'), 'findings': []}
+        if p['name'] in by_name:
+            entry = dict(by_name[p['name']], schedule=decided.get(p['name']))
+        elif p['name'] in (ok or []):
+            entry = dict(base, status='ok', reachable=True, summary='answered the scheduled probe',
+                         checks=[{'id': 'scheduled.probe', 'status': 'pass', 'host': p['source'],
+                                  'detail': '%s of %s echo replies' % ((probe or {}).get('received'),
+                                                                       (probe or {}).get('sent'))}])
+        else:
+            entry = dict(base, status='unexplained', reachable=False,
+                         summary='failed the scheduled probe and was not diagnosed',
+                         checks=[{'id': 'scheduled.probe', 'status': 'fail', 'host': p['source'],
+                                  'detail': 'no echo reply (or the probe did not run)'}])
+        if p['name'] in fixed:
+            r = fixed[p['name']]
+            done = {'result': r.get('result'), 'reachable_after': r.get('reachable_after'), 'fixes': r.get('fixes') or []}
+            entry.update(fixes=done['fixes'], remediation_result=done['result'], reachable_after=done['reachable_after'])
+            remediation[p['name']] = done
+        out_paths.append(entry)
+    return {'paths': out_paths, 'probes': probes, 'remediation': remediation}

@@ -50,9 +50,28 @@ options:
         item of the C(results) of M(vmnet.doctor.icmp_probe).
       - For firewall verdicts, collect the facts with C(peers) (source and VM naming each other, the
         hypervisor naming both) and C(flows) (on a routing hypervisor, C(src) source, C(dst) VM).
+      - With O(collected), the items are instead the paths as the C(vmnet.doctor.diagnose) role takes them
+        (C(source), C(target_ip), optionally C(name), C(target_host), C(hypervisor), C(vmware); see
+        M(vmnet.doctor.diagnose_plan)); their facts and probes are taken from O(collected) and O(vmware).
     type: list
     elements: dict
     required: true
+  collected:
+    description:
+      - What each host of the paths registered, as C({facts, forward, forward_large, reverse}), each a
+        dictionary of inventory host to the registered result of M(vmnet.doctor.net_facts) (C(facts)) or
+        M(vmnet.doctor.icmp_probe) (the probes). A failed, unreachable or missing result is data - a host
+        whose facts are missing is listed in RV(unmanaged), and a path whose source host could not be read or
+        probed is not diagnosed but reported C(unexplained) with the reason.
+      - The forward probe results are matched by C(target), the reverse ones by the source address the
+        forward probe used.
+    type: dict
+  vmware:
+    description:
+      - With O(collected), the registered loop of M(vmnet.doctor.vmware_network_facts) over the
+        C(vmware_scopes) of M(vmnet.doctor.diagnose_plan) (loop variable holding the scope). Scopes that
+        could not be read are listed in RV(unmanaged).
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -106,7 +125,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 paths:
-  description: One result per input path, in input order.
+  description:
+    - One result per input path, in input order. With O(collected), a path that was not diagnosed has
+      status C(unexplained), a failed check C(source.managed) and the reason.
   returned: always
   type: list
   elements: dict
@@ -188,4 +209,26 @@ broken_paths:
   type: list
   elements: str
   sample: [kvmhost01 -> 192.0.2.20]
+inputs:
+  description: With O(collected), the validated input paths (no secrets).
+  returned: with O(collected)
+  type: list
+  elements: dict
+  sample: [{name: kvmhost01 -> 192.0.2.20, source: kvmhost01, target_ip: 192.0.2.20, target_host: web01,
+            hypervisor: null, vmware: {}}]
+skipped:
+  description: With O(collected), per path index (a string) the reason it was not diagnosed.
+  returned: with O(collected)
+  type: dict
+  sample: {"1": unreachable}
+probes:
+  description: With O(collected), every probe result by host and class (C(forward), C(forward_large), C(reverse)).
+  returned: with O(collected)
+  type: dict
+  sample: {kvmhost01: {forward: [], forward_large: [], reverse: []}}
+unmanaged:
+  description: With O(collected), the hosts whose facts could not be gathered and the vSphere scopes not read, with the reason.
+  returned: with O(collected)
+  type: dict
+  sample: {web01: unreachable}
 '''

@@ -106,7 +106,10 @@ attributes:
   diff_mode:
     support: none
   platform:
-    platforms: [linux]
+    platforms: [linux, windows]
+    details:
+      - On a host whose connection speaks PowerShell (winrm, psrp) the task runs M(vmnet.doctor.win_icmp_probe)
+        with the same options and result shape (O(source) is not supported there).
 notes:
   - Requires iputils C(ping) on the managed host, and C(ip) (iproute2) for the route lookup reported
     with a refused send.

@@ -77,8 +77,12 @@ attributes:
   facts:
     support: full
   platform:
-    platforms: posix
-    details: Linux with iproute2 (C(ip -j) needs iproute2 4.14 or later).
+    platforms: [posix, windows]
+    details:
+      - Linux with iproute2 (C(ip -j) needs iproute2 4.14 or later).
+      - On a host whose connection speaks PowerShell (winrm, psrp) the task runs M(vmnet.doctor.win_net_facts)
+        with O(peers) (the same schema, C(platform=windows)); O(flows), O(include_local_routes) and
+        O(gather_rulesets) do not apply there and are not passed (Windows Firewall does not filter forwarded traffic).
 notes:
   - Run as root to see the firewall rules (C(nft list ruleset) and C(iptables-save) need it).
   - The C(local) routing table is left out unless O(include_local_routes=true).
@@ -130,7 +134,7 @@ ansible_facts:
           type: int
           sample: 1
         platform:
-          description: Always C(linux) for this module.
+          description: C(linux) (C(windows) when the task ran M(vmnet.doctor.win_net_facts) on a Windows host).
           returned: always
           type: str
           sample: linux

@@ -34,12 +34,21 @@ options:
     description: The step, see the description.
     type: str
     required: true
-    choices: [plan, next, record, rolled_back, wave, record_wave, rolled_back_wave, pending, finish]
+    choices: [locks, plan, next, record, rolled_back, wave, record_wave, rolled_back_wave, pending, finish]
+  paths:
+    description:
+      - The remediate role's input paths (V(locks)); with O(result), the registered M(vmnet.doctor.host_lock) loop
+        (one item per host, the host as loop variable), V(locks) returns C(locks) (per host) and C(give_back), the
+        hosts to release now because none of their paths is wholly locked by this run (all or nothing per path).
+    type: list
+    elements: dict
   state:
     description: The run state returned by the previous step (all steps but V(plan)).
     type: dict
   diagnosis:
-    description: The C(paths) of M(vmnet.doctor.diagnose) (V(plan)).
+    description:
+      - The C(paths) of M(vmnet.doctor.diagnose) (V(plan)) - one result per input path (the diagnose role's
+        C(diagnose_result.paths)), or the engine's results of the paths not in O(skipped).
     type: list
     elements: dict
   inputs:
@@ -74,7 +83,8 @@ options:
     description: The fix (V(next), V(record), V(rolled_back)).
     type: str
   result:
-    description: The registered result of M(vmnet.doctor.run_fixer) (V(record), V(rolled_back), V(finish)).
+    description: The registered result of M(vmnet.doctor.run_fixer) (V(record), V(rolled_back), V(finish)), or of the
+      M(vmnet.doctor.host_lock) loop (V(locks)).
     type: dict
   guard:
     description: The registered confirmation of M(vmnet.doctor.mgmt_guard), when the fix was guarded.
@@ -129,9 +139,21 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+locks:
+  description: (V(locks)) per host, its M(vmnet.doctor.host_lock) result; a host given back has C(acquired=false)
+    and a C(msg) that says why.
+  returned: when O(step=locks)
+  type: dict
+  sample: {"vm1": {"acquired": true, "run_id": "20261206T061500-abcd1234"}}
+give_back:
+  description: (V(locks)) the hosts to release now, none of whose paths this run holds whole.
+  returned: when O(step=locks)
+  type: list
+  elements: str
+  sample: ["hv"]
 state:
   description: The run state to pass to the next step.
-  returned: always
+  returned: when O(step) is not V(locks)
   type: dict
   sample: {}
 fixes:

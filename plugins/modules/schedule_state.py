@@ -26,28 +26,64 @@ author:
   - vmnet.doctor contributors (@vmnet-doctor)
 options:
   state_file:
-    description: JSON state file on the controller; a missing or unreadable file is a fresh state.
+    description:
+      - JSON state file on the controller; a missing or unreadable file is a fresh state.
+      - Required for every step but V(paths) and V(report), which neither read nor write it.
     type: path
-    required: true
   step:
-    description: Which decision to take.
+    description:
+      - Which step. V(paths) names and checks the configured paths (pure); V(triage), V(decide) and V(record)
+        take the decisions and keep them in the state; V(report) assembles the run report (pure).
     type: str
-    choices: [read, triage, decide, record]
+    choices: [paths, read, triage, decide, record, report]
     required: true
+  paths:
+    description:
+      - For I(step=paths), the configured paths (items as C(diagnose_paths) of the C(vmnet.doctor.diagnose) role;
+        every source must be an inventory host and every path needs a C(target_ip)).
+      - For I(step=triage) and I(step=report), the paths RV(paths) returned.
+    type: list
+    elements: dict
+  only:
+    description: For I(step=paths), keep only these paths (names or target addresses); empty keeps all.
+    type: list
+    elements: str
+    default: []
+  results:
+    description:
+      - For I(step=triage) and I(step=report), the registered cheap probe (M(vmnet.doctor.icmp_probe)) by source
+        host; each path's result is the one whose C(target) is its C(target_ip).
+    type: dict
   probes:
     description:
-      - For I(step=triage), one item per path, C(key) (the path name) and C(probe) (its
-        M(vmnet.doctor.icmp_probe) result, or null when the probe did not run).
+      - For I(step=triage), instead of O(paths) and O(results), one item per path, C(key) (the path name) and
+        C(probe) (its M(vmnet.doctor.icmp_probe) result, or null when the probe did not run).
     type: list
     elements: dict
   diagnosed:
     description:
       - For I(step=decide), the broken paths of the diagnosis report in priority order (C(name),
-        C(source), C(target_ip), C(findings)).
+        C(source), C(target_ip), C(findings)). For I(step=report), the paths of the diagnosis report.
+    type: list
+    elements: dict
+  remediated:
+    description:
+      - For I(step=record) (instead of O(outcomes)) and I(step=report), the C(paths) of the remediate role's
+        report - C(name), C(result), C(reachable_after), C(fixes) with C(status) and C(host).
+      - For I(step=record), a path is C(fixed) when it answers after the fixes, else C(failed); the hosts
+        changed are those where a fix was applied (also when it was rolled back); a check-mode result is not recorded.
     type: list
     elements: dict
   outcomes:
     description: For I(step=record), one item per remediated path, C(key), C(result) and C(hosts).
+    type: list
+    elements: dict
+  ok:
+    description: For I(step=report), the names of the paths that answered the cheap probe (RV(ok) of V(triage)).
+    type: list
+    elements: str
+  actions:
+    description: For I(step=report), the decisions (RV(actions) of V(decide)).
     type: list
     elements: dict
   settings:
@@ -125,17 +161,48 @@ cooldown:
   sample: []
 state:
   description: The new state (as written to I(state_file)).
-  returned: always
+  returned: every step but paths and report
   type: dict
   sample: {version: 1, paths: {}, last_run: {}}
 now:
   description: Unix time the decision used.
-  returned: always
+  returned: every step but paths and report
   type: float
   sample: 1795791600.0
 state_file:
   description: The state file.
-  returned: always
+  returned: every step but paths and report
   type: str
   sample: /var/lib/vmnet-doctor/schedule-state.json
+outcomes:
+  description: The outcomes recorded, C(key), C(result) (C(fixed) or C(failed)) and C(hosts).
+  returned: step=record
+  type: list
+  elements: dict
+  sample: [{key: host01 -> db01, result: fixed, hosts: [db01]}]
+paths:
+  description:
+    - For V(paths), the configured paths, each with its C(name) (the key in the state, reports and metrics),
+      narrowed to O(only).
+    - For V(report), one report entry per path, in order (the diagnosis entry with C(schedule), or an
+      C(ok) or C(unexplained) entry with a C(scheduled.probe) check), with the fixes when remediated.
+  returned: step=paths, step=report
+  type: list
+  elements: dict
+  sample: [{name: web01, source: host01, target_ip: 192.0.2.20}]
+targets:
+  description: The target addresses each source host pings in the cheap probe.
+  returned: step=paths
+  type: dict
+  sample: {host01: [192.0.2.20]}
+probes:
+  description: The cheap probe results by source host, C({host: {forward: [...]}}).
+  returned: step=report
+  type: dict
+  sample: {}
+remediation:
+  description: Per remediated path, C(result), C(reachable_after) and C(fixes).
+  returned: step=report
+  type: dict
+  sample: {}
 '''

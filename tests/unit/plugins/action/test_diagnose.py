@@ -100,5 +100,5 @@ def test_real_playbook_run_and_ansible_doc(tmp_path):
                          cwd=REPO, timeout=300, check=False)
     assert doc.returncode == 0, doc.stderr
     data = json.loads(doc.stdout)['vmnet.doctor.diagnose']
-    assert list(data['doc']['options']) == ['paths'] and 'findings_total' in data['return']
+    assert sorted(data['doc']['options']) == ['collected', 'paths', 'vmware'] and 'findings_total' in data['return']
     assert sorted(diagnose.ARGUMENT_SPEC) == sorted(data['doc']['options'])

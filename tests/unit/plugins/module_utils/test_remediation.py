@@ -283,3 +283,30 @@ def test_plan_applies_windows_firewall_fixes_but_not_unguarded_route_or_mtu_chan
     assert statuses == [('ICMP_BLOCKED', 'planned'), ('GATEWAY_WRONG', 'manual'), ('MTU_MISMATCH', 'manual')]
     reason = plan['paths'][0]['findings'][1]['reason']
     assert 'no management guard' in reason and "'gateway': '10.0.0.1'" in reason
+
+
+def _locked(results):
+    return {'results': [dict(r, __remediate_host=h, ansible_loop_var='__remediate_host') for h, r in results]}
+
+
+def test_whole_path_locks_gives_back_hosts_of_partly_locked_paths():
+    paths = [{'source': 'host', 'target_host': 'vm1', 'hypervisor': 'hv'},
+             {'source': 'host2', 'target_host': 'vm2'}]
+    registered = _locked([('host', {'acquired': True}), ('hv', {'acquired': False, 'msg': 'locked by run X'}),
+                          ('vm1', {'acquired': True}), ('host2', {'acquired': True}), ('vm2', {'acquired': True})])
+    locks, give_back = R.whole_path_locks(paths, registered)
+    assert give_back == ['host', 'vm1']
+    assert locks['host']['acquired'] is False and 'all or nothing' in locks['host']['msg']
+    assert locks['host2']['acquired'] and locks['vm2']['acquired']
+    assert locks['hv']['msg'] == 'locked by run X'
+
+
+def test_whole_path_locks_keeps_a_host_shared_with_a_whole_path_and_locks_localhost_for_vmware():
+    paths = [{'source': 'host', 'target_host': 'vm1', 'hypervisor': 'hv'},
+             {'source': 'host', 'target_ip': '10.0.0.9', 'vmware': {'vm_name': 'vm9'}}]
+    registered = _locked([('host', {'acquired': True}), ('hv', {'acquired': False}), ('vm1', {'acquired': True}),
+                          ('localhost', {'acquired': True})])
+    locks, give_back = R.whole_path_locks(paths, registered)
+    assert give_back == ['vm1']
+    assert R.path_lock_hosts(paths[1]) == ['host', 'localhost']
+    assert locks['host']['acquired'] and locks['localhost']['acquired']

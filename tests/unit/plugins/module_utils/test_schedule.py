@@ -146,3 +146,84 @@ def test_record_counts_and_clears():
     assert new['paths']['p2']['last_fix_result'] == 'failed'
     assert new['last_run']['hosts_changed'] == ['hv', 'vm1', 'vm2']
     assert state['paths']['p1']['fix_count'] == 1
+
+
+# ----------------------------------------------------------------------------- the playbook's data
+# (what playbooks/templates/scheduled_*.j2 did before they moved into schedule_state)
+
+def icmp(target, reachable=True, sent=3):
+    return {'target': target, 'reachable': reachable, 'sent': sent, 'received': sent if reachable else 0,
+            'loss_percent': 0.0 if reachable else 100.0}
+
+
+CONFIG = [{'source': 'h1', 'target_ip': ' 10.0.0.1 ', 'target_host': 'vm1',
+           'vmware': {'hostname': 'vc', 'password': 'kept'}},
+          {'source': 'h1', 'target_ip': '10.0.0.2', 'name': 'db'},
+          {'source': 'h2', 'target_ip': '10.0.0.1'}]
+
+
+def test_configured_paths_are_named_trimmed_and_keep_every_key():
+    paths = schedule.configured_paths(CONFIG, [], ['h1', 'h2'])
+    assert [p['name'] for p in paths] == ['h1 -> 10.0.0.1', 'db', 'h2 -> 10.0.0.1']
+    assert paths[0]['target_ip'] == '10.0.0.1' and paths[0]['vmware']['password'] == 'kept'
+    assert CONFIG[0]['target_ip'] == ' 10.0.0.1 '          # input not mutated
+    assert schedule.probe_targets(paths) == {'h1': ['10.0.0.1', '10.0.0.2'], 'h2': ['10.0.0.1']}
+
+
+@pytest.mark.parametrize('only,names', [
+    (['db'], ['db']), (['10.0.0.1'], ['h1 -> 10.0.0.1', 'h2 -> 10.0.0.1']), (['nothing'], []), (None, None)])
+def test_configured_paths_narrowed_by_name_or_target(only, names):
+    paths = schedule.configured_paths(CONFIG, only, ['h1', 'h2'])
+    assert [p['name'] for p in paths] == (names if names is not None else ['h1 -> 10.0.0.1', 'db', 'h2 -> 10.0.0.1'])
+
+
+@pytest.mark.parametrize('bad', [
+    [{'source': 'ghost', 'target_ip': '10.0.0.1'}], [{'target_ip': '10.0.0.1'}],
+    [{'source': 'h1', 'target_ip': '  '}], [{'source': 'h1'}], ['h1'], {'source': 'h1'}])
+def test_configured_paths_refuse_unknown_sources_and_missing_targets(bad):
+    with pytest.raises(schedule.ScheduleError) as exc:
+        schedule.configured_paths(bad, [], ['h1', 'h2'])
+    assert 'source' in str(exc.value) or 'must be a list' in str(exc.value)
+
+
+def test_probe_items_match_each_path_to_its_source_probe():
+    paths = schedule.configured_paths(CONFIG, [], ['h1', 'h2'])
+    registered = {'h1': {'results': [icmp('10.0.0.2', False), icmp('10.0.0.1')]},
+                  'h2': {'unreachable': True, 'msg': 'ssh: connect'}}
+    items = schedule.probe_items(paths, registered)
+    assert [(i['key'], (i['probe'] or {}).get('reachable')) for i in items] == [
+        ('h1 -> 10.0.0.1', True), ('db', False), ('h2 -> 10.0.0.1', None)]
+    out, _state = schedule.triage(schedule.empty_state(), items, T0)
+    assert out == {'ok': ['h1 -> 10.0.0.1'], 'broken': ['db', 'h2 -> 10.0.0.1']}
+
+
+def test_outcomes_fixed_or_failed_with_the_hosts_changed():
+    remediated = [
+        {'name': 'a', 'reachable_after': True, 'result': 'fixed',
+         'fixes': [{'host': 'vm1', 'status': 'verified'}, {'host': 'hv', 'status': 'skipped'},
+                   {'host': 'vm1', 'status': 'rolled back'}]},
+        {'name': 'b', 'reachable_after': False, 'result': 'failed', 'fixes': [{'host': 'vm2', 'status': 'rolled back'}]},
+        {'name': 'c', 'reachable_after': None, 'result': 'check', 'fixes': [{'host': 'vm3', 'status': 'would apply'}]}]
+    assert schedule.outcomes(remediated) == [{'key': 'a', 'result': 'fixed', 'hosts': ['vm1']},
+                                             {'key': 'b', 'result': 'failed', 'hosts': ['vm2']}]
+    assert schedule.outcomes(None) == []
+
+
+def test_run_report_one_entry_per_configured_path():
+    paths = schedule.configured_paths(CONFIG, [], ['h1', 'h2'])
+    registered = {'h1': {'results': [icmp('10.0.0.1'), icmp('10.0.0.2', False)]}, 'h2': {'skipped': True}}
+    diagnosed = [{'name': 'db', 'source': 'h1', 'target_ip': '10.0.0.2', 'status': 'broken', 'state': 'broken',
+                  'findings': [finding('vm2')]}]
+    actions = [{'key': 'db', 'action': 'remediate', 'reason': None, 'hosts': ['vm2'], 'detail': 'fix on vm2'}]
+    remediated = [{'name': 'db', 'result': 'fixed', 'reachable_after': True, 'fixes': [{'host': 'vm2', 'status': 'verified'}]}]
+    run = schedule.run_report(paths, registered, diagnosed, remediated, ['h1 -> 10.0.0.1'], actions)
+    ok, db, unknown = run['paths']
+    assert ok['status'] == 'ok' and ok['checks'][0] == {'id': 'scheduled.probe', 'status': 'pass', 'host': 'h1',
+                                                        'detail': '3 of 3 echo replies'}
+    assert ok['target_host'] == 'vm1' and ok['hypervisor'] is None and 'vmware' not in ok
+    assert db['state'] == 'broken' and db['schedule'] == actions[0]
+    assert db['reachable_after'] is True and db['remediation_result'] == 'fixed' and db['fixes'][0]['host'] == 'vm2'
+    assert unknown['status'] == 'unexplained' and unknown['checks'][0]['status'] == 'fail'
+    assert run['probes'] == {'h1': {'forward': [icmp('10.0.0.1'), icmp('10.0.0.2', False)]}}
+    assert run['remediation'] == {'db': {'result': 'fixed', 'reachable_after': True,
+                                         'fixes': [{'host': 'vm2', 'status': 'verified'}]}}
