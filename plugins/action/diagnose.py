@@ -6,11 +6,11 @@
 No I/O. Two ways in:
 
 * ``paths`` with their facts and probes (``source_facts``, ``probes``, ...): handed to the pure
-  engine in ``module_utils/diagnosis`` as they are;
+  engine in ``plugin_utils/diagnosis`` as they are;
 * ``paths`` as the diagnose role takes them (``source``, ``target_ip``, ``target_host``,
   ``hypervisor``, ``vmware``, ``name``) plus ``collected`` (what each host registered) and
   ``vmware`` (the registered vSphere reads): validated, assembled, skipped and merged by
-  ``module_utils/diagnosis/plan.py`` into one result per input path.
+  ``plugin_utils/diagnosis/plan.py`` into one result per input path.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -19,7 +19,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import engine, plan
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import engine, plan
 
 ARGUMENT_SPEC = dict(
     paths=dict(type='list', elements='dict', required=True),

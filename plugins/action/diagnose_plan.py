@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validate diagnosis paths and plan what each host collects (see plugins/modules/diagnose_plan.py).
 
-No I/O: ``module_utils/diagnosis/plan.py`` does the work; the inventory check reads the
+No I/O: ``plugin_utils/diagnosis/plan.py`` does the work; the inventory check reads the
 task's ``groups``.
 """
 from __future__ import absolute_import, division, print_function
@@ -13,7 +13,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import plan
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import plan
 
 ARGUMENT_SPEC = dict(
     paths=dict(type='raw', required=True),

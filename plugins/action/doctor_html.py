@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write the self-contained HTML page of a vmnet.doctor JSON report, atomically.
 
-Rendering is in ``module_utils/html_report.py`` (pure); this plugin reads the report and writes
+Rendering is in ``plugin_utils/reporting/html.py`` (pure); this plugin reads the report and writes
 the page through a temporary file renamed over the target.
 """
 from __future__ import absolute_import, division, print_function
@@ -15,7 +15,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.action.doctor_metrics import load_json
 from ansible_collections.vmnet.doctor.plugins.action.doctor_report import write_atomic
-from ansible_collections.vmnet.doctor.plugins.module_utils import html_report
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import html as html_report
 
 ARGUMENT_SPEC = dict(
     report=dict(type='dict'),

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write Prometheus textfile-collector metrics of a vmnet.doctor report, atomically.
 
-Rendering is in ``module_utils/metrics.py`` (pure); this plugin reads the inputs and writes the
+Rendering is in ``plugin_utils/reporting/metrics.py`` (pure); this plugin reads the inputs and writes the
 file through a temporary file in the same directory renamed over the target, so node_exporter
 never reads a partial file.
 """
@@ -17,7 +17,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.action.doctor_report import write_atomic
-from ansible_collections.vmnet.doctor.plugins.module_utils import metrics
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import metrics
 
 ARGUMENT_SPEC = dict(
     report=dict(type='dict'),

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write the diagnosis reports (JSON, JUnit XML) on the controller, atomically.
 
-Rendering is in ``module_utils/report.py`` (pure); this plugin only adds the clock, the
+Rendering is in ``plugin_utils/reporting/report.py`` (pure); this plugin only adds the clock, the
 collection version and the file writes (temporary file in the same directory + ``os.replace``).
 """
 from __future__ import absolute_import, division, print_function
@@ -18,7 +18,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import report
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import report
 
 ARGUMENT_SPEC = dict(
     diagnosis=dict(type='dict', required=True),

@@ -18,7 +18,7 @@ import socket
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.host_lock import controller_alive, controller_identity
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.lock import controller_alive, controller_identity
 
 MODULE = 'vmnet.doctor.host_lock'
 

@@ -7,8 +7,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.windows import plans
-from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows_action import WindowsAction
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import plans
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows.action import WindowsAction
 
 ARGUMENT_SPEC = dict(
     vm=dict(type='str', required=True),

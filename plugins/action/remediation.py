@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vmnet.doctor contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Controller-side steps of a remediation run; every decision is in module_utils/remediation.py.
+"""Controller-side steps of a remediation run; every decision is in plugin_utils/remediation/plan.py.
 
 ``step``: ``locks`` (keep the locks of the paths locked whole), ``plan`` (diagnosis -> fix plan and run state), ``next`` (is the fix still needed),
 ``record`` (an applied fix and the probes after it -> verified / roll back now), ``rolled_back``,
@@ -18,9 +18,9 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import remediation as R
-from ansible_collections.vmnet.doctor.plugins.module_utils import report
-from ansible_collections.vmnet.doctor.plugins.module_utils import verdict
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import plan as R
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import report
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import verdict
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.action.doctor_report import collection_version, write_atomic
 

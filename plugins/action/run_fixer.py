@@ -12,9 +12,9 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
-from ansible_collections.vmnet.doctor.plugins.module_utils.remediation import PREFIX, short_module, vmware_key
-from ansible_collections.vmnet.doctor.plugins.plugin_utils.fixer_dispatch import is_action_fixer, run_action_fixer
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation.plan import PREFIX, short_module, vmware_key
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation.dispatch import is_action_fixer, run_action_fixer
 
 ARGUMENT_SPEC = dict(
     calls=dict(type='list', elements='dict', required=True),

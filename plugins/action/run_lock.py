@@ -21,7 +21,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.host_lock import start_time
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.lock import start_time
 
 ARGUMENT_SPEC = dict(
     path=dict(type='path', required=True),

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Scheduled-run decisions with a persisted state file on the controller.
 
-The decisions and the playbook's data shaping are pure (``module_utils/schedule.py``); this
+The decisions and the playbook's data shaping are pure (``plugin_utils/reporting/schedule.py``); this
 plugin adds the clock and the inventory, reads the state file and writes it back atomically
 (not in check mode). The steps ``paths`` and ``report`` neither read nor write the state.
 """
@@ -19,7 +19,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.action.doctor_report import write_atomic
-from ansible_collections.vmnet.doctor.plugins.module_utils import schedule
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import schedule
 
 ARGUMENT_SPEC = dict(
     state_file=dict(type='path'),

@@ -8,8 +8,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.windows import probe, ps
-from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows_action import WindowsAction
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import probe, ps
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows.action import WindowsAction
 
 ARGUMENT_SPEC = dict(
     targets=dict(type='list', elements='str', required=True),

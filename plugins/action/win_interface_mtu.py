@@ -5,8 +5,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.windows import plans
-from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows_action import WindowsAction
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import plans
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows.action import WindowsAction
 
 ARGUMENT_SPEC = dict(
     interface=dict(type='str', required=True),

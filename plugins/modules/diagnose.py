@@ -82,7 +82,7 @@ attributes:
     platforms: all
 notes:
   - The finding catalog (codes, meaning, detection, fix) is documented in C(docs/catalog.md), generated from
-    C(plugins/module_utils/diagnosis/catalog.py).
+    C(plugins/plugin_utils/diagnosis/catalog.py).
   - Layers, in order, are C(link), C(switch), C(addressing), C(routing), C(neighbor), C(firewall), C(stack).
 seealso:
   - module: vmnet.doctor.net_facts

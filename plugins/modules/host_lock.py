@@ -163,7 +163,7 @@ controller_alive:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import host_lock
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import lock as host_lock
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 
 

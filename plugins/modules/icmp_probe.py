@@ -249,7 +249,7 @@ reachable_all:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.probe import run
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run
 
 
 def main():

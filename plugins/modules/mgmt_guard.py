@@ -140,7 +140,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import mgmt_guard as guard
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import guard
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 
 

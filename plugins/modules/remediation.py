@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Action plugin that runs on the controller and does no I/O on hosts; the C(vmnet.doctor.remediate)
     role calls it between the tasks that apply fixes and probe. All decisions are in
-    C(plugins/module_utils/remediation.py).
+    C(plugins/plugin_utils/remediation/plan.py).
   - V(plan) turns the diagnosis into the ordered fix plan (along each path; identical fixes for several
     paths once), keeps the codes allowed by O(allow), reports manual findings, marks the fixes that need
     the management guard, and skips fixes on hosts whose lock was not taken.

@@ -100,8 +100,8 @@ runtime_only:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.fixers import static_route as fixer
-from ansible_collections.vmnet.doctor.plugins.module_utils.fixers.common import run_fixer
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import static_route as fixer
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import run_fixer
 
 
 def main():

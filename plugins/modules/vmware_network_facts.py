@@ -115,8 +115,8 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils import vmware as vm_utils
-from ansible_collections.vmnet.doctor.plugins.module_utils import vmware_facts
+from ansible_collections.vmnet.doctor.plugins.module_utils.vmware import client as vm_utils
+from ansible_collections.vmnet.doctor.plugins.module_utils.vmware import facts as vmware_facts
 
 
 def main():

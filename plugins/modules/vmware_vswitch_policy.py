@@ -133,8 +133,8 @@ after:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils import vmware as vm_utils
-from ansible_collections.vmnet.doctor.plugins.module_utils import vmware_config as cfg
+from ansible_collections.vmnet.doctor.plugins.module_utils.vmware import client as vm_utils
+from ansible_collections.vmnet.doctor.plugins.module_utils.vmware import config as cfg
 
 
 def run(module, si):

@@ -14,7 +14,7 @@ description:
   - The Windows counterpart of M(vmnet.doctor.icmp_probe), with the same options (except C(source)) and
     the same result shape (C(docs/facts_schema.md), "Probe results").
   - Action plugin. It sends one read-only PowerShell script (reviewed, in
-    C(plugins/module_utils/windows/ps.py)) over the host's own connection (C(winrm) or C(psrp)). The script
+    C(plugins/plugin_utils/windows/ps.py)) over the host's own connection (C(winrm) or C(psrp)). The script
     resolves every target on the host (C([System.Net.Dns]::GetHostAddresses)), looks up the source address
     and the interface MTU of the route (C(Find-NetRoute), C(NlMtu)), and sends the echoes with the C(Send)
     method of C(System.Net.NetworkInformation.Ping) (address, timeout, a buffer of O(size) bytes, and

@@ -15,7 +15,7 @@ description:
     publishes it as C(ansible_facts.vmnet_doctor) in the same normalised schema as
     M(vmnet.doctor.net_facts) (C(docs/facts_schema.md), C(platform=windows)).
   - Action plugin. It sends one read-only PowerShell script (reviewed, in
-    C(plugins/module_utils/windows/ps.py)) that runs C(Get-NetAdapter), C(Get-NetIPInterface)
+    C(plugins/plugin_utils/windows/ps.py)) that runs C(Get-NetAdapter), C(Get-NetIPInterface)
     (C(NlMtu)), C(Get-NetIPAddress), C(Get-NetRoute), C(Get-NetNeighbor), C(Get-NetConnectionProfile),
     C(Get-NetFirewallProfile), C(Get-NetFirewallRule) with its port, address, application and service
     filters (ICMP and any-protocol rules only), C(Find-NetRoute) for each peer and, when the Hyper-V module

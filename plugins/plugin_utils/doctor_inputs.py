@@ -15,7 +15,7 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.catalog import CATALOG
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.catalog import CATALOG
 
 PLAYBOOKS = ('diagnose', 'remediate')
 TRUE_WORDS = ('true', 'yes', 'on', '1', 'y', 't')

@@ -5,7 +5,7 @@
 
 ``vmnet.doctor.icmp_probe`` and ``vmnet.doctor.net_facts`` are Python modules that run on Linux
 hosts; their Windows twins ``win_icmp_probe`` and ``win_net_facts`` are action plugins that send
-PowerShell over the host's winrm/psrp connection (``windows_action.py``). The action plugins of
+PowerShell over the host's winrm/psrp connection (``plugin_utils/windows/action.py``). The action plugins of
 the two modules (``plugins/action/icmp_probe.py``, ``net_facts.py``) subclass ``DispatchAction``:
 on a host whose shell is PowerShell they run the twin's action plugin with the same arguments
 (minus ``WINDOWS_DROPPED``, options that do not apply there), anywhere else the module, as

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.firewall import collect_firewall
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import collect_firewall
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN = os.path.join(os.path.dirname(HERE), "unit", "fixtures", "firewall", "scenarios")

@@ -58,7 +58,7 @@ def path_vars(lab, **extra):
 
 def lock_file(lab, node):
     """The lock file of a lab node's network namespace (computed inside that namespace)."""
-    code = ('from ansible_collections.vmnet.doctor.plugins.module_utils.host_lock import lock_path;'
+    code = ('from ansible_collections.vmnet.doctor.plugins.module_utils.linux.lock import lock_path;'
             'print(lock_path("/run/vmnet-doctor"))')
     out = subprocess.run(['ip', 'netns', 'exec', lab.ns(node), sys.executable, '-c', code], check=True,
                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.path.join(REPO, '.collections')))

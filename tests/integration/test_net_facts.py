@@ -365,14 +365,14 @@ def test_over_ssh_same_facts_as_over_netns(lab_factory, ansible_run, tmp_path):
 
 
 def _peer_view(role, host, facts):
-    from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.facts import HostView
+    from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import HostView
     return HostView(role, host, facts)
 
 
 def test_bridged_fdb_and_veth_peers(lab_factory, ansible_run, tmp_path):
     """bridges[].fdb and interfaces[].peer_ifindex/link_netnsid on the real bridged lab, and the
     diagnosis pairing hypervisor ports with them (fdb first, the veth peer index without it)."""
-    from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis.topology import match_peer
+    from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.topology import match_peer
 
     lab = lab_factory('bridged', base='nx')
     inventory = inventory_of(lab, tmp_path)

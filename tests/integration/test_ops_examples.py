@@ -26,7 +26,7 @@ import sys
 
 from vmnetlab import Lab, destroy_lab, unique_prefix
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import metrics
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import metrics
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(REPO, 'examples')

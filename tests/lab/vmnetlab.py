@@ -54,7 +54,7 @@ DUP_LEARN_TIMEOUT = 10              # duplicate_ip: seconds to get the impostor'
 # address) or {"neigh": [node, target]}: node's neighbour entry for target's address
 # resolves to target's real MAC (after one ping attempt).
 # ``node`` is where the fault is injected; ``layer`` is the layer of the expected finding, in the
-# vocabulary of the finding catalogue (plugins/module_utils/diagnosis/catalog.py LAYERS).
+# vocabulary of the finding catalogue (plugins/plugin_utils/diagnosis/catalog.py LAYERS).
 # ``expect`` is what the diagnosis must report for the fault alone in its first topology:
 # the finding ``code`` (a catalogue code), the lab node whose host owns the broken object
 # (``host``), the fixer module the fix proposes (``fixer``, None when the fix is manual) and the

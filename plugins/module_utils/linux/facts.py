@@ -22,7 +22,7 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorE
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import parse
 
 try:
-    from ansible_collections.vmnet.doctor.plugins.module_utils.firewall import (
+    from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
         collect_firewall,
         nft_bridge_mac_drops,
         parse_nft_ruleset,

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import catalog
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import catalog
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))

@@ -49,10 +49,10 @@ def main():
     from ansible.playbook.play_context import PlayContext
     from ansible.playbook.task import Task
     from ansible.plugins.loader import action_loader, connection_loader
-    from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry
-    from ansible_collections.vmnet.doctor.plugins.plugin_utils import fixer_dispatch
+    from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
+    from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import dispatch as fixer_dispatch
 
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'module_utils', 'windows'))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'plugin_utils', 'windows'))
     import win_fixtures as W  # pylint: disable=import-error
 
     reads = [W.raw_host() if r == 'raw' else W.set_rule(W.raw_host(), 'FPS-ICMP4-ERQ-In', Enabled='True')

@@ -19,7 +19,7 @@ import pytest
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import schedule
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import schedule
 from ansible_collections.vmnet.doctor.plugins.plugin_utils import host_dispatch
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -20,7 +20,7 @@ from ansible.plugins.loader import connection_loader
 from ansible_collections.vmnet.doctor.plugins.action import (
     hyperv_vm_nic, win_default_gateway, win_icmp_rule, win_interface_mtu, win_net_facts)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'module_utils', 'windows'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'plugin_utils', 'windows'))
 import win_fixtures as W  # noqa: E402  pylint: disable=wrong-import-position
 
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vmnet.doctor contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_icmp_probe and the action-plugin fixer dispatch (plugin_utils/fixer_dispatch.py) through the
+"""win_icmp_probe and the action-plugin fixer dispatch (plugin_utils/remediation/dispatch.py) through the
 real ActionBase, the real action loader and the real winrm/psrp connection plugins' PowerShell
 shell. Only the wire is replaced: the connection's ``exec_command`` answers with the recorded
 documents (tests/unit/fixtures/windows, hand-written: no Windows host here)."""
@@ -22,7 +22,7 @@ from ansible.plugins.loader import connection_loader
 from ansible_collections.vmnet.doctor.plugins.action import win_icmp_probe
 from ansible_collections.vmnet.doctor.plugins.modules import icmp_probe as linux_doc
 from ansible_collections.vmnet.doctor.plugins.modules import win_icmp_probe as win_doc
-from ansible_collections.vmnet.doctor.plugins.plugin_utils import fixer_dispatch
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import dispatch as fixer_dispatch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))

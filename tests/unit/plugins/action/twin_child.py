@@ -41,7 +41,7 @@ def main():
     from ansible.playbook.task import Task
     from ansible.plugins.loader import action_loader, connection_loader
 
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'module_utils', 'windows'))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'plugin_utils', 'windows'))
     import win_fixtures as W  # pylint: disable=import-error
 
     wire = Wire(spec.get('probe'), W.raw_host())

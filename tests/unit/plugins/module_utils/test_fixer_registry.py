@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import fixer_registry as FR
-from ansible_collections.vmnet.doctor.plugins.module_utils.diagnosis import catalog
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry as FR
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import catalog
 
 PLUGINS = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'plugins'))
 

@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import probe
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import probe
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.windows import probe as win_probe
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import probe as win_probe
 
 FIX = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'probe'))
 

@@ -5,8 +5,9 @@
 changed the probe result (issue 11 point 6)."""
 import pytest
 
-from ansible_collections.vmnet.doctor.plugins.module_utils import remediation as R
-from ansible_collections.vmnet.doctor.plugins.module_utils import report, verdict
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import plan as R
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import report
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import verdict
 
 
 def cls(fwd=None, large=None, rev=None):

@@ -11,7 +11,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.fixers import common
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import common
 from ansible_collections.vmnet.doctor.plugins.modules import bridge_vlan, default_gateway, link_state, net_sysctl
 
 FIX = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'fixers_ip'))

@@ -1,0 +1,325 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared helpers for the Linux fixers: a small command runner, input validators and the
+collect -> plan -> apply driver used by every fixer module's main()."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import ipaddress
+import json
+import os
+import re
+
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import safe_write
+
+C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+_MAC_RE = re.compile(r'^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$')
+_IFNAME_RE = re.compile(r'^[^/\s:]{1,15}$')
+
+
+def argv_text(argv):
+    """A readable one-line form of an argv list (for messages and results only)."""
+    return ' '.join(to_text(a) for a in argv)
+
+
+class Runner(object):
+    """Runs argv lists through an AnsibleModule with LANG=C; records what it changed."""
+
+    def __init__(self, module):
+        self.module = module
+        self.executed = []
+        self._bins = {}
+
+    def _resolve(self, argv):
+        tool = argv[0]
+        if os.path.isabs(tool):
+            return list(argv)
+        if tool not in self._bins:
+            path = self.module.get_bin_path(tool, required=False)
+            if not path:
+                raise DoctorError("required tool '%s' was not found on the target" % tool)
+            self._bins[tool] = path
+        return [self._bins[tool]] + [to_text(a) for a in argv[1:]]
+
+    def run(self, argv):
+        """Run a command; return (rc, stdout, stderr) without judging the result."""
+        return self.module.run_command(self._resolve(argv), environ_update=C_ENV)
+
+    def check(self, argv):
+        """Run a command that must succeed; raise DoctorError naming it otherwise."""
+        rc, out, err = self.run(argv)
+        if rc != 0:
+            raise DoctorError("`%s` failed (rc=%s): %s" % (argv_text(argv), rc, (err or out).strip()))
+        return out
+
+    def json(self, argv):
+        out = self.check(argv)
+        if not out.strip():
+            return []
+        try:
+            return json.loads(out)
+        except ValueError as e:
+            raise DoctorError("`%s` printed no valid JSON: %s" % (argv_text(argv), e))
+
+    def read(self, path):
+        """Content of a file, or None when it does not exist."""
+        try:
+            with open(path) as f:
+                return f.read()
+        except (IOError, OSError):
+            return None
+
+    def read_file(self, path, what='persist file'):
+        """Content of a persist file, None when missing; anything but a regular file is refused
+        (safe_write.read_regular)."""
+        return safe_write.read_regular(path, what)
+
+    def write(self, path, content):
+        """Replace a regular file atomically, keeping its mode and owner (safe_write.write_atomic):
+        a symlink, device node or directory at ``path`` is refused."""
+        safe_write.write_atomic(path, content)
+
+    def write_proc(self, path, value):
+        """Write a /proc/sys value in place (no temp file: procfs does not allow it)."""
+        try:
+            with open(path, 'w') as f:
+                f.write(value)
+        except (IOError, OSError) as e:
+            raise DoctorError("cannot write %s: %s" % (path, e))
+
+
+def apply(runner, changes):
+    """The only write path: run each change in order; stop at the first failure.
+
+    The DoctorError raised on failure says which earlier changes were already applied, so
+    the user never has to guess what state the host was left in.
+    """
+    done = []
+    for change in changes:
+        try:
+            if 'argv' in change:
+                runner.check(change['argv'])
+            elif 'proc' in change:
+                runner.write_proc(change['proc'], change['content'])
+            else:
+                runner.write(change['write'], change['content'])
+        except DoctorError as e:
+            raise partial_failure(e, done)
+        done.append(change)
+
+
+def partial_failure(error, done):
+    """The DoctorError for a failure after the changes ``done``: its message says what stays
+    applied, and ``detail['applied']`` lists it (run_fixer then reports changed=true)."""
+    if not done:
+        return DoctorError('%s (nothing was changed)' % error, obj=error.obj, detail=error.detail)
+    applied = [describe(c) for c in done]
+    return DoctorError('%s (already applied before the failure, and left in place: %s)' % (error, '; '.join(applied)),
+                       obj=error.obj, detail={'applied': applied})
+
+
+def describe(change):
+    if 'argv' in change:
+        return argv_text(change['argv'])
+    if 'proc' in change:
+        return 'write %s to %s' % (change['content'].strip(), change['proc'])
+    return 'write %s' % change['write']
+
+
+def change_view(change):
+    """A planned change as a structured change of the fixer result shape: the change itself
+    (``action`` always set, ``argv`` as text) without the content of a file it writes."""
+    view = dict((k, v) for k, v in change.items() if k != 'content')
+    if 'argv' in change:
+        view.setdefault('action', 'run')
+        view['argv'] = [to_text(a) for a in change['argv']]
+    elif 'proc' in change:
+        view.setdefault('action', 'write_proc')
+        view['value'] = change['content'].strip()
+    else:
+        view.setdefault('action', 'write_file')
+    return view
+
+
+def gate(runner, fixer, params, check_mode, apply_hook=None):
+    """collect -> plan -> (apply unless check mode, collect again): the one gate of the Linux fixers.
+
+    Returns the one fixer result shape (``changed, changes, commands, before, after, warnings,
+    runtime_only``). After a real run the state is collected again: ``after`` is what the host
+    reports, and a plan that is still not empty (the change did not take) raises DoctorError."""
+    want = fixer.want_from_params(params)
+    have = fixer.collect(runner, want)
+    changes = fixer.plan(want, have)
+    before, after = fixer.states(want, have, changes)
+    warnings = fixer.warnings(want, have) if hasattr(fixer, 'warnings') else []
+    if changes and not check_mode:
+        (apply_hook or apply)(runner, changes)
+        again = fixer.collect(runner, want)
+        after = fixer.states(want, again, [])[0]
+        left = fixer.plan(want, again)
+        if left:
+            raise DoctorError('the change was applied but the host still differs: %s would still be needed'
+                              % '; '.join(describe(c) for c in left),
+                              detail={'applied': [describe(c) for c in changes]})
+    runtime_only = fixer.runtime_only(want) if callable(getattr(fixer, 'runtime_only', None)) \
+        else fixer.RUNTIME_ONLY
+    return dict(changed=bool(changes), changes=[change_view(c) for c in changes],
+                commands=[describe(c) for c in changes], before=before, after=after, warnings=list(warnings),
+                runtime_only=runtime_only)
+
+
+def run_fixer(module, fixer, apply_hook=None):
+    """A fixer module's main(): ``gate`` with the module's runner, then exit_json/fail_json."""
+    try:
+        result = gate(Runner(module), fixer, module.params, module.check_mode, apply_hook)
+    except DoctorError as e:
+        applied = (e.detail or {}).get('applied') if isinstance(e.detail, dict) else None
+        if applied:   # a partial change is a change: say so, and what stays applied
+            module.fail_json(msg=to_text(e), changed=True, applied=applied)
+        module.fail_json(msg=to_text(e))
+    for w in result.pop('warnings'):
+        module.warn(w)
+    if module._diff:
+        result['diff'] = dict(before=result['before'], after=result['after'])
+    module.exit_json(**result)
+
+
+# ---------------------------------------------------------------- input validators (pure)
+
+def parse_ip(value, what='address'):
+    """Canonical string and family of an IP address, or DoctorError."""
+    try:
+        ip = ipaddress.ip_address(to_text(value).strip())
+    except ValueError:
+        raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 address" % (what, value))
+    return str(ip), 'ipv%d' % ip.version
+
+
+def parse_prefix(value, what='prefix'):
+    """Canonical network string ('10.0.0.0/24', host routes '/32') and family."""
+    text = to_text(value).strip()
+    try:
+        net = ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 prefix" % (what, value))
+        raise DoctorError("%s '%s' has host bits set (did you mean %s?)" % (what, value, loose))
+    return str(net), 'ipv%d' % net.version
+
+
+def route_dst(dst, family):
+    """Normalise a `dst` of `ip -j route` ('default', '10.0.0.5', '10.0.0.0/24')."""
+    if dst == 'default':
+        return '0.0.0.0/0' if family == 'ipv4' else '::/0'
+    if '/' not in dst:
+        dst += '/32' if family == 'ipv4' else '/128'
+    return str(ipaddress.ip_network(dst, strict=False))
+
+
+def parse_mac(value):
+    text = to_text(value).strip().lower()
+    if not _MAC_RE.match(text):
+        raise DoctorError("mac '%s' is not a valid MAC address (expected 52:54:00:12:34:56)" % value)
+    mac = text.replace('-', ':')
+    if int(mac.split(':')[0], 16) & 1:
+        raise DoctorError("mac '%s' is a multicast/broadcast address, not a host's" % value)
+    return mac
+
+
+def check_ifname(value, what='interface'):
+    text = to_text(value)
+    if not _IFNAME_RE.match(text):
+        raise DoctorError("%s '%s' is not a valid Linux interface name" % (what, value))
+    return text
+
+
+def family_flag(family):
+    return '-4' if family == 'ipv4' else '-6'
+
+
+def links_by_name(links):
+    """{ifname: link dict} from `ip -j [-d] link show`."""
+    return dict((link.get('ifname'), link) for link in links if link.get('ifname'))
+
+
+def require_link(links, name, what='interface'):
+    if name not in links:
+        raise DoctorError("%s '%s' does not exist on this host (known: %s)"
+                          % (what, name, ', '.join(sorted(links)) or 'none'))
+    return links[name]
+
+
+def connected_networks(addrs, family, device=None):
+    """[(ifname, ip_interface)] of the addresses of `ip -j addr show` in a family."""
+    out = []
+    for link in addrs:
+        if device is not None and link.get('ifname') != device:
+            continue
+        for a in link.get('addr_info', []):
+            fam = 'ipv4' if a.get('family') == 'inet' else 'ipv6' if a.get('family') == 'inet6' else None
+            if fam != family or 'local' not in a:
+                continue
+            out.append((link['ifname'], ipaddress.ip_interface('%s/%s' % (a['local'], a['prefixlen']))))
+    return out
+
+
+def not_a_host(ip):
+    """True for addresses no neighbour or next hop can have: unspecified, loopback, multicast,
+    the IPv4 limited broadcast."""
+    return ip.is_unspecified or ip.is_loopback or ip.is_multicast or ip == ipaddress.ip_address(u'255.255.255.255')
+
+
+def subnet_reserved(ip, net):
+    """'network' or 'broadcast' when ``ip`` is that address of the subnet ``net`` (IPv4 /0-/30;
+    IPv6: the subnet-router anycast address of /0-/126), else None."""
+    if ip.version != net.version or ip not in net or net.prefixlen == 0 or net.prefixlen >= net.max_prefixlen - 1:
+        return None
+    if ip == net.network_address:
+        return 'network'
+    if net.version == 4 and ip == net.broadcast_address:
+        return 'broadcast'
+    return None
+
+
+def check_gateway_connected(gateway, family, addrs, device=None, link_routes=None):
+    """Refuse a gateway that is not on a connected subnet (or is one of our own addresses).
+
+    Connected = the subnet of an address of the host, or a device route (a route without a
+    next hop, e.g. `ip route add 10.0.0.0/24 dev eth0`) of the main table in `link_routes`
+    ([(dst prefix, dev)]). Returns the interfaces whose subnet holds the gateway. IPv6
+    link-local gateways need a device and are connected on any interface."""
+    ip = ipaddress.ip_address(gateway)
+    if not_a_host(ip):
+        raise DoctorError("gateway %s is an unspecified, loopback, multicast or broadcast address, not a "
+                          "next hop" % gateway)
+    nets = connected_networks(addrs, family, device)
+    for ifname, iface in nets:
+        if iface.ip == ip:
+            raise DoctorError("gateway %s is an address of this host (%s), not a next hop" % (gateway, ifname))
+    for dst, dev in [(str(iface.network), n) for n, iface in nets] + list(link_routes or []):
+        reserved = subnet_reserved(ip, ipaddress.ip_network(dst))
+        if reserved:
+            raise DoctorError("gateway %s is the %s address of the connected subnet %s (%s), not a host: "
+                              "a route through it is dead" % (gateway, reserved, dst, dev))
+    if family == 'ipv6' and ip.is_link_local:
+        if device is None:
+            raise DoctorError("gateway %s is an IPv6 link-local address: device is required" % gateway)
+        return [device]
+    on = set(ifname for ifname, iface in nets
+             if ip in iface.network and iface.network.prefixlen < iface.max_prefixlen)
+    for dst, dev in link_routes or []:
+        net = ipaddress.ip_network(dst)
+        if net.prefixlen and ip in net and (device is None or dev == device):
+            on.add(dev)
+    if not on:
+        where = ("device %s" % device) if device else "any interface"
+        subnets = ', '.join(sorted(set('%s (%s)' % (iface.network, n) for n, iface in nets))) or 'none'
+        raise DoctorError("gateway %s is not on a connected subnet of %s (connected %s subnets: %s)"
+                          % (gateway, where, family, subnets))
+    return sorted(on)

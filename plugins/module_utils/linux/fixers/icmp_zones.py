@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""firewalld and ufw parts of the icmp_rule fixer (pure): firewall-cmd commands planned from the
+zone evaluation, and edits of ufw's before.rules. firewalld and ufw are not installed on the
+build machine: these are verified by unit tests on the planned commands and file edits."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import evaluate_firewalld
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.icmp_rules import ipt_spec
+
+UFW_CHAIN = {'input': 'ufw-before-input', 'output': 'ufw-before-output',
+             'forward': 'ufw-before-forward'}
+
+
+def firewalld_rich_rule(family, net_src, icmp_type):
+    parts = ['rule', 'priority="-100"', 'family="%s"' % family]
+    if net_src is not None:
+        parts.append('source address="%s"' % str(net_src))
+    parts += ['icmp-type name="%s"' % icmp_type, 'accept']
+    return ' '.join(parts)
+
+
+def plan_firewalld(want, fw, pkts):
+    """firewall-cmd changes in the zone that takes each packet (runtime, + --permanent).
+
+    The zone and its verdict come from the firewall package's zone evaluator. Source any and an
+    icmp-block -> remove the block; source any under icmp-block-inversion -> add the type to
+    the (inverted) list; otherwise (a source, a rich drop, a DROP/REJECT target) -> a rich
+    accept with priority -100, evaluated before the zone's other rules."""
+    if want['destination'] is not None or want['hook'] != 'input':
+        raise DoctorError("firewalld: only hook input without destination is supported (zones filter "
+                          "incoming traffic); nothing was changed")
+    zones = copy.deepcopy(fw['zones'])
+    cmds = []
+    for pkt in pkts:
+        ev = evaluate_firewalld(zones, pkt, fw.get('default_zone'))
+        if ev is None:
+            continue
+        zone = zones[ev['zone']]
+        z = '--zone=%s' % ev['zone']
+        ours = firewalld_rich_rule(pkt['family'], want['source'], pkt['icmp_type'])
+        if want['state'] == 'absent':
+            if ours in zone['rich_rules']:
+                zone['rich_rules'].remove(ours)
+                cmds.append((ev['zone'], 'remove rich rule', ['firewall-cmd', z, '--remove-rich-rule=%s' % ours]))
+            continue
+        if ours in zone['rich_rules'] or (ev['verdict'] == 'accept' and ev.get('certain')):
+            continue
+        t = pkt['icmp_type']
+        if want['source'] is None and ev.get('setting') == 'icmp-block':
+            zone['icmp_blocks'] = [b for b in zone['icmp_blocks'] if b != t]
+            cmds.append((ev['zone'], 'remove icmp-block', ['firewall-cmd', z, '--remove-icmp-block=%s' % t]))
+        elif want['source'] is None and ev.get('setting') == 'icmp-block-inversion':
+            zone['icmp_blocks'] = zone['icmp_blocks'] + [t]
+            cmds.append((ev['zone'], 'add icmp-block (inverted: allowed)',
+                         ['firewall-cmd', z, '--add-icmp-block=%s' % t]))
+        else:
+            zone['rich_rules'] = zone['rich_rules'] + [ours]
+            cmds.append((ev['zone'], 'add rich rule', ['firewall-cmd', z, '--add-rich-rule=%s' % ours]))
+    changes = []
+    for zname, action, argv in cmds:
+        changes.append({'action': action, 'backend': 'firewalld', 'zone': zname, 'argv': argv})
+        if want['persist']:
+            changes.append({'action': action + ' (permanent)', 'backend': 'firewalld', 'zone': zname,
+                            'argv': argv[:1] + ['--permanent'] + argv[1:]})
+    return changes
+
+
+def ufw_line(want, family, icmp_type):
+    spec, _save = ipt_spec(family, want['source'], want['destination'], icmp_type, want['comment'])
+    return '-A %s %s' % (UFW_CHAIN[want['hook']], ' '.join(
+        ('"%s"' % w) if w == want['comment'] else w for w in spec))
+
+
+def edit_ufw_rules(content, lines, remove=False):
+    """before.rules with ``lines`` present (placed before the chain's first rule) or absent."""
+    existing = content.splitlines()
+    if remove:
+        kept = [x for x in existing if x.strip() not in lines]
+        return '\n'.join(kept) + '\n' if len(kept) != len(existing) else content
+    missing = [x for x in lines if x not in [e.strip() for e in existing]]
+    if not missing:
+        return content
+    out, pending = [], list(missing)
+    in_filter = False
+    for raw in existing:
+        if raw.startswith('*'):
+            in_filter = raw.strip() == '*filter'
+        if pending and in_filter:
+            chain = pending[0].split()[1]
+            if raw.startswith('-A %s ' % chain) or raw.strip() == 'COMMIT':
+                out += ['# vmnet.doctor: allow ICMP echo'] + pending
+                pending = []
+        out.append(raw)
+    if pending:
+        raise DoctorError("ufw rules file has no *filter section to add the ICMP accept to")
+    return '\n'.join(out) + '\n'

@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Collect every firewall backend of a Linux host and evaluate ICMP echo queries across all of
+them in netfilter priority order. ``collect_firewall`` is the only function doing I/O, and only
+through the ``run`` callable. See the package docstring for the API."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.common import evaluate_entries
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
+    evaluate_firewalld, parse_firewalld_zones, parse_ufw_status,
+)
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.iptables import (
+    iptables_conntrack_families, iptables_entries, parse_iptables_save,
+)
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.nft import (
+    iptables_nft_tables, nft_conntrack_families, nft_entries, parse_nft_ruleset,
+)
+
+MISSING_RC = 127
+FIREWALLD_TABLES = ("firewalld",)
+# chains of firewalld's iptables backend (firewalld < 0.6 / FirewallBackend=iptables)
+FIREWALLD_IPT_CHAINS = ("IN_", "FWDI_", "FWDO_", "FWD_", "INPUT_ZONES", "FORWARD_IN_ZONES",
+                        "FORWARD_OUT_ZONES", "INPUT_direct", "FORWARD_direct", "OUTPUT_direct")
+
+
+def _safe_run(run, argv):
+    """-> (rc, out, err); a missing binary gives rc 127."""
+    try:
+        rc, out, err = run(argv)
+    except OSError as exc:
+        return MISSING_RC, "", str(exc)
+    return rc, out or "", err or ""
+
+
+def _has_content(tables):
+    for table in tables.values():
+        for chain in table["chains"].values():
+            if chain["rules"] or (chain["policy"] not in (None, "ACCEPT")):
+                return True
+    return False
+
+
+def evaluate_packet(sources, query):
+    """Evaluate one query against all sources -> evaluation dict (schema shape).
+
+    ``sources``: {"nft": ruleset or None, "nft_skip": [(family, table), ...],
+    "iptables": [parsed iptables-save dumps], "firewalld": {"zones": ..., "default_zone": ...}
+    or None}."""
+    entries = []
+    if sources.get("nft"):
+        conntrack = nft_conntrack_families(sources["nft"]) | iptables_conntrack_families(
+            sources.get("iptables") or [])
+        entries.extend(nft_entries(sources["nft"], query, sources.get("nft_skip", ()),
+                                   conntrack))
+    entries.extend(iptables_entries(sources.get("iptables") or [], query))
+    result = evaluate_entries(entries, query)
+    if result["verdict"] is None:   # nothing on the path: the packet passes
+        result["verdict"] = "accept"
+        result["deciding_rule"] = {
+            "backend": "policy", "family": None, "table": None, "chain": None, "handle": None,
+            "rule_number": None, "variant": None, "policy": True,
+            "text": "no firewall chain on this path", "comment": None}
+    ref = result.get("deciding_rule") or {}
+    if sources.get("ufw") and ref.get("backend") == "iptables" and ref.get("policy") \
+            and ref.get("table") == "filter":
+        result["deciding_rule"] = dict(ref, backend="ufw")
+    fwd = sources.get("firewalld")
+    if fwd:
+        zone = evaluate_firewalld(fwd.get("zones") or {}, query, fwd.get("default_zone"))
+        result["firewalld_zone"] = zone
+        ref = result.get("deciding_rule") or {}
+        if zone and (ref.get("table") in FIREWALLD_TABLES or (
+                ref.get("backend") == "iptables" and str(ref.get("chain")).startswith(
+                    FIREWALLD_IPT_CHAINS))):
+            ref = dict(ref)
+            ref["backend"] = "firewalld"
+            ref["zone"] = zone["zone"]
+            ref["zone_setting"] = zone["setting"]
+            ref["zone_text"] = zone["text"]
+            result["deciding_rule"] = ref
+    return result
+
+
+def _collect_iptables(run, errors, tools, backends, rulesets, gather):
+    """-> (list of parsed dumps, set of (nft family, table) owned by iptables-nft)."""
+    dumps = []
+    owned = set()
+    rc, out, err = _safe_run(run, ["iptables", "-V"])
+    default_variant = None
+    if rc == 0:
+        default_variant = "legacy" if "legacy" in out else "nft" if "nf_tables" in out else None
+    commands = {
+        "nft": (["iptables-nft-save"], ["ip6tables-nft-save"]),
+        "legacy": (["iptables-legacy-save"], ["ip6tables-legacy-save"]),
+    }
+    for variant in ("nft", "legacy"):
+        key = "iptables_" + variant
+        present = False
+        active = False
+        for family, argv in zip(("ipv4", "ipv6"), commands[variant]):
+            rc, out, err = _safe_run(run, argv)
+            if rc == MISSING_RC and default_variant == variant:
+                argv = ["iptables-save"] if family == "ipv4" else ["ip6tables-save"]
+                rc, out, err = _safe_run(run, argv)
+            if rc == MISSING_RC:
+                continue
+            present = True
+            if rc != 0:
+                errors.append((argv[0], "%s: %s" % (" ".join(argv), err.strip() or "rc %d" % rc)))
+                continue
+            try:
+                tables = parse_iptables_save(out, family, variant)
+            except DoctorError as exc:
+                errors.append((argv[0], str(exc)))
+                continue
+            if gather and out.strip():
+                rulesets.setdefault(key, {})[family] = out
+            if variant == "nft":
+                for name in tables:
+                    owned.add(("ip" if family == "ipv4" else "ip6", name))
+            if _has_content(tables):
+                active = True
+            dumps.append(tables)
+        backends[key] = {"present": present, "active": active}
+    tools["iptables_legacy"] = backends["iptables_legacy"]["present"]
+    tools["iptables"] = backends["iptables_nft"]["present"] or backends[
+        "iptables_legacy"]["present"]
+    return dumps, owned
+
+
+def collect_firewall(run, queries, gather_rulesets=False):
+    """Read every backend through ``run`` and evaluate ``queries``. See package docstring.
+
+    Returns the ``firewall`` section plus two private keys the caller pops:
+    ``_errors`` [(source, message)] and ``_tools`` {nft, iptables, iptables_legacy,
+    firewall_cmd, ufw: bool}."""
+    errors = []
+    tools = {}
+    rulesets = {}
+    backends = {
+        "nftables": {"present": False, "active": False},
+        "iptables_nft": {"present": False, "active": False},
+        "iptables_legacy": {"present": False, "active": False},
+        "firewalld": {"present": False, "active": False},
+        "ufw": {"present": False, "active": False},
+        "windows_firewall": {"present": False, "active": False},
+    }
+    sources = {"nft": None, "nft_skip": [], "iptables": [], "firewalld": None, "ufw": False}
+
+    dumps, owned = _collect_iptables(run, errors, tools, backends, rulesets, gather_rulesets)
+    sources["iptables"] = dumps
+
+    rc, out, err = _safe_run(run, ["nft", "-j", "list", "ruleset"])
+    tools["nft"] = rc != MISSING_RC
+    if rc == MISSING_RC:
+        pass
+    elif rc != 0:
+        backends["nftables"]["present"] = True
+        errors.append(("nft", "nft -j list ruleset: %s" % (err.strip() or "rc %d" % rc)))
+    else:
+        backends["nftables"]["present"] = True
+        try:
+            ruleset = parse_nft_ruleset(out)
+        except DoctorError as exc:
+            errors.append(("nft", str(exc)))
+            ruleset = None
+        if ruleset is not None:
+            # iptables-nft tables are evaluated from iptables-nft-save (rule numbers);
+            # without it they stay in the nft evaluation (xt expressions -> maybe)
+            skip = sorted(owned) if backends["iptables_nft"]["present"] else []
+            sources["nft"] = ruleset
+            sources["nft_skip"] = skip
+            xt_tables = iptables_nft_tables(ruleset)
+            own = [t for t in ruleset["tables"] if (t["family"], t["name"]) not in set(skip)
+                   and (t["family"], t["name"]) not in xt_tables]
+            backends["nftables"]["active"] = bool(own)
+            if gather_rulesets:
+                try:
+                    rulesets["nftables"] = json.loads(out)
+                except ValueError:
+                    rulesets["nftables"] = out
+
+    rc, out, err = _safe_run(run, ["firewall-cmd", "--state"])
+    tools["firewall_cmd"] = rc != MISSING_RC
+    if rc != MISSING_RC:
+        backends["firewalld"]["present"] = True
+        if rc == 0 and out.strip() == "running":
+            backends["firewalld"]["active"] = True
+            rc, out, err = _safe_run(run, ["firewall-cmd", "--list-all-zones"])
+            drc, dout, _derr = _safe_run(run, ["firewall-cmd", "--get-default-zone"])
+            if rc != 0:
+                errors.append(("firewall-cmd", "firewall-cmd --list-all-zones: %s"
+                               % (err.strip() or "rc %d" % rc)))
+            else:
+                zones = parse_firewalld_zones(out)
+                sources["firewalld"] = {"zones": zones,
+                                        "default_zone": dout.strip() if drc == 0 else None}
+                if gather_rulesets:
+                    rulesets["firewalld"] = zones
+
+    rc, out, err = _safe_run(run, ["ufw", "status", "verbose"])
+    tools["ufw"] = rc != MISSING_RC
+    if rc != MISSING_RC:
+        backends["ufw"]["present"] = True
+        if rc == 0:
+            status = parse_ufw_status(out)
+            backends["ufw"]["active"] = status["active"]
+            sources["ufw"] = status["active"]
+            if gather_rulesets:
+                rulesets["ufw"] = status
+        elif "root" not in err:
+            errors.append(("ufw", "ufw status verbose: %s" % (err.strip() or "rc %d" % rc)))
+
+    icmp = [evaluate_packet(sources, query) for query in queries or []]
+    return {"backends": backends, "icmp": icmp, "rulesets": rulesets if gather_rulesets else {},
+            "_errors": errors, "_tools": tools}
+
+
+def module_runner(module):
+    """A ``run`` callable for collect_firewall built on an AnsibleModule: LANG=C, and a binary
+    that is not installed comes back as rc 127 instead of failing the module."""
+    def run(argv):
+        path = module.get_bin_path(argv[0])
+        if path is None:
+            return MISSING_RC, "", "%s: not found" % argv[0]
+        return module.run_command([path] + list(argv[1:]),
+                                  environ_update={"LANG": "C", "LC_ALL": "C"})
+    return run
