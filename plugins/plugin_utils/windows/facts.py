@@ -15,7 +15,10 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import firewall as wfw
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import shapes
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows.shapes import section, reading
 
 # Documented enum values (Microsoft Learn: NetTCPIP, NetSecurity, Hyper-V cmdlet references),
 # used when ConvertTo-Json wrote an enum as its number.
@@ -31,12 +34,15 @@ ENUMS = {
     'RouteProtocol': {1: 'Other', 2: 'Local', 3: 'NetMgmt', 4: 'Icmp', 5: 'Egp', 6: 'Ggp', 7: 'Hello', 8: 'Rip',
                       9: 'IsIs', 10: 'EsIs', 11: 'Igrp', 12: 'Bbn', 13: 'Ospf', 14: 'Bgp', 15: 'Idpr',
                       16: 'Eigrp', 17: 'Dvmrp', 18: 'Rpl', 19: 'Dhcp'},
-    'Store': {0: 'ActiveStore', 1: 'PersistentStore'},
+    # MSFT_NetRoute.Store / MSFT_NetNeighbor.Store (uint8): Persistent = 0, Active = 1.
+    'Store': {0: 'PersistentStore', 1: 'ActiveStore'},
     'MediaConnectionState': {0: 'Unknown', 1: 'Connected', 2: 'Disconnected'},
     'AdminStatus': {1: 'Up', 2: 'Down', 3: 'Testing'},
     'NetworkCategory': {0: 'Public', 1: 'Private', 2: 'DomainAuthenticated'},
     'SwitchType': {0: 'Private', 1: 'Internal', 2: 'External'},
     'OperationMode': {0: 'Untagged', 1: 'Access', 2: 'Trunk', 3: 'Private'},
+    # Microsoft.HyperV.PowerShell.OnOffState (MacAddressSpoofing, DhcpGuard, RouterGuard...): On = 0, Off = 1.
+    'OnOffState': {0: 'On', 1: 'Off'},
 }
 
 NUD = {'Reachable': 'REACHABLE', 'Stale': 'STALE', 'Permanent': 'PERMANENT', 'Incomplete': 'INCOMPLETE',
@@ -47,22 +53,10 @@ NO_GATEWAY = ('0.0.0.0', '::', '', None)
 ZERO_MACS = ('00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff')
 
 
-def unwrap(value):
-    """Windows PowerShell 5.1 writes a PSObject-wrapped array as {"value": [...], "Count": n}
-    (the ETS Count property of System.Array); return the array itself."""
-    if isinstance(value, dict) and set(value) == set(['value', 'Count']) and isinstance(value['value'], list):
-        return value['value']
-    return value
-
-
-def as_list(value):
-    """ConvertTo-Json writes one object for a one-element pipeline: always a list here."""
-    value = unwrap(value)
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [v for v in value if v is not None]
-    return [value]
+unwrap = shapes.unwrap
+# A list from any collection shape of ConvertTo-Json (windows/shapes.py): array, one object,
+# the 5.1 {"value": [...], "Count": n} wrapper, "" or null.
+as_list = shapes.values
 
 
 def enum(value, kind):
@@ -158,15 +152,24 @@ def _kind(adapter, alias):
 
 
 def parse_interfaces(raw):
-    adapters = dict((_int(a.get('ifIndex')), a) for a in as_list(raw.get('NetAdapter')))
+    with reading('NetAdapter'):
+        adapters = dict((_int(a.get('ifIndex')), a) for a in section(raw, 'NetAdapter'))
     ipifs = {}
-    for ipif in as_list(raw.get('NetIPInterface')):
-        ipifs.setdefault(_int(ipif.get('InterfaceIndex')), {})[family(ipif.get('AddressFamily'))] = ipif
+    with reading('NetIPInterface'):
+        for ipif in section(raw, 'NetIPInterface'):
+            ipifs.setdefault(_int(ipif.get('InterfaceIndex')), {})[family(ipif.get('AddressFamily'))] = ipif
     addrs = {}
-    for addr in as_list(raw.get('NetIPAddress')):
-        addrs.setdefault(_int(addr.get('InterfaceIndex')), []).append(addr)
-    categories = dict((_int(p.get('InterfaceIndex')), enum(p.get('NetworkCategory'), 'NetworkCategory'))
-                      for p in as_list(raw.get('NetConnectionProfile')))
+    with reading('NetIPAddress'):
+        for addr in section(raw, 'NetIPAddress'):
+            addrs.setdefault(_int(addr.get('InterfaceIndex')), []).append(addr)
+    with reading('NetConnectionProfile'):
+        categories = dict((_int(p.get('InterfaceIndex')), enum(p.get('NetworkCategory'), 'NetworkCategory'))
+                          for p in section(raw, 'NetConnectionProfile'))
+    with reading('NetAdapter, NetIPInterface or NetIPAddress'):
+        return _interfaces(adapters, ipifs, addrs, categories)
+
+
+def _interfaces(adapters, ipifs, addrs, categories):
     out = []
     for index in sorted(set(adapters) | set(ipifs), key=lambda i: (i is None, i)):
         adapter = adapters.get(index)
@@ -227,61 +230,76 @@ def parse_interfaces(raw):
 
 
 def parse_routes(raw):
+    """Get-NetRoute without -PolicyStore returns the ActiveStore only; a PersistentStore copy
+    (``-PolicyStore PersistentStore``, or Store = 0) is the boot-time configuration, skipped."""
     out = []
-    for route in as_list(raw.get('NetRoute')):
-        fam = family(route.get('AddressFamily'))
-        dst = route.get('DestinationPrefix')
-        try:
-            net = ipaddress.ip_network(str(dst), strict=False)
-        except ValueError:
-            continue
-        fam = fam or ('ipv4' if net.version == 4 else 'ipv6')
-        gateway = None if route.get('NextHop') in NO_GATEWAY else _canon_ip(route.get('NextHop'))
-        protocol = enum(route.get('Protocol'), 'RouteProtocol')
-        if enum(route.get('Store'), 'Store') == 'PersistentStore':
-            continue        # the boot-time copy; the ActiveStore entry is the route in use
-        out.append({
-            'family': fam, 'table': 'main', 'dst': 'default' if net.prefixlen == 0 else str(net),
-            'gateway': gateway, 'dev': route.get('InterfaceAlias'), 'metric': _int(route.get('RouteMetric')),
-            'type': 'unicast', 'protocol': ROUTE_PROTOCOL.get(protocol, str(protocol).lower() if protocol else None),
-            'scope': 'global' if gateway else 'link', 'prefsrc': None, 'onlink': False, 'nexthops': [],
-            # additive (windows): the effective metric is RouteMetric + InterfaceMetric
-            'ifindex': _int(route.get('InterfaceIndex')), 'interface_metric': _int(route.get('InterfaceMetric')),
-            'store': enum(route.get('Store'), 'Store'),
-        })
+    with reading('NetRoute'):
+        for route in section(raw, 'NetRoute'):
+            entry = _route(route)
+            if entry is not None:
+                out.append(entry)
     return out
+
+
+def _route(route):
+    dst = shapes.text(route.get('DestinationPrefix'))
+    try:
+        net = ipaddress.ip_network(u'%s' % dst, strict=False)
+    except ValueError:
+        return None
+    store = enum(route.get('Store'), 'Store')
+    if store == 'PersistentStore':
+        return None         # the boot-time copy; the ActiveStore entry is the route in use
+    fam = family(route.get('AddressFamily')) or ('ipv4' if net.version == 4 else 'ipv6')
+    hop = shapes.text(route.get('NextHop'))
+    gateway = None if hop in NO_GATEWAY else _canon_ip(hop)
+    protocol = enum(route.get('Protocol'), 'RouteProtocol')
+    return {
+        'family': fam, 'table': 'main', 'dst': 'default' if net.prefixlen == 0 else str(net),
+        'gateway': gateway, 'dev': shapes.text(route.get('InterfaceAlias')), 'metric': _int(route.get('RouteMetric')),
+        'type': 'unicast', 'protocol': ROUTE_PROTOCOL.get(protocol, str(protocol).lower() if protocol else None),
+        'scope': 'global' if gateway else 'link', 'prefsrc': None, 'onlink': False, 'nexthops': [],
+        # additive (windows): the effective metric is RouteMetric + InterfaceMetric
+        'ifindex': _int(route.get('InterfaceIndex')), 'interface_metric': _int(route.get('InterfaceMetric')),
+        'store': store or 'ActiveStore',
+    }
 
 
 def parse_route_lookups(raw):
     out = []
-    for entry in as_list(raw.get('RouteLookup')):
-        address = _canon_ip(entry.get('Address'))
-        if address is None:
-            continue
-        error = entry.get('Error')
-        ok = not error and bool(entry.get('InterfaceAlias'))
-        gateway = None if entry.get('NextHop') in NO_GATEWAY else _canon_ip(entry.get('NextHop'))
-        out.append({'address': address, 'ok': ok, 'error': error or (None if ok else 'no route'),
-                    'type': 'unicast' if ok else None, 'dev': entry.get('InterfaceAlias'),
-                    'gateway': gateway, 'prefsrc': _canon_ip(entry.get('IPAddress')) if entry.get('IPAddress') else None,
-                    'table': 'main', 'ifindex': _int(entry.get('InterfaceIndex'))})
+    with reading('RouteLookup'):
+        for entry in section(raw, 'RouteLookup'):
+            address = _canon_ip(shapes.text(entry.get('Address')))
+            if address is None:
+                continue
+            error = shapes.text(entry.get('Error'))
+            dev = shapes.text(entry.get('InterfaceAlias'))
+            ok = not error and bool(dev)
+            hop = shapes.text(entry.get('NextHop'))
+            gateway = None if hop in NO_GATEWAY else _canon_ip(hop)
+            src = shapes.text(entry.get('IPAddress'))
+            out.append({'address': address, 'ok': ok, 'error': error or (None if ok else 'no route'),
+                        'type': 'unicast' if ok else None, 'dev': dev,
+                        'gateway': gateway, 'prefsrc': _canon_ip(src) if src else None,
+                        'table': 'main', 'ifindex': _int(entry.get('InterfaceIndex'))})
     return out
 
 
 def parse_neighbors(raw):
     out = []
-    for entry in as_list(raw.get('NetNeighbor')):
-        address = _canon_ip(entry.get('IPAddress'))
-        if address is None:
-            continue
-        state = enum(entry.get('State'), 'NeighborState')
-        nud = NUD.get(state, str(state).upper() if state else 'NONE')
-        hw = mac(entry.get('LinkLayerAddress'))
-        if nud in ('INCOMPLETE', 'FAILED') or hw in ZERO_MACS:
-            hw = None if nud in ('INCOMPLETE', 'FAILED') or hw == '00:00:00:00:00:00' else hw
-        out.append({'address': address, 'family': family(entry.get('AddressFamily')) or (
-            'ipv6' if ':' in address else 'ipv4'), 'mac': hw, 'dev': entry.get('InterfaceAlias'),
-            'state': [nud], 'router': False})
+    with reading('NetNeighbor'):
+        for entry in section(raw, 'NetNeighbor'):
+            address = _canon_ip(shapes.text(entry.get('IPAddress')))
+            if address is None or enum(entry.get('Store'), 'Store') == 'PersistentStore':
+                continue
+            state = enum(entry.get('State'), 'NeighborState')
+            nud = NUD.get(state, str(state).upper() if state else 'NONE')
+            hw = mac(shapes.text(entry.get('LinkLayerAddress')))
+            if nud in ('INCOMPLETE', 'FAILED') or hw == '00:00:00:00:00:00':
+                hw = None
+            out.append({'address': address, 'family': family(entry.get('AddressFamily')) or (
+                'ipv6' if ':' in address else 'ipv4'), 'mac': hw, 'dev': shapes.text(entry.get('InterfaceAlias')),
+                'state': [nud], 'router': False})
     return out
 
 
@@ -297,64 +315,116 @@ def _vlan_of(entry):
     return None, str(mode).lower() if mode else None
 
 
+def vlan_ranges(text):
+    """AllowedVlanIdListString ('1-100,200') -> [1, ..., 100, 200]; None when it is not that."""
+    out = []
+    for part in str(text or '').replace(' ', '').split(','):
+        if not part:
+            continue
+        first, _sep, last = part.partition('-')
+        if not first.isdigit() or (last and not last.isdigit()):
+            return None
+        out.extend(range(int(first), int(last or first) + 1))
+    return sorted(set(v for v in out if 0 <= v <= 4094))
+
+
+def _allowed_vlans(vlan):
+    """AllowedVlanIdList (List<int>) or, when only the text came, AllowedVlanIdListString."""
+    listed = [v for v in (_int(x) for x in as_list(vlan.get('AllowedVlanIdList'))) if v is not None]
+    if listed:
+        return sorted(set(listed))
+    return vlan_ranges(shapes.text(vlan.get('AllowedVlanIdListString'))) or []
+
+
+def spoofing(value):
+    """MacAddressSpoofing (OnOffState: 'On'/'Off' or On = 0, Off = 1) -> bool or None. Never a
+    truthiness cast: the number 0 means On."""
+    if isinstance(value, bool):
+        return None
+    return {'On': True, 'Off': False}.get(enum(value, 'OnOffState'))
+
+
+def _uplinks(sw):
+    """NetAdapterInterfaceDescriptions (several with Switch Embedded Teaming), else the singular
+    one; a SET switch's singular description is the placeholder ``Teamed-Interface``."""
+    descs = [shapes.text(d) for d in as_list(sw.get('NetAdapterInterfaceDescriptions'))]
+    descs = [d for d in descs if d]
+    single = shapes.text(sw.get('NetAdapterInterfaceDescription'))
+    if not descs and single and single != 'Teamed-Interface':
+        descs = [single]
+    return descs
+
+
 def parse_hyperv(raw, hostname, interfaces):
     """virtual_switches, vm_nics, host_vnics (management OS adapters), nat_networks."""
     by_desc = dict((i.get('description'), i.get('name')) for i in interfaces if i.get('description'))
     switches = []
-    for sw in as_list(raw.get('VMSwitch')):
-        stype = enum(sw.get('SwitchType'), 'SwitchType')
-        desc = sw.get('NetAdapterInterfaceDescription')
-        switches.append({
-            'name': sw.get('Name'), 'type': SWITCH_TYPES.get(stype, 'hyperv_%s' % str(stype).lower()),
-            'host': hostname, 'key': None, 'mtu': None,
-            'uplinks': [by_desc.get(desc, desc)] if desc else [],
-            'security': {}, 'portgroups': [],
-            # additive (windows)
-            'id': sw.get('Id'), 'uplink_description': desc,
-            'allow_management_os': _bool(sw.get('AllowManagementOS')),
-        })
+    with reading('VMSwitch'):
+        for sw in section(raw, 'VMSwitch'):
+            stype = enum(sw.get('SwitchType'), 'SwitchType')
+            descs = _uplinks(sw)
+            switches.append({
+                'name': shapes.text(sw.get('Name')),
+                'type': SWITCH_TYPES.get(stype, 'hyperv_%s' % str(stype).lower()),
+                'host': hostname, 'key': None, 'mtu': None,
+                'uplinks': [by_desc.get(d, d) for d in descs],
+                'security': {}, 'portgroups': [],
+                # additive (windows)
+                'id': shapes.text(sw.get('Id')), 'uplink_description': descs[0] if descs else None,
+                'uplink_descriptions': descs, 'embedded_teaming': _bool(sw.get('EmbeddedTeamingEnabled')),
+                'allow_management_os': _bool(sw.get('AllowManagementOS')),
+            })
     vlans = {}
-    for entry in as_list(raw.get('VMNetworkAdapterVlan')):
-        key = (entry.get('VMName') if not _bool(entry.get('IsManagementOs')) else None, entry.get('AdapterName'),
-               ps_mac(entry.get('MacAddress')))
-        vlans[key] = entry
+    with reading('VMNetworkAdapterVlan'):
+        for entry in section(raw, 'VMNetworkAdapterVlan'):
+            key = (shapes.text(entry.get('VMName')) if not _bool(entry.get('IsManagementOs')) else None,
+                   shapes.text(entry.get('AdapterName')), ps_mac(shapes.text(entry.get('MacAddress'))))
+            vlans[key] = dict(entry, _allowed=_allowed_vlans(entry))
     nics, host_vnics = [], []
-    for nic in as_list(raw.get('VMNetworkAdapter')):
-        mgmt = bool(_bool(nic.get('IsManagementOs')))
-        key = (None if mgmt else nic.get('VMName'), nic.get('Name'), ps_mac(nic.get('MacAddress')))
-        vlan = vlans.get(key)
-        vlan_id, vlan_mode = _vlan_of(vlan) if vlan else (None, None)
-        status = [str(s) for s in as_list(nic.get('Status'))]
-        switch = nic.get('SwitchName') or None
-        hw = mac(nic.get('MacAddress'))
-        common = {'mac': hw if hw != '00:00:00:00:00:00' else None, 'switch': switch, 'vlan_id': vlan_id,
-                  'vlan_mode': vlan_mode,
-                  'vlan_allowed': (vlan or {}).get('AllowedVlanIdList') if vlan_mode == 'trunk' else None}
-        if mgmt:
-            entry = {'name': 'vEthernet (%s)' % nic.get('Name'), 'adapter': nic.get('Name')}
-            entry.update(common)
-            host_vnics.append(entry)
-            continue
-        connected = _bool(nic.get('Connected'))
-        entry = {
-            'vm': nic.get('VMName'), 'host': hostname, 'label': nic.get('Name'), 'key': None,
-            'connected': bool(connected) and switch is not None if connected is not None else (
-                switch is not None), 'start_connected': None, 'portgroup': None,
-            'mac_spoofing': {'On': True, 'Off': False}.get(str(nic.get('MacAddressSpoofing'))),
-            'power_state': None,
-            'guest_ips': [ip for ip in (_canon_ip(a) for a in as_list(nic.get('IPAddresses'))) if ip],
-            'guest_macs': [],
-            # additive (windows)
-            'status': status, 'dynamic_mac': _bool(nic.get('DynamicMacAddressEnabled')),
-        }
-        entry.update(common)
-        nics.append(entry)
+    with reading('VMNetworkAdapter'):
+        for nic in section(raw, 'VMNetworkAdapter'):
+            _vm_nic(nic, vlans, hostname, nics, host_vnics)
     nats = []
-    for nat in as_list(raw.get('NetNat')):
-        nats.append({'name': nat.get('Name'), 'internal_prefix': nat.get('InternalIPInterfaceAddressPrefix'),
-                     'external_prefix': nat.get('ExternalIPInterfaceAddressPrefix'),
-                     'active': _bool(nat.get('Active'))})
+    with reading('NetNat'):
+        for nat in section(raw, 'NetNat'):
+            nats.append({'name': shapes.text(nat.get('Name')),
+                         'internal_prefix': shapes.text(nat.get('InternalIPInterfaceAddressPrefix')),
+                         'external_prefix': shapes.text(nat.get('ExternalIPInterfaceAddressPrefix')),
+                         'active': _bool(nat.get('Active'))})
     return switches, nics, host_vnics, nats
+
+
+def _vm_nic(nic, vlans, hostname, nics, host_vnics):
+    mgmt = bool(_bool(nic.get('IsManagementOs')))
+    name = shapes.text(nic.get('Name'))
+    key = (None if mgmt else shapes.text(nic.get('VMName')), name, ps_mac(shapes.text(nic.get('MacAddress'))))
+    vlan = vlans.get(key)
+    vlan_id, vlan_mode = _vlan_of(vlan) if vlan else (None, None)
+    status = [str(s) for s in as_list(nic.get('Status'))]
+    switch = shapes.text(nic.get('SwitchName')) or None
+    hw = mac(shapes.text(nic.get('MacAddress')))
+    common = {'mac': hw if hw != '00:00:00:00:00:00' else None, 'switch': switch, 'vlan_id': vlan_id,
+              'vlan_mode': vlan_mode,
+              'vlan_allowed': vlan['_allowed'] if vlan and vlan_mode == 'trunk' else None}
+    if mgmt:
+        entry = {'name': 'vEthernet (%s)' % name, 'adapter': name}
+        entry.update(common)
+        host_vnics.append(entry)
+        return
+    connected = _bool(nic.get('Connected'))
+    entry = {
+        'vm': shapes.text(nic.get('VMName')), 'host': hostname, 'label': name, 'key': None,
+        'connected': bool(connected) and switch is not None if connected is not None else (
+            switch is not None), 'start_connected': None, 'portgroup': None,
+        'mac_spoofing': spoofing(nic.get('MacAddressSpoofing')),
+        'power_state': None,
+        'guest_ips': [ip for ip in (_canon_ip(shapes.text(a)) for a in as_list(nic.get('IPAddresses'))) if ip],
+        'guest_macs': [],
+        # additive (windows)
+        'status': status, 'dynamic_mac': _bool(nic.get('DynamicMacAddressEnabled')),
+    }
+    entry.update(common)
+    nics.append(entry)
 
 
 def _duplicates(nics):
@@ -367,15 +437,16 @@ def _duplicates(nics):
 
 def physical_nics(raw, hostname):
     out = []
-    for adapter in as_list(raw.get('NetAdapter')):
-        if not _bool(adapter.get('HardwareInterface')):
-            continue
-        duplex = _bool(adapter.get('FullDuplex'))
-        out.append({'name': adapter.get('Name'), 'host': hostname,
-                    'link_up': enum(adapter.get('MediaConnectionState'), 'MediaConnectionState') == 'Connected',
-                    'speed_mbps': _speed_mbps(adapter.get('LinkSpeed')),
-                    'duplex': None if duplex is None else ('full' if duplex else 'half'),
-                    'mac': mac(adapter.get('MacAddress'))})
+    with reading('NetAdapter'):
+        for adapter in section(raw, 'NetAdapter'):
+            if not _bool(adapter.get('HardwareInterface')):
+                continue
+            duplex = _bool(adapter.get('FullDuplex'))
+            out.append({'name': shapes.text(adapter.get('Name')), 'host': hostname,
+                        'link_up': enum(adapter.get('MediaConnectionState'), 'MediaConnectionState') == 'Connected',
+                        'speed_mbps': _speed_mbps(shapes.text(adapter.get('LinkSpeed'))),
+                        'duplex': None if duplex is None else ('full' if duplex else 'half'),
+                        'mac': mac(shapes.text(adapter.get('MacAddress')))})
     return out
 
 
@@ -385,19 +456,22 @@ def _default_gateways(routes):
 
 def parse(raw, peers=()):
     """The facts dict (schema version 1, platform windows) for one read-script document."""
-    raw = raw if isinstance(raw, dict) else {}
-    hostname = raw.get('Hostname')
-    errors = [{'source': _error_source(e.get('source')), 'message': '%s: %s' % (e.get('source'), e.get('message'))}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise DoctorError('the Windows read script returned no JSON object but %s' % type(raw).__name__)
+    hostname = shapes.text(raw.get('Hostname'))
+    errors = [{'source': _error_source(shapes.text(e.get('source'))),
+               'message': '%s: %s' % (e.get('source'), e.get('message'))}
               for e in as_list(raw.get('Errors')) if isinstance(e, dict)]
     interfaces = parse_interfaces(raw)
     routes = parse_routes(raw)
     lookups = parse_route_lookups(raw)
     hyperv = bool(raw.get('HyperV'))
     switches, nics, host_vnics, nats = parse_hyperv(raw, hostname, interfaces) if hyperv else ([], [], [], [])
-    for switch in switches:         # the physical NIC an external switch is bound to
+    for switch in switches:         # the physical NICs an external switch is bound to (several with SET)
         for iface in interfaces:
-            if switch['uplink_description'] and iface.get('description') == switch['uplink_description'] \
-                    and iface.get('kind') == 'physical':
+            if iface.get('description') in switch['uplink_descriptions'] and iface.get('kind') == 'physical':
                 iface['master'] = switch['name']
     forwarding = [v for i in interfaces for f, v in (i.get('forwarding') or {}).items() if f == 'ipv4']
     forwarding6 = [v for i in interfaces for f, v in (i.get('forwarding') or {}).items() if f == 'ipv6']
@@ -445,6 +519,7 @@ ERROR_SECTIONS = {
     'NetAdapter': 'interfaces', 'NetIPInterface': 'interfaces', 'NetIPAddress': 'interfaces',
     'NetRoute': 'routes', 'NetNeighbor': 'neighbors', 'RouteLookup': 'route_lookups',
     'NetConnectionProfile': 'windows_firewall', 'NetFirewallProfile': 'windows_firewall',
+    'NetFirewallProfileGpo': 'windows_firewall',
     'NetFirewallRule': 'windows_firewall', 'NetFirewallPortFilter': 'windows_firewall',
     'NetFirewallAddressFilter': 'windows_firewall', 'NetFirewallApplicationFilter': 'windows_firewall',
     'NetFirewallServiceFilter': 'windows_firewall',

@@ -16,14 +16,23 @@ policy"), per direction, for the profile of the interface the packet uses:
 
 The firewall is stateful: an echo reply to an echo request the host sent (or accepted) passes.
 Local rules are ignored when the profile's ``AllowLocalFirewallRules`` is False (group policy).
+An interface named in a profile's ``DisabledInterfaceAliases`` is not filtered by that profile.
 A rule scoped to a named program or service is taken as not matching ICMP (the stack answers
-echo requests as the System process); the keywords Internet, Intranet, DNS, DHCP, WINS,
-PlayToDevice and the like give a "maybe" match. Interface-type filters are not read.
+echo requests as the System process; ``Program`` is compared without case: real rules say
+``System`` or ``SYSTEM``); the keywords Internet, Intranet, DNS, DHCP, WINS, PlayToDevice and
+the like give a "maybe" match. Interface-type filters are not read.
+
+Profile settings that Group Policy enforces are read from ``Get-NetFirewallProfile -PolicyStore
+RSOP`` (section ``NetFirewallProfileGpo``): every value other than NotConfigured there wins over
+the local store, so a fixer must not try to change it locally.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import shapes
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows.shapes import section, reading
 
 PROFILES = ('Domain', 'Private', 'Public')
 PROFILE_FLAGS = {1: 'Domain', 2: 'Private', 4: 'Public'}
@@ -35,7 +44,21 @@ ENABLED = {1: 'True', 2: 'False'}
 DIRECTION = {1: 'Inbound', 2: 'Outbound'}
 ACTION = {0: 'NotConfigured', 2: 'Allow', 3: 'AllowBypass', 4: 'Block'}
 GPO_BOOLEAN = {0: False, 1: True, 2: None}
-STORE_SOURCE = {0: 'None', 1: 'Local', 2: 'GroupPolicy', 3: 'Dynamic', 4: 'Generated', 5: 'Hardcoded'}
+# PolicyStoreSourceType: MS-FASP 2.2.32 FW_RULE_ORIGIN_TYPE (7 is FW_RULE_ORIGIN_MAX, unused).
+STORE_SOURCE = {0: 'None', 1: 'Local', 2: 'GroupPolicy', 3: 'Dynamic', 4: 'Generated', 5: 'Hardcoded', 6: 'MDM',
+                8: 'HostLocal', 9: 'HostGroupPolicy', 10: 'HostDynamic', 11: 'HostMDM'}
+# What each origin is, in words for the refusals of the fixers.
+STORE_SOURCE_TEXT = {
+    'GroupPolicy': 'Group Policy', 'Dynamic': 'the dynamic store (set at run time by a service)',
+    'Generated': 'rules the firewall generated itself', 'Hardcoded': 'the firewall\'s hard-coded defaults',
+    'MDM': 'mobile device management (MDM)', 'HostLocal': 'the Hyper-V host firewall\'s local store',
+    'HostGroupPolicy': 'the Hyper-V host firewall\'s Group Policy', 'HostDynamic': 'the Hyper-V host firewall\'s '
+    'dynamic store', 'HostMDM': 'the Hyper-V host firewall\'s MDM policy', 'None': 'no known store',
+}
+# Profile settings read from the RSOP store (Group Policy) and the keys of the model.
+GPO_SETTINGS = {'Enabled': 'enabled', 'DefaultInboundAction': 'default_inbound',
+                'DefaultOutboundAction': 'default_outbound', 'AllowInboundRules': 'allow_inbound_rules',
+                'AllowLocalFirewallRules': 'allow_local_rules', 'DisabledInterfaceAliases': 'disabled_interfaces'}
 MAYBE_KEYWORDS = ('internet', 'intranet', 'dns', 'dhcp', 'wins', 'playtodevice', 'intranetremoteaccess',
                   'remotecorpnet', 'captiveportaladdresses', 'ly4', 'cloudresources')
 HOOK_DIRECTION = {'input': 'Inbound', 'output': 'Outbound'}
@@ -51,14 +74,12 @@ BUILTIN_ECHO_RULES = {
 }
 
 
-def _list(value):
-    if isinstance(value, dict) and set(value) == set(['value', 'Count']) and isinstance(value['value'], list):
-        value = value['value']         # Windows PowerShell 5.1 array wrapper (see facts.unwrap)
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [v for v in value if v is not None]
-    return [value]
+_list = shapes.values
+
+
+def source_text(source):
+    """A rule origin (PolicyStoreSourceType name) in words."""
+    return '%s (%s)' % (source, STORE_SOURCE_TEXT[source]) if source in STORE_SOURCE_TEXT else str(source)
 
 
 def _name(value, table):
@@ -104,57 +125,107 @@ def profile_names(value):
     return [n for n in PROFILES if n in names]
 
 
+def interface_aliases(value):
+    """DisabledInterfaceAliases: a list of aliases; ``NotConfigured`` (the default) means none."""
+    return [a for a in (shapes.text(v) for v in _list(value)) if a and a != 'NotConfigured']
+
+
+def _gpo_settings(prof):
+    """The profile settings an RSOP (Group Policy) profile object enforces: {model key: value}.
+    NotConfigured (GpoBoolean 2, Action 0) means Group Policy leaves the setting alone."""
+    out = {}
+    for prop, key in GPO_SETTINGS.items():
+        value = prof.get(prop)
+        if prop == 'DisabledInterfaceAliases':
+            got = interface_aliases(value) or None
+        elif 'Action' in prop:
+            got = _name(value, ACTION)
+            got = got if got in ('Allow', 'Block') else None
+        else:
+            got = gpo_bool(value, None)
+        if got is not None:
+            out[key] = got
+    return out
+
+
+def _profiles(raw):
+    profiles = {}
+    with reading('NetFirewallProfile'):
+        for prof in section(raw, 'NetFirewallProfile'):
+            name = shapes.text(prof.get('Name'))
+            if name not in PROFILES:
+                continue
+            inbound = _name(prof.get('DefaultInboundAction'), ACTION)
+            outbound = _name(prof.get('DefaultOutboundAction'), ACTION)
+            profiles[name] = {
+                'enabled': gpo_bool(prof.get('Enabled'), True),
+                'default_inbound': 'Allow' if inbound == 'Allow' else 'Block',
+                'default_outbound': 'Block' if outbound == 'Block' else 'Allow',
+                'allow_inbound_rules': gpo_bool(prof.get('AllowInboundRules'), True),
+                'allow_local_rules': gpo_bool(prof.get('AllowLocalFirewallRules'), True),
+                'disabled_interfaces': interface_aliases(prof.get('DisabledInterfaceAliases')),
+                'gpo': {},
+            }
+    with reading('NetFirewallProfileGpo'):
+        for prof in section(raw, 'NetFirewallProfileGpo'):
+            name = shapes.text(prof.get('Name'))
+            if name in profiles:
+                profiles[name]['gpo'] = _gpo_settings(prof)
+    return profiles
+
+
+def _filters(raw):
+    filters = {}
+    for name, keys in (('NetFirewallPortFilter', ('Protocol', 'IcmpType')),
+                       ('NetFirewallAddressFilter', ('RemoteAddress', 'LocalAddress')),
+                       ('NetFirewallApplicationFilter', ('Program',)),
+                       ('NetFirewallServiceFilter', ('Service',))):
+        with reading(name):
+            for item in section(raw, name):
+                entry = filters.setdefault(shapes.text(item.get('InstanceID')), {})
+                for key in keys:
+                    entry[key] = item.get(key)
+    return filters
+
+
+def _rule(rule, filt):
+    protocol = shapes.text(filt.get('Protocol'))
+    return {
+        'name': shapes.text(rule.get('Name')),
+        'display_name': shapes.text(rule.get('DisplayName')),
+        'group': shapes.text(rule.get('Group')),
+        'enabled': _name(rule.get('Enabled'), ENABLED) == 'True',
+        'profiles': profile_names(rule.get('Profile')),
+        'direction': _name(rule.get('Direction'), DIRECTION),
+        'action': _name(rule.get('Action'), ACTION),
+        'source': _name(rule.get('PolicyStoreSourceType'), STORE_SOURCE),
+        'protocol': protocol if protocol else 'Any',
+        'icmp_types': [str(t) for t in _list(filt.get('IcmpType'))] or ['Any'],
+        'remote_address': [str(a) for a in _list(filt.get('RemoteAddress'))] or ['Any'],
+        'local_address': [str(a) for a in _list(filt.get('LocalAddress'))] or ['Any'],
+        'program': shapes.text(filt.get('Program')) or 'Any',
+        'service': shapes.text(filt.get('Service')) or 'Any',
+    }
+
+
 def model_from_raw(raw, interfaces, gateways):
     """{profiles, interface_profiles, rules, local_networks, default_gateways} from the read script."""
-    profiles = {}
-    for prof in _list(raw.get('NetFirewallProfile')):
-        name = prof.get('Name')
-        if name not in PROFILES:
-            continue
-        inbound = _name(prof.get('DefaultInboundAction'), ACTION)
-        outbound = _name(prof.get('DefaultOutboundAction'), ACTION)
-        profiles[name] = {
-            'enabled': gpo_bool(prof.get('Enabled'), True),
-            'default_inbound': 'Allow' if inbound == 'Allow' else 'Block',
-            'default_outbound': 'Block' if outbound == 'Block' else 'Allow',
-            'allow_inbound_rules': gpo_bool(prof.get('AllowInboundRules'), True),
-            'allow_local_rules': gpo_bool(prof.get('AllowLocalFirewallRules'), True),
-        }
+    profiles = _profiles(raw)
     iface_profiles = {}
-    for conn in _list(raw.get('NetConnectionProfile')):
-        category = conn.get('NetworkCategory')
-        category = {0: 'Public', 1: 'Private', 2: 'DomainAuthenticated'}.get(category, category) \
-            if isinstance(category, int) else category
-        if conn.get('InterfaceAlias'):
-            iface_profiles[conn['InterfaceAlias']] = CATEGORY_PROFILE.get(str(category), 'Public')
-    filters = {}
-    for section, keys in (('NetFirewallPortFilter', ('Protocol', 'IcmpType')),
-                          ('NetFirewallAddressFilter', ('RemoteAddress', 'LocalAddress')),
-                          ('NetFirewallApplicationFilter', ('Program',)),
-                          ('NetFirewallServiceFilter', ('Service',))):
-        for item in _list(raw.get(section)):
-            entry = filters.setdefault(item.get('InstanceID'), {})
-            for key in keys:
-                entry[key] = item.get(key)
+    with reading('NetConnectionProfile'):
+        for conn in section(raw, 'NetConnectionProfile'):
+            category = conn.get('NetworkCategory')
+            category = {0: 'Public', 1: 'Private', 2: 'DomainAuthenticated'}.get(category, category) \
+                if isinstance(category, int) else category
+            alias = shapes.text(conn.get('InterfaceAlias'))
+            if alias:
+                iface_profiles[alias] = CATEGORY_PROFILE.get(str(category), 'Public')
+    filters = _filters(raw)
     rules = []
-    for rule in _list(raw.get('NetFirewallRule')):
-        filt = filters.get(rule.get('InstanceID'), filters.get(rule.get('Name'), {}))
-        rules.append({
-            'name': rule.get('Name'),
-            'display_name': rule.get('DisplayName'),
-            'group': rule.get('Group'),
-            'enabled': _name(rule.get('Enabled'), ENABLED) == 'True',
-            'profiles': profile_names(rule.get('Profile')),
-            'direction': _name(rule.get('Direction'), DIRECTION),
-            'action': _name(rule.get('Action'), ACTION),
-            'source': _name(rule.get('PolicyStoreSourceType'), STORE_SOURCE),
-            'protocol': str(filt.get('Protocol') if filt.get('Protocol') is not None else 'Any'),
-            'icmp_types': [str(t) for t in _list(filt.get('IcmpType'))] or ['Any'],
-            'remote_address': [str(a) for a in _list(filt.get('RemoteAddress'))] or ['Any'],
-            'local_address': [str(a) for a in _list(filt.get('LocalAddress'))] or ['Any'],
-            'program': str(filt.get('Program') or 'Any'),
-            'service': str(filt.get('Service') or 'Any'),
-        })
+    with reading('NetFirewallRule'):
+        for rule in section(raw, 'NetFirewallRule'):
+            filt = filters.get(shapes.text(rule.get('InstanceID')), filters.get(shapes.text(rule.get('Name')), {}))
+            rules.append(_rule(rule, filt))
     networks = []
     for iface in interfaces:
         for addr in iface.get('addresses') or []:
@@ -244,7 +315,7 @@ def rule_match(rule, profile, direction, family, icmp_type, remote, local, model
     prof = model['profiles'].get(profile) or {}
     if rule['source'] == 'Local' and prof.get('allow_local_rules') is False:
         return 'no'
-    if rule['program'] not in ('Any', 'System') or rule['service'] != 'Any':
+    if rule['program'].lower() not in ('any', 'system') or rule['service'].lower() != 'any':
         return 'no'
     if not _icmp_match(rule, family, icmp_type):
         return 'no'
@@ -334,6 +405,13 @@ def evaluate(model, hook, icmp_type, src, dst, iface):
              'iif': iface if hook == 'input' else None, 'oif': iface if hook == 'output' else None,
              'alternatives': [], 'firewalld_zone': None}
     profile = iface_profile(model, iface)
+    exempt = (model['profiles'].get(profile) or {}).get('disabled_interfaces') or []
+    if iface and iface in exempt:
+        entry.update({'verdict': 'accept', 'certain': True, 'profile': profile, 'trace': [],
+                      'deciding_rule': _deciding(family, profile, text='interface %s is exempt from profile %s '
+                                                 '(DisabledInterfaceAliases): not filtered' % (iface, profile),
+                                                 interface_exempt=True)})
+        return entry
     if icmp_type == 'echo-reply':
         # Stateful: the reply to an echo this host sent (or accepted) passes.
         entry.update({'verdict': 'accept', 'certain': True, 'profile': profile, 'trace': [],

@@ -87,7 +87,7 @@ def cmd(name, *switches, **params):
 
 # Sections the read script can gather; each is one cmdlet (or one documented pair).
 SECTIONS = ('NetAdapter', 'NetIPInterface', 'NetIPAddress', 'NetRoute', 'NetNeighbor', 'NetConnectionProfile',
-            'NetFirewallProfile', 'NetFirewallPortFilter', 'NetFirewallRule', 'NetFirewallAddressFilter',
+            'NetFirewallProfile', 'NetFirewallProfileGpo', 'NetFirewallPortFilter', 'NetFirewallRule', 'NetFirewallAddressFilter',
             'NetFirewallApplicationFilter', 'NetFirewallServiceFilter', 'RouteLookup', 'VMSwitch',
             'VMNetworkAdapter', 'VMNetworkAdapterVlan', 'NetNat')
 
@@ -103,29 +103,40 @@ PROPERTIES = {
                      'PrefixOrigin', 'AddressState', 'SkipAsSource'),
     'NetRoute': ('DestinationPrefix', 'NextHop', 'InterfaceAlias', 'InterfaceIndex', 'AddressFamily',
                  'RouteMetric', 'InterfaceMetric', 'Protocol', 'Store'),
-    'NetNeighbor': ('InterfaceAlias', 'InterfaceIndex', 'IPAddress', 'LinkLayerAddress', 'State', 'AddressFamily'),
+    'NetNeighbor': ('InterfaceAlias', 'InterfaceIndex', 'IPAddress', 'LinkLayerAddress', 'State', 'AddressFamily',
+                    'Store'),
     'NetConnectionProfile': ('Name', 'InterfaceAlias', 'InterfaceIndex', 'NetworkCategory'),
     'NetFirewallProfile': ('Name', 'Enabled', 'DefaultInboundAction', 'DefaultOutboundAction',
-                           'AllowInboundRules', 'AllowLocalFirewallRules'),
+                           'AllowInboundRules', 'AllowLocalFirewallRules', 'DisabledInterfaceAliases'),
+    'NetFirewallProfileGpo': ('Name', 'Enabled', 'DefaultInboundAction', 'DefaultOutboundAction',
+                              'AllowInboundRules', 'AllowLocalFirewallRules', 'DisabledInterfaceAliases'),
     'NetFirewallRule': ('Name', 'DisplayName', 'Group', 'Enabled', 'Profile', 'Direction', 'Action',
                         'PolicyStoreSourceType', 'InstanceID'),
     'NetFirewallPortFilter': ('InstanceID', 'Protocol', 'IcmpType'),
     'NetFirewallAddressFilter': ('InstanceID', 'RemoteAddress', 'LocalAddress'),
     'NetFirewallApplicationFilter': ('InstanceID', 'Program'),
     'NetFirewallServiceFilter': ('InstanceID', 'Service'),
-    'VMSwitch': ('Name', 'Id', 'SwitchType', 'NetAdapterInterfaceDescription', 'AllowManagementOS'),
+    'VMSwitch': ('Name', 'Id', 'SwitchType', 'NetAdapterInterfaceDescription', 'NetAdapterInterfaceDescriptions',
+                 'EmbeddedTeamingEnabled', 'AllowManagementOS'),
     'VMNetworkAdapter': ('Name', 'VMName', 'SwitchName', 'MacAddress', 'DynamicMacAddressEnabled',
                          'MacAddressSpoofing', 'Connected', 'Status', 'IPAddresses', 'IsManagementOs'),
-    'VMNetworkAdapterVlan': ('OperationMode', 'AccessVlanId', 'NativeVlanId', 'AllowedVlanIdList'),
+    'VMNetworkAdapterVlan': ('OperationMode', 'AccessVlanId', 'NativeVlanId', 'AllowedVlanIdList',
+                             'AllowedVlanIdListString'),
     'NetNat': ('Name', 'InternalIPInterfaceAddressPrefix', 'ExternalIPInterfaceAddressPrefix', 'Active'),
 }
+
+# The console writes UTF-8 (as ansible-core's PowerShell shell plugin sets it for its own
+# commands): localised interface, switch and VM names ('以太网', 'vEthernet (Standardswitch)')
+# arrive intact instead of in the OEM code page. PSRP has no console, hence the try.
+CONSOLE_UTF8 = u"try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding } catch {}"
 
 # Remove-TypeData System.Array: Windows PowerShell 5.1 otherwise writes some arrays as
 # {"value": [...], "Count": n} (the parser unwraps that shape too).
 # Out-Obj copies the named properties (absent ones as $null: StrictMode forbids reading a
 # missing property) and writes enums by name. Add-Section runs one reader and records an
 # error instead of failing the whole read.
-_PRELUDE = u"""$ErrorActionPreference = 'Stop'
+_PRELUDE = CONSOLE_UTF8 + u"""
+$ErrorActionPreference = 'Stop'
 Remove-TypeData System.Array -ErrorAction SilentlyContinue
 $out = [ordered]@{ Errors = @() }
 $ids = @{}
@@ -151,11 +162,14 @@ _READERS = {
     'NetAdapter': u"Get-NetAdapter | ForEach-Object { Out-Obj $_ $P }",
     'NetIPInterface': u"Get-NetIPInterface | ForEach-Object { Out-Obj $_ $P }",
     'NetIPAddress': u"Get-NetIPAddress | ForEach-Object { Out-Obj $_ $P }",
+    # Without -PolicyStore, Get-NetRoute returns the ActiveStore (the routes in use) only.
     'NetRoute': u"Get-NetRoute | ForEach-Object { Out-Obj $_ $P }",
     'NetNeighbor': u"Get-NetNeighbor | Where-Object { [string]$_.State -ne 'Unreachable' -or "
                    u"$_.AddressFamily -eq 'IPv4' } | ForEach-Object { Out-Obj $_ $P }",
     'NetConnectionProfile': u"Get-NetConnectionProfile | ForEach-Object { Out-Obj $_ $P }",
     'NetFirewallProfile': u"Get-NetFirewallProfile -PolicyStore ActiveStore | ForEach-Object { Out-Obj $_ $P }",
+    # What Group Policy enforces (resultant set of policy): values other than NotConfigured win.
+    'NetFirewallProfileGpo': u"Get-NetFirewallProfile -PolicyStore RSOP | ForEach-Object { Out-Obj $_ $P }",
     # Only ICMP and any-protocol rules can decide an echo: select them by their port filter.
     'NetFirewallPortFilter': u"Get-NetFirewallPortFilter -All -PolicyStore ActiveStore | Where-Object { "
                              u"@('ICMPv4', 'ICMPv6', 'Any', '1', '58') -contains [string]$_.Protocol } | "
@@ -221,10 +235,11 @@ def change_script(commands):
     if not commands:
         raise DoctorError('no change commands to send')
     body = [u"$ErrorActionPreference = 'Stop'", u'$step = 0']
+    prefix = [CONSOLE_UTF8]
     for command in commands:
         body.append(u'$step++')
         body.append(command)
-    return u'\n'.join([u'try {'] + body + [
+    return u'\n'.join(prefix + [u'try {'] + body + [
         u'} catch {',
         u'[Console]::Error.WriteLine(("step {0}: {1}" -f $step, $_.Exception.Message))',
         u'exit 1',
@@ -242,7 +257,8 @@ def change_script(commands):
 # route (Find-NetRoute, NlMtu), sends the echoes and, when asked, runs the path MTU binary search
 # (one don't-fragment echo per step; invariant: $lo got through, $hi did not). It only reports:
 # the results are assembled in Python (windows/probe.py).
-_PROBE = u"""$ErrorActionPreference = 'Stop'
+_PROBE = CONSOLE_UTF8 + u"""
+$ErrorActionPreference = 'Stop'
 Remove-TypeData System.Array -ErrorAction SilentlyContinue
 $out = [ordered]@{ Resolved = @(); Probes = @() }
 function Send-Echo($ip, [int]$total, [int]$bytes, [int]$wait, [bool]$frag) {

@@ -53,7 +53,7 @@ class FakeHost(object):
 
     @property
     def changes(self):
-        return [s for s in self.scripts if s.startswith('Set-StrictMode -Version Latest\ntry {')]
+        return [s for s in self.scripts if '\ntry {\n' in s and '$step = 0' in s]
 
 
 def run(module, args, host, check=False, diff=True, connection='winrm'):

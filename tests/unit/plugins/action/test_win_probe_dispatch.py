@@ -58,7 +58,7 @@ class Wire(object):
 
     @property
     def changes(self):
-        return [s for s in self.scripts if s.startswith('Set-StrictMode -Version Latest\ntry {')]
+        return [s for s in self.scripts if '\ntry {\n' in s and '$step = 0' in s]
 
 
 def connection(wire, kind='winrm'):
@@ -161,7 +161,7 @@ def dispatch(module, args, check=False, diff=False, reads=('raw',), change_rc=0,
                           json.dumps(spec)], capture_output=True, text=True, check=False, timeout=120)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout.strip().splitlines()[-1])
-    doc['changes'] = [s for s in doc['scripts'] if s.startswith('Set-StrictMode -Version Latest\ntry {')]
+    doc['changes'] = [s for s in doc['scripts'] if '\ntry {\n' in s and '$step = 0' in s]
     return doc
 
 

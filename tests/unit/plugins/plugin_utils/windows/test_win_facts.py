@@ -88,7 +88,7 @@ def test_hyperv_switches_adapters_vlans_nat(hv01):
     lab = nics[('lab-vm', '00:15:5d:0a:64:20')]
     assert (lab['vlan_id'], lab['vlan_mode'], lab['mac_spoofing']) == (20, 'access', True)
     trunk = nics[('router-vm', '00:15:5d:0a:64:30')]
-    assert (trunk['vlan_id'], trunk['vlan_mode'], trunk['vlan_allowed']) == (1, 'trunk', '10-12,20')
+    assert (trunk['vlan_id'], trunk['vlan_mode'], trunk['vlan_allowed']) == (1, 'trunk', [10, 11, 12, 20])
     assert [v['name'] for v in hv01['host_vnics']] == ['vEthernet (External)', 'vEthernet (NATSwitch)']
     assert hv01['nat_networks'] == [{'name': 'NATNetwork', 'internal_prefix': '172.20.0.0/24',
                                      'external_prefix': None, 'active': True}]

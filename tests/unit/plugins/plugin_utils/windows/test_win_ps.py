@@ -62,7 +62,8 @@ def test_collect_script_reads_port_filters_before_rules_and_quotes_peers():
     assert "Add-Section 'VMSwitch' { if ($out.HyperV) { Get-VMSwitch" in script
     # read-only: no verb that changes anything on the host (Remove-TypeData only affects this session)
     assert script.count('Remove-TypeData System.Array -ErrorAction SilentlyContinue') == 1
-    host_script = script.replace('Remove-TypeData System.Array', '')
+    # New-Object only builds an in-session object (the UTF-8 console encoding).
+    host_script = script.replace('Remove-TypeData System.Array', '').replace('New-Object System.Text.UTF8Encoding', '')
     for verb in ('Set-', 'New-', 'Remove-', 'Enable-', 'Disable-', 'Connect-'):
         assert verb not in host_script
 
@@ -77,7 +78,7 @@ def test_collect_script_only_the_sections_asked():
 def test_change_script_wraps_commands_and_reports_the_failed_step():
     script = ps.change_script(["Enable-NetFirewallRule -Name 'FPS-ICMP4-ERQ-In'"])
     assert script.splitlines() == [
-        'try {', "$ErrorActionPreference = 'Stop'", '$step = 0', '$step++',
+        ps.CONSOLE_UTF8, 'try {', "$ErrorActionPreference = 'Stop'", '$step = 0', '$step++',
         "Enable-NetFirewallRule -Name 'FPS-ICMP4-ERQ-In'", '} catch {',
         '[Console]::Error.WriteLine(("step {0}: {1}" -f $step, $_.Exception.Message))', 'exit 1', '}',
         'ConvertTo-Json -InputObject @{ applied = $step } -Compress']

@@ -9,7 +9,7 @@ import os
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures',
                                         'windows'))
 SECTIONS = ('NetAdapter', 'NetIPInterface', 'NetIPAddress', 'NetRoute', 'NetNeighbor', 'NetConnectionProfile',
-            'NetFirewallProfile', 'NetFirewallRule', 'NetFirewallPortFilter', 'NetFirewallAddressFilter',
+            'NetFirewallProfile', 'NetFirewallProfileGpo', 'NetFirewallRule', 'NetFirewallPortFilter', 'NetFirewallAddressFilter',
             'NetFirewallApplicationFilter', 'NetFirewallServiceFilter', 'RouteLookup', 'VMSwitch',
             'VMNetworkAdapter', 'VMNetworkAdapterVlan', 'NetNat')
 PEERS = ['192.168.10.5', '10.9.9.9', '172.20.0.10']
@@ -20,12 +20,20 @@ def load(name):
         return json.load(handle)
 
 
-def raw_host(**variants):
+FIREWALL_RULE_SECTIONS = ('NetFirewallRule', 'NetFirewallPortFilter', 'NetFirewallAddressFilter',
+                          'NetFirewallApplicationFilter', 'NetFirewallServiceFilter')
+
+
+def raw_host(firewall='client', **variants):
     """The read-script document of hv01; ``variants`` pick another file per section
-    (e.g. NetFirewallRule='numeric' -> hv01/NetFirewallRule.numeric.json)."""
+    (e.g. NetFirewallRule='numeric' -> hv01/NetFirewallRule.numeric.json). ``firewall='server'``
+    swaps in the built-in rules as Windows Server 2016-2025 ships them (server/)."""
     raw = {'Errors': [], 'Hostname': 'HV01', 'HyperV': True}
     for section in SECTIONS:
         suffix = variants.get(section)
+        if firewall == 'server' and section in FIREWALL_RULE_SECTIONS and not suffix:
+            raw[section] = load('server/%s.json' % section)
+            continue
         raw[section] = load('hv01/%s%s.json' % (section, '.%s' % suffix if suffix else ''))
     return raw
 
