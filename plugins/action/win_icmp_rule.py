@@ -15,11 +15,12 @@ ARGUMENT_SPEC = dict(
     name=dict(type='str', default='vmnet.doctor-echo-request'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     prefer_builtin=dict(type='bool', default=True),
+    allow_widening=dict(type='bool', default=True),
     allow_inbound_rules=dict(type='bool', default=False),
     disable_blocking_rules=dict(type='bool', default=False),
 )
 SECTIONS = ('NetAdapter', 'NetIPInterface', 'NetIPAddress', 'NetRoute', 'NetConnectionProfile', 'NetFirewallProfile',
-            'NetFirewallPortFilter', 'NetFirewallRule', 'NetFirewallAddressFilter', 'NetFirewallApplicationFilter',
+            'NetFirewallProfileGpo', 'NetFirewallPortFilter', 'NetFirewallRule', 'NetFirewallAddressFilter', 'NetFirewallApplicationFilter',
             'NetFirewallServiceFilter')
 
 

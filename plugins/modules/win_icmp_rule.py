@@ -21,7 +21,8 @@ description:
     in the group C(vmnet.doctor).
   - Block rules override allow rules, and a profile set to block all incoming connections ignores every allow
     rule; the module fails naming them unless O(disable_blocking_rules) / O(allow_inbound_rules) allow it to
-    change them.
+    change them. Settings and rules that Group Policy (or MDM) enforces are refused up front with the reason:
+    the local store cannot change them.
   - Idempotent; C(changed) comes from the plan. Check mode returns the plan, the exact PowerShell commands and
     the diff without sending them.
 author:
@@ -61,7 +62,16 @@ options:
   prefer_builtin:
     description:
       - Enable a disabled built-in echo rule when one covers the profile and the source, instead of creating a rule.
-      - Enabling a built-in rule enables it for all its profiles; the diff shows which.
+      - Enabling a built-in rule enables it for all its profiles and remote addresses; the diff shows which.
+    type: bool
+    default: true
+  allow_widening:
+    description:
+      - Whether O(prefer_builtin) may enable a built-in rule that lets in more than asked (other profiles, or
+        senders outside O(source)). On Windows Server C(FPS-ICMP4-ERQ-In) has Profile Any and RemoteAddress Any,
+        so enabling it opens echo from everywhere in every profile.
+      - V(true) enables it and says so in C(changes[].widens), the diff (C(after.opens_more_than_asked)) and a
+        warning; V(false) creates a rule scoped to O(source) instead.
     type: bool
     default: true
   allow_inbound_rules:
@@ -114,12 +124,15 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changes:
-  description: What was (or, in check mode, would be) changed, in order.
+  description:
+    - What was (or, in check mode, would be) changed, in order.
+    - C(widens) lists what enabling a built-in rule lets in beyond the O(source) and O(profiles) asked for.
   returned: always
   type: list
   elements: dict
   sample:
-    - {action: enable_rule, name: FPS-ICMP4-ERQ-In, profiles: [Private]}
+    - {action: enable_rule, name: FPS-ICMP4-ERQ-In, profiles: [Private],
+       widens: ['ICMPv4 echo requests from any address (RemoteAddress Any), not only from 192.168.10.0/24']}
 commands:
   description: The exact PowerShell commands sent (or that would be sent in check mode), one per change.
   returned: always

@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import family_of, ip_obj
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import fix_manual, fix_module, host_prefix
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import firewall as wfw
 
 
 FORWARD_NOTE = ('Windows Firewall filters traffic to and from the host itself, not traffic it routes, NATs or '
@@ -25,6 +26,22 @@ def is_windows(view):
 
 
 # ----------------------------------------------------------------------------- firewall
+
+def _icmp_fix(view, args, family):
+    """The win_icmp_rule fix; when the built-in rule it would enable opens more than the finding
+    needs (Windows Server's FPS-ICMP4-ERQ-In: any profile, any address), the fix says so in
+    ``widens`` and remediation applies it only when its code is named in remediate_allow."""
+    model = ((view.facts or {}).get('firewall') or {}).get('windows') or {}
+    choice = wfw.builtin_echo_choice(model, family, args['source'], [p.capitalize() for p in args.get('profiles') or
+                                                                     wfw.PROFILES]) if model.get('rules') else None
+    wider = choice[2] if choice else []
+    fix = fix_module('win_icmp_rule', view.host, allow_widening=bool(wider), **args)
+    if wider:
+        fix['widens'] = wider
+        fix['note'] = 'the fix enables the built-in rule %s, which opens more than this path needs: %s' % (
+            choice[0]['name'], '; '.join(wider))
+    return fix
+
 
 def icmp_blocked(ctx, role, hook, icmp_type, src, dst, direction, cid, breaks, entry, confidence):
     """The finding for a drop verdict of Windows Firewall (called by checks_firewall.check_icmp)."""
@@ -44,7 +61,7 @@ def icmp_blocked(ctx, role, hook, icmp_type, src, dst, direction, cid, breaks, e
                         'Windows Firewall on %s blocks all incoming connections in the %s profile '
                         '(AllowInboundRules False), so even allowed ICMP %s %s -> %s is dropped.' % (
                             view.host, profile, icmp_type, src, dst),
-                        fix_module('win_icmp_rule', view.host, **args), check_id=cid, breaks=breaks)
+                        _icmp_fix(view, args, family), check_id=cid, breaks=breaks)
     if rule.get('policy'):
         obj = {'type': 'firewall_profile', 'name': profile, 'hook': hook, 'policy': True}
         where = 'default %s action of the %s profile' % ('inbound' if hook == 'input' else 'outbound', profile)
@@ -57,10 +74,11 @@ def icmp_blocked(ctx, role, hook, icmp_type, src, dst, direction, cid, breaks, e
         fix = fix_manual('win_icmp_rule manages inbound echo requests only; allow ICMP %s %s on %s by hand '
                          '(%s).' % (icmp_type, hook, view.host, where))
     else:
-        fix = fix_module('win_icmp_rule', view.host, **args)
+        fix = _icmp_fix(view, args, family)
         if not rule.get('policy'):
-            fix['note'] = ('block rules override allow rules on Windows: the fix disables %s (it may also drop '
-                           'other traffic its owner wanted dropped)' % rule.get('name'))
+            fix['note'] = '; '.join(n for n in (
+                'block rules override allow rules on Windows: the fix disables %s (it may also drop other traffic '
+                'its owner wanted dropped)' % rule.get('name'), fix.get('note')) if n)
     return ctx.find('ICMP_BLOCKED', role, direction, obj, evidence, confidence,
                     'Windows Firewall on %s drops ICMP %s %s -> %s (%s).' % (view.host, icmp_type, src, dst, where),
                     fix, check_id=cid, breaks=breaks)

@@ -153,6 +153,11 @@ def build_plan(paths, allow=None, mgmt=None, extra_fixes=None):
             elif not injected and not _allowed(item['code'], allow):
                 item['status'] = STATUS_SKIPPED
                 item['reason'] = 'code %s is not in remediate_allow' % item['code']
+            elif fix.get('widens') and not injected and item['code'] not in (allow or ()):
+                # A fix that opens more than the finding needs runs only when its code is named.
+                item['status'] = STATUS_SKIPPED
+                item['reason'] = ('the fix opens more than asked (%s): name %s in remediate_allow (doctor_allow) '
+                                  'to apply it' % ('; '.join(fix['widens']), item['code']))
             elif not fix.get('host'):
                 item['status'] = STATUS_SKIPPED
                 item['reason'] = 'the fix names no host'

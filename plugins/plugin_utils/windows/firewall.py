@@ -445,3 +445,58 @@ def evaluations(model, interfaces, lookups, peers):
         out.append(evaluate(model, 'output', 'echo-request', local, peer, iface))
         out.append(evaluate(model, 'input', 'echo-reply', peer, local, iface))
     return out
+
+
+# ----------------------------------------------------------------------------- what a fix opens
+
+def widening(rule, family, src_net, profiles, model):
+    """What enabling ``rule`` lets in beyond echo requests from ``src_net`` in ``profiles``: a list
+    of sentences, empty when the rule is no wider than asked. (Windows Server ships
+    ``FPS-ICMP4-ERQ-In`` with Profile Any and RemoteAddress Any: enabling it opens echo from
+    everywhere in every profile.)"""
+    out = []
+    asked = as_network(src_net)
+    if asked.prefixlen != 0:
+        wider = []
+        for spec in rule['remote_address']:
+            low = spec.strip().lower()
+            if low in ('any', '*'):
+                wider.append('any address')
+                continue
+            if low in ('localsubnet', 'localsubnet4', 'localsubnet6'):
+                nets = [ipaddress.ip_network(n) for n in model.get('local_networks') or []]
+            elif low == 'defaultgateway':
+                nets = [ipaddress.ip_network(g) for g in model.get('default_gateways') or []]
+            else:
+                nets = _spec_network(spec)
+            if nets is None or any(n.version == asked.version and not _in(n, asked) for n in nets):
+                wider.append(spec)
+        if wider:
+            out.append('echo requests from %s (RemoteAddress %s), not only from %s'
+                       % (', '.join(wider), ', '.join(rule['remote_address']), asked))
+    wanted = set(p.capitalize() for p in profiles)
+    extra = [p for p in PROFILES if p not in wanted and ('Any' in rule['profiles'] or p in rule['profiles'])]
+    if extra:
+        out.append('in the %s profile%s too (Profile %s)' % (
+            ', '.join(extra), 's' if len(extra) > 1 else '', ', '.join(rule['profiles'])))
+    if out:
+        out[0] = '%s %s' % ({'ipv4': 'ICMPv4', 'ipv6': 'ICMPv6'}[family], out[0])
+    return out
+
+
+def builtin_echo_choice(model, family, src_net, profiles):
+    """The disabled built-in echo rule ``win_icmp_rule`` (prefer_builtin) would enable to let echo
+    requests from ``src_net`` in for ``profiles``, and what it opens beyond that:
+    ``(rule, covered profiles, widening sentences)`` or None."""
+    rules = dict((r['name'], r) for r in model.get('rules') or [])
+    local_any = as_network(ICMP_ANY_LOCAL[family])
+    for name in BUILTIN_ECHO_RULES[family]:
+        rule = rules.get(name)
+        if rule is None or rule['enabled'] or rule['action'] != 'Allow' or rule['source'] not in ('Local', None):
+            continue
+        probe = dict(rule, enabled=True)
+        covers = [p for p in profiles if rule_match(probe, p, 'Inbound', family, 'echo-request', as_network(src_net),
+                                                    local_any, model) == 'yes']
+        if covers:
+            return rule, covers, widening(rule, family, src_net, profiles, model)
+    return None

@@ -142,13 +142,17 @@ def plan_icmp_rule(want, facts):
                                       obj=rule['name'])
                 if rule['source'] not in ('Local', None):
                     raise DoctorError('block rule %s comes from %s, not the local store: change it there'
-                                      % (rule['name'], rule['source']), obj=rule['name'])
+                                      % (rule['name'], wfw.source_text(rule['source'])), obj=rule['name'])
                 if not any(c.get('name') == rule['name'] and c['action'] == 'disable_rule' for c in changes):
                     changes.append({'action': 'disable_rule', 'name': rule['name']})
                     commands.append(cmd('Disable-NetFirewallRule', Name=rule['name']))
                     record(rule['name'], _rule_view(rule), dict(_rule_view(rule), enabled=False))
                     rule['enabled'] = False
             if prof['allow_inbound_rules'] is False:
+                if 'allow_inbound_rules' in (prof.get('gpo') or {}):
+                    raise DoctorError('profile %s blocks all incoming connections (AllowInboundRules False) by Group '
+                                      'Policy: the local store cannot change it; change the GPO'
+                                      % profile, obj=profile)
                 if not want.get('allow_inbound_rules'):
                     raise DoctorError('profile %s blocks all incoming connections (AllowInboundRules False), so no '
                                       'allow rule can let the echo in: set allow_inbound_rules=true to turn that '
@@ -163,6 +167,11 @@ def plan_icmp_rule(want, facts):
             if any(r['action'] != 'Block' and _rule_allows(r, profile, family, src_net, model)
                    for r in model['rules']):
                 continue
+            if prof.get('allow_local_rules') is False:
+                raise DoctorError('profile %s ignores local firewall rules (AllowLocalFirewallRules False%s): a local '
+                                  'rule cannot let the echo in; allow it in the Group Policy that sets the profile'
+                                  % (profile, ' by Group Policy' if 'allow_local_rules' in (prof.get('gpo') or {})
+                                     else ''), obj=profile)
             missing.append(profile)
         if not missing:
             continue
@@ -176,9 +185,18 @@ def plan_icmp_rule(want, facts):
                 covers = [p for p in missing if _rule_allows(_as_enabled(rule), p, family, src_net, model)]
                 if not covers:
                     continue
+                wider = wfw.widening(rule, family, src_net, profiles, model)
+                if wider and want.get('allow_widening') is False:
+                    continue        # a rule scoped to the source is created instead
                 changes.append({'action': 'enable_rule', 'name': builtin, 'profiles': covers})
                 commands.append(cmd('Enable-NetFirewallRule', Name=builtin))
                 record(builtin, _rule_view(rule), dict(_rule_view(rule), enabled=True))
+                if wider:
+                    changes[-1]['widens'] = wider
+                    after.setdefault('opens_more_than_asked', {})[builtin] = wider
+                    warnings.append('enabling the built-in rule %s (%s) opens more than asked: %s; set '
+                                    'allow_widening=false (or prefer_builtin=false) for a rule scoped to %s'
+                                    % (builtin, rule.get('display_name'), '; '.join(wider), src_text))
                 rule['enabled'] = True
                 missing = [p for p in missing if p not in covers]
                 if not missing:

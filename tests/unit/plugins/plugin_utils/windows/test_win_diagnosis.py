@@ -142,9 +142,15 @@ def test_windows_firewall_default_block_is_icmp_blocked_with_win_icmp_rule_fix()
     finding = result['findings'][0]
     assert finding['host'] == 'winhost' and finding['confidence'] == 'high'
     assert finding['object'] == {'type': 'firewall_profile', 'name': 'Private', 'hook': 'input', 'policy': True}
+    # hv01's built-in rule (client layout: LocalSubnet, Private and Public) is wider than one sender
+    # in one profile: the fix says what it opens and may widen only because it says so.
     assert finding['fix'] == {'module': 'vmnet.doctor.win_icmp_rule', 'host': 'winhost',
                               'args': {'source': '192.168.10.5/32', 'ip_version': 'ipv4', 'state': 'present',
-                                       'profiles': ['private']}}
+                                       'profiles': ['private'], 'allow_widening': True},
+                              'widens': ['ICMPv4 echo requests from LocalSubnet (RemoteAddress LocalSubnet), not only '
+                                         'from 192.168.10.5/32', 'in the Public profile too (Profile Private, Public)'],
+                              'note': finding['fix']['note']}
+    assert 'FPS-ICMP4-ERQ-In' in finding['fix']['note']
     assert 'default inbound action of the Private profile' in finding['message']
 
 
@@ -168,7 +174,8 @@ def test_firewall_profile_blocks_all():
     assert finding['layer'] == 'firewall'
     assert finding['object'] == {'type': 'firewall_profile', 'name': 'Private', 'hook': 'input'}
     assert finding['fix']['args'] == {'source': '192.168.10.5/32', 'ip_version': 'ipv4', 'state': 'present',
-                                      'profiles': ['private'], 'allow_inbound_rules': True}
+                                      'profiles': ['private'], 'allow_inbound_rules': True, 'allow_widening': False}
+    assert 'widens' not in finding['fix']       # the echo rule is already enabled: nothing more is opened
 
 
 def test_windows_echo_allowed_is_healthy():

@@ -21,7 +21,11 @@ def facts_of(raw=None):
 
 def test_icmp_enables_the_builtin_rule_that_covers_profile_and_source():
     plan = P.plan_icmp_rule({'source': '192.168.10.0/24', 'profiles': ['private']}, facts_of())
-    assert plan['changes'] == [{'action': 'enable_rule', 'name': 'FPS-ICMP4-ERQ-In', 'profiles': ['Private']}]
+    # The client's rule is scoped to LocalSubnet (hv01 has two IPv4 subnets) for Private and Public:
+    # wider than asked on both counts, and the plan says so.
+    assert plan['changes'] == [{'action': 'enable_rule', 'name': 'FPS-ICMP4-ERQ-In', 'profiles': ['Private'], 'widens': [
+        'ICMPv4 echo requests from LocalSubnet (RemoteAddress LocalSubnet), not only from 192.168.10.0/24',
+        'in the Public profile too (Profile Private, Public)']}]
     assert plan['commands'] == ["Enable-NetFirewallRule -Name 'FPS-ICMP4-ERQ-In'"]
     assert plan['before']['rules']['FPS-ICMP4-ERQ-In']['enabled'] is False
     assert plan['after']['rules']['FPS-ICMP4-ERQ-In'] == dict(plan['before']['rules']['FPS-ICMP4-ERQ-In'],
@@ -35,7 +39,7 @@ def test_icmp_domain_profile_takes_the_noscope_twin():
 
 def test_icmp_default_profiles_are_those_of_the_connected_interfaces():
     plan = P.plan_icmp_rule({'source': '192.168.10.0/24'}, facts_of())
-    assert plan['changes'] == [{'action': 'enable_rule', 'name': 'FPS-ICMP4-ERQ-In', 'profiles': ['Private', 'Public']}]
+    assert [(c['name'], c['profiles']) for c in plan['changes']] == [('FPS-ICMP4-ERQ-In', ['Private', 'Public'])]
 
 
 def test_icmp_creates_one_named_rule_when_no_builtin_fits():
