@@ -490,12 +490,21 @@ def builtin_echo_choice(model, family, src_net, profiles):
     ``(rule, covered profiles, widening sentences)`` or None."""
     rules = dict((r['name'], r) for r in model.get('rules') or [])
     local_any = as_network(ICMP_ANY_LOCAL[family])
+    src_net = as_network(src_net)
+
+    def needs(profile):
+        prof = (model.get('profiles') or {}).get(profile) or {}
+        if prof.get('enabled') is False or prof.get('default_inbound') == 'Allow':
+            return False
+        return not any(r['action'] != 'Block' and rule_match(r, profile, 'Inbound', family, 'echo-request', src_net,
+                                                             local_any, model) == 'yes' for r in rules.values())
+    profiles = [p for p in profiles if needs(p)]
     for name in BUILTIN_ECHO_RULES[family]:
         rule = rules.get(name)
         if rule is None or rule['enabled'] or rule['action'] != 'Allow' or rule['source'] not in ('Local', None):
             continue
         probe = dict(rule, enabled=True)
-        covers = [p for p in profiles if rule_match(probe, p, 'Inbound', family, 'echo-request', as_network(src_net),
+        covers = [p for p in profiles if rule_match(probe, p, 'Inbound', family, 'echo-request', src_net,
                                                     local_any, model) == 'yes']
         if covers:
             return rule, covers, widening(rule, family, src_net, profiles, model)
