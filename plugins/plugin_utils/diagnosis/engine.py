@@ -203,7 +203,8 @@ def _walk(ctx, probes):
     fw.check_icmp(ctx, 'target', 'input', 'echo-request', src_ip, dst_ip, 'forward',
                   'target.firewall.input.echo-request', fwd_only)
     fw.check_icmp_ignored(ctx, 'target', 'forward', 'target.icmp_echo_ignore_all', fwd_only)
-    l2.check_mtu(ctx, probes.get('forward_large'))
+    large = probes.get('forward_large')
+    l2.check_mtu(ctx, None if (large or {}).get('mtu_evidence') is False else large)
     # return: VM
     l3.check_target_route_back(ctx)
     t_route = topo.get('target_route') or {}
@@ -294,6 +295,8 @@ def probe_outcome(probes, ctx):
         if probe.get('local_error'):
             detail += '; the source refused to send it: %s%s' % (probe['local_error'], l3.refusing_text(probe))
         why = _large_inconclusive(probe, ctx) if kind == 'large' and not probe.get('reachable') else None
+        if kind == 'large' and probe.get('mtu_evidence') is False:
+            why = probe.get('mtu_note') or 'the prober says this result is no MTU evidence'     # Windows IPv6
         if why:
             ctx.skipped('probe.%s' % key, 'source' if key.startswith('forward') else 'target',
                         '%s; inconclusive: %s' % (detail, why))

@@ -13,6 +13,10 @@ The result of each target has exactly the shape of ``vmnet.doctor.icmp_probe``
   (``local error: message too long, mtu=N``, as Linux says it) when the packet is larger than
   the route's interface MTU, else a router's "fragmentation needed" (``frag_needed``).
 * ``rtt`` comes from ``RoundtripTime``: whole milliseconds (0 below 1 ms).
+* ``PingOptions.DontFragment`` applies to IPv4 only: an IPv6 echo larger than the path MTU is
+  fragmented by the sending host and may well get through. An IPv6 probe asked for don't-fragment
+  or a path MTU therefore reports ``dont_fragment`` false, no ``path_mtu``, and
+  ``mtu_evidence`` false with the reason in ``mtu_note``: it is not evidence about the MTU.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -58,6 +62,8 @@ MESSAGES = {
     'SourceQuench': 'Source Quench',
 }
 NO_REPLY = ('TimedOut',)
+IPV6_DF_NOTE = ('Windows Ping sets don\'t-fragment for IPv4 only: this IPv6 echo may have been fragmented by the '
+                'sender, so its size and path MTU results say nothing about the path MTU')
 NO_ADDRESS = ('', '0.0.0.0', '::', None)
 _IPV4 = re.compile(r'^\d{1,3}(?:\.\d{1,3}){3}$')
 
@@ -161,7 +167,8 @@ def assemble(raw_probe, params):
         errors.append('route lookup: %s' % raw_probe['RouteError'])
     passed = [int(s['Total']) for s in steps if status_name(s.get('Status')) == 'Success' and s.get('Total')]
     source = raw_probe.get('SourceAddress')
-    return {
+    untrusted = family == 'ipv6' and bool(params['dont_fragment'] or params.get('path_mtu'))
+    result = {
         'target': raw_probe.get('Target'),
         'address': address.split('%', maxsplit=1)[0],
         'family': family,
@@ -182,6 +189,9 @@ def assemble(raw_probe, params):
         'local_error': None if ok else next((str(e['Error']) for e in echoes if e.get('Error')), None),
         'route_lookup': None,
     }
+    if untrusted:
+        result.update({'dont_fragment': False, 'path_mtu': None, 'mtu_evidence': False, 'mtu_note': IPV6_DF_NOTE})
+    return result
 
 
 def parse(raw, params):
