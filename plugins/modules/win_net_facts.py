@@ -17,7 +17,7 @@ description:
   - Action plugin. It sends one read-only PowerShell script (reviewed, in
     C(plugins/plugin_utils/windows/ps.py)) that runs C(Get-NetAdapter), C(Get-NetIPInterface)
     (C(NlMtu)), C(Get-NetIPAddress), C(Get-NetRoute), C(Get-NetNeighbor), C(Get-NetConnectionProfile),
-    C(Get-NetFirewallProfile), C(Get-NetFirewallRule) with its port, address, application and service
+    C(Get-NetFirewallProfile) (the active store and the Group Policy RSOP copy), C(Get-NetFirewallRule) with its port, address, application and service
     filters (ICMP and any-protocol rules only), C(Find-NetRoute) for each peer and, when the Hyper-V module
     is installed, C(Get-VMSwitch), C(Get-VMNetworkAdapter -All), C(Get-VMNetworkAdapterVlan) and C(Get-NetNat).
     Nothing is installed or copied to the host; all parsing and decisions happen on the controller.
