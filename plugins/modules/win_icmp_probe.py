@@ -176,9 +176,21 @@ results:
       type: int
       sample: 56
     dont_fragment:
-      description: Whether don't-fragment was set on the probe.
+      description: Whether don't-fragment was set on the probe. Always false for IPv6 (C(PingOptions.DontFragment)
+        applies to IPv4 only).
       type: bool
       sample: false
+    mtu_evidence:
+      description: Present and false only for an IPv6 probe asked for don't-fragment or a path MTU; Windows may
+        fragment such an echo itself, so its size and path MTU say nothing about the path MTU.
+      type: bool
+      returned: IPv6 targets with O(dont_fragment) or O(path_mtu)
+      sample: false
+    mtu_note:
+      description: Why I(mtu_evidence) is false.
+      type: str
+      returned: when I(mtu_evidence) is false
+      sample: "Windows Ping sets don't-fragment for IPv4 only: ..."
     errors:
       description: Distinct failures seen, in iputils' words where there is one (a timeout is not an error).
       type: list
@@ -195,7 +207,7 @@ results:
       sample: null
     path_mtu:
       description: Largest IP packet (headers included) that got through with don't-fragment set;
-        null when not asked or the target did not answer.
+        null when not asked, when the target did not answer, and for IPv6 targets.
       type: int
       sample: 1400
     source_address:
