@@ -519,7 +519,8 @@ ERROR_SECTIONS = {
     'NetAdapter': 'interfaces', 'NetIPInterface': 'interfaces', 'NetIPAddress': 'interfaces',
     'NetRoute': 'routes', 'NetNeighbor': 'neighbors', 'RouteLookup': 'route_lookups',
     'NetConnectionProfile': 'windows_firewall', 'NetFirewallProfile': 'windows_firewall',
-    'NetFirewallProfileGpo': 'windows_firewall',
+    # Not 'windows_firewall': a failed Group Policy read leaves the verdicts intact (nothing known enforced).
+    'NetFirewallProfileGpo': 'windows_firewall_gpo',
     'NetFirewallRule': 'windows_firewall', 'NetFirewallPortFilter': 'windows_firewall',
     'NetFirewallAddressFilter': 'windows_firewall', 'NetFirewallApplicationFilter': 'windows_firewall',
     'NetFirewallServiceFilter': 'windows_firewall',

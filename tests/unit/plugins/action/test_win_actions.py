@@ -103,6 +103,20 @@ def test_icmp_rule_check_mode_plans_but_sends_nothing():
     assert host.changes == [] and len(host.scripts) == 1
 
 
+def test_icmp_rule_on_a_server_warns_and_diffs_what_the_builtin_rule_opens():
+    host = FakeHost([W.raw_host(firewall='server')])
+    result = run(win_icmp_rule, {'source': '192.168.10.5/32', 'profiles': ['private']}, host, check=True)
+    assert result['commands'] == ["Enable-NetFirewallRule -Name 'FPS-ICMP4-ERQ-In'"]
+    opened = result['diff']['after']['opens_more_than_asked']['FPS-ICMP4-ERQ-In']
+    assert 'any address' in opened[0] and 'Domain, Public' in opened[1]
+    assert result['diff']['after']['rules']['FPS-ICMP4-ERQ-In']['remote_address'] == ['Any']
+    assert any('opens more than asked' in w for w in result['warnings'])
+    assert "'NetFirewallProfileGpo'" in host.scripts[0] and '-PolicyStore RSOP' in host.scripts[0]
+    narrow = run(win_icmp_rule, {'source': '192.168.10.5/32', 'profiles': ['private'], 'allow_widening': False},
+                 FakeHost([W.raw_host(firewall='server')]), check=True)
+    assert narrow['changes'][0]['action'] == 'create_rule' and 'warnings' not in narrow
+
+
 def test_icmp_rule_applies_then_verifies():
     host = FakeHost([W.raw_host(), enabled(W.raw_host(), 'FPS-ICMP4-ERQ-In')])
     result = run(win_icmp_rule, {'source': '192.168.10.0/24', 'profiles': ['private']}, host)

@@ -6,10 +6,13 @@ Microsoft documents them and as other projects captured them on Windows Server 2
 (sources in tests/unit/fixtures/windows/README.md), fed to the parsers, planners and probe."""
 import copy
 import json
+import os
+import sys
 
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import engine
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import plan as rplan
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import facts as F
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import firewall as FW
@@ -17,6 +20,9 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import plans 
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import probe, ps
 
 import win_fixtures as W
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'diagnosis'))
+import diagnosis_builders as B  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def parse(raw):
@@ -402,3 +408,31 @@ def test_switch_embedded_teaming_has_every_uplink():
 def test_get_net_route_reads_the_active_store_only():
     script = ps.collect_script(['NetRoute'])
     assert 'Get-NetRoute | ' in script and 'PolicyStore' not in script.split("Add-Section 'NetRoute'")[1]
+
+
+def test_a_failed_group_policy_read_does_not_make_the_firewall_unreadable():
+    raw = W.raw_host()
+    del raw['NetFirewallProfileGpo']
+    raw['Errors'] = [{'source': 'NetFirewallProfileGpo', 'message': 'Access is denied.'}]
+    facts = parse(raw)
+    assert facts['errors'] == [{'source': 'windows_firewall_gpo',
+                                'message': 'NetFirewallProfileGpo: Access is denied.'}]
+    assert echo_in(facts)['verdict'] == 'drop' and echo_in(facts)['certain'] is True
+
+
+def test_server_diagnosis_fix_says_what_it_opens_and_waits_for_the_code():
+    src = B.facts('lanhost', [B.iface('eth0', 2, mac='02:00:00:00:00:05', mtu=1400, addresses=['192.168.10.5/24'])],
+                  routes=[B.route('192.168.10.0/24', 'eth0')],
+                  lookups=[B.lookup('192.168.10.20', 'eth0', '192.168.10.5')],
+                  icmp_entries=B._flow_accepts('192.168.10.5', '192.168.10.20'))
+    path = {'source': 'lanhost', 'target_ip': '192.168.10.20', 'source_facts': src, 'target_host': 'winsrv',
+            'target_facts': F.parse(W.raw_host(firewall='server'), ['192.168.10.5']),
+            'probes': {'forward': B.probe(False)}}
+    result = engine.diagnose([path])['paths'][0]
+    finding = [f for f in result['findings'] if f['code'] == 'ICMP_BLOCKED'][0]
+    assert finding['fix']['args']['allow_widening'] is True
+    assert finding['fix']['widens'][0].startswith('ICMPv4 echo requests from any address')
+    assert 'FPS-ICMP4-ERQ-In' in finding['fix']['note']
+    skipped = rplan.build_plan([result])['paths'][0]['findings'][0]
+    assert skipped['status'] == 'skipped' and 'name ICMP_BLOCKED in remediate_allow' in skipped['reason']
+    assert rplan.build_plan([result], ['ICMP_BLOCKED'])['fixes'][0]['module'] == 'vmnet.doctor.win_icmp_rule'
