@@ -139,7 +139,7 @@ def _scope(address):
 
 
 def _kind(adapter, alias):
-    desc = str((adapter or {}).get('InterfaceDescription') or '')
+    desc = shapes.text((adapter or {}).get('InterfaceDescription')) or ''
     if alias.lower().startswith('loopback') or 'loopback' in desc.lower():
         return 'loopback'
     if desc.startswith('Hyper-V Virtual Ethernet Adapter'):
@@ -174,12 +174,12 @@ def _interfaces(adapters, ipifs, addrs, categories):
     for index in sorted(set(adapters) | set(ipifs), key=lambda i: (i is None, i)):
         adapter = adapters.get(index)
         fams = ipifs.get(index, {})
-        alias = (adapter or {}).get('Name') or next(
-            (f.get('InterfaceAlias') for f in fams.values() if f.get('InterfaceAlias')), None)
+        alias = shapes.text((adapter or {}).get('Name')) or next(
+            (shapes.text(f.get('InterfaceAlias')) for f in fams.values() if shapes.text(f.get('InterfaceAlias'))), None)
         if not alias:
             continue
         v4, v6 = fams.get('ipv4') or {}, fams.get('ipv6') or {}
-        status = (adapter or {}).get('Status')
+        status = shapes.text((adapter or {}).get('Status'))
         media = enum((adapter or {}).get('MediaConnectionState'), 'MediaConnectionState')
         admin = enum((adapter or {}).get('AdminStatus'), 'AdminStatus')
         if adapter is None:
@@ -194,7 +194,7 @@ def _interfaces(adapters, ipifs, addrs, categories):
         category = categories.get(index)
         addresses = []
         for addr in addrs.get(index, []):
-            ip = _canon_ip(addr.get('IPAddress'))
+            ip = _canon_ip(shapes.text(addr.get('IPAddress')))
             plen = _int(addr.get('PrefixLength'))
             fam = family(addr.get('AddressFamily')) or ('ipv6' if ip and ':' in ip else 'ipv4')
             if ip is None or plen is None:
@@ -215,7 +215,7 @@ def _interfaces(adapters, ipifs, addrs, categories):
             'oper_state': oper,
             'mtu': _int(v4.get('NlMtu')) if v4 else _int(v6.get('NlMtu')),
             'max_mtu': _int((adapter or {}).get('MtuSize')),
-            'mac': mac((adapter or {}).get('MacAddress')),
+            'mac': mac(shapes.text((adapter or {}).get('MacAddress'))),
             'master': None,
             'link': None,
             'vlan_id': None,
@@ -223,7 +223,7 @@ def _interfaces(adapters, ipifs, addrs, categories):
             # additive (windows): per-family IP MTU (NlMtu), description, firewall profile category
             'mtu_by_family': dict((f, _int(v.get('NlMtu'))) for f, v in fams.items() if f),
             'forwarding': dict((f, enum(v.get('Forwarding'), 'Forwarding') == 'Enabled') for f, v in fams.items() if f),
-            'description': (adapter or {}).get('InterfaceDescription'),
+            'description': shapes.text((adapter or {}).get('InterfaceDescription')),
             'network_category': category,
         })
     return out
