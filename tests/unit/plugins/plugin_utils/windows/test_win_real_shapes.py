@@ -127,7 +127,7 @@ def test_a_malformed_section_fails_naming_it(section, value):
 FIELD_GARBAGE = [{}, [], 'x', -1, {'value': [{}], 'Count': 1}]
 
 
-@pytest.mark.parametrize('value', FIELD_GARBAGE, ids=lambda v: json.dumps(v))
+@pytest.mark.parametrize('value', FIELD_GARBAGE, ids=json.dumps)
 @pytest.mark.parametrize('section', W.SECTIONS)
 def test_garbage_fields_parse_or_fail_naming_the_section(section, value):
     raw = W.raw_host()
