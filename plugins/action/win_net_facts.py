@@ -20,8 +20,9 @@ class ActionModule(WindowsAction):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        profiles = ('NetFirewallProfile', 'NetFirewallProfileGpo')
         sections = [s for s in ps.SECTIONS
-                    if (args['gather_firewall'] or s not in ps.FIREWALL_SECTIONS + ('NetFirewallProfile',))
+                    if (args['gather_firewall'] or s not in ps.FIREWALL_SECTIONS + profiles)
                     and (args['gather_hyperv'] or s not in ps.HYPERV_SECTIONS + ('NetNat',))
                     and (args['peers'] or s != 'RouteLookup')]
         facts = self.read_facts(sections, args['peers'])

@@ -90,6 +90,7 @@ def test_facts_without_firewall_or_hyperv_does_not_ask_for_them():
     run(win_net_facts, {'gather_firewall': False, 'gather_hyperv': False}, host)
     script = host.scripts[0]
     assert 'Get-NetFirewallRule' not in script and 'Get-VMNetworkAdapter' not in script
+    assert 'Get-NetFirewallProfile' not in script       # neither the active store nor Group Policy's
     assert 'Get-NetNat' not in script and 'Find-NetRoute' not in script and 'Get-NetRoute' in script
 
 
