@@ -21,7 +21,7 @@ description:
     in the group C(vmnet.doctor).
   - Block rules override allow rules, and a profile set to block all incoming connections ignores every allow
     rule; the module fails naming them unless O(disable_blocking_rules) / O(allow_inbound_rules) allow it to
-    change them. Settings and rules that Group Policy (or MDM) enforces are refused up front with the reason:
+    change them. Settings and rules that Group Policy (or MDM) enforces are refused up front, with the reason;
     the local store cannot change them.
   - Idempotent; C(changed) comes from the plan. Check mode returns the plan, the exact PowerShell commands and
     the diff without sending them.
