@@ -67,7 +67,7 @@ def _int(name, value, bounds):
 def _codes(name, value):
     if isinstance(value, str):
         # -e doctor_allow=ICMP_BLOCKED,NO_ROUTE: a comma-separated list, as the role's argument spec reads it
-        value = [part for part in value.split(',')]
+        value = value.split(',')
     if not isinstance(value, (list, tuple)):
         raise DoctorError('%s must be a list of finding codes, got %r' % (name, value), obj=name)
     out = []

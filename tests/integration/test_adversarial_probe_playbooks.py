@@ -176,8 +176,9 @@ def snapshot(lab):
         inode = _ns_inode(ns)
         locks = sorted(f for f in (os.listdir(LOCK_DIR) if os.path.isdir(LOCK_DIR) else []) if str(inode) in f)
         # IPv6 link-local and multicast routes come and go by themselves (DAD on a lab that just came up).
-        routes = '\n'.join(line for line in run('ip', 'route', 'show', 'table', 'all').splitlines()
-                            if not re.match(r'^(?:local |multicast |anycast )?(?:fe80|ff00)', line))
+        lines = run('ip', 'route', 'show', 'table', 'all').splitlines()
+        kept = [line for line in lines if not re.match(r'^(?:local |multicast |anycast )?(?:fe80|ff00)', line)]
+        routes = '\n'.join(kept)
         state[ns] = {'addr': run('ip', '-br', 'addr'), 'routes': routes,
                      'rules': rules, 'sysctls': sysctls, 'links': run('ip', '-br', 'link'), 'locks': locks}
     return state

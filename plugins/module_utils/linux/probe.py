@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import ipaddress
 import json
+import math
 import re
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -459,7 +460,7 @@ def check_timing(params):
     """Bounded count, interval and timeout (shared with win_icmp_probe); DoctorError names the bad one."""
     for name, (low, high) in sorted(LIMITS.items()):
         value = params.get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
             raise DoctorError('%s must be a number, got %r' % (name, value), obj=name)
         if not low <= value <= high:
             why = ''

@@ -127,10 +127,9 @@ def _check_target_owner(path, where):
     (ADDRESS_MISSING): that is a fault, not a typo."""
     target_ip = path['target_ip']
     family = family_of(target_ip)
-    views = [(role, HostView(role, path.get(host_key), path.get(key)))
-             for role, host_key, key in (('source', 'source', 'source_facts'), ('hypervisor', 'hypervisor',
-                                                                                  'hypervisor_facts'),
-                                         ('target_host', 'target_host', 'target_facts'))]
+    roles = (('source', 'source', 'source_facts'), ('hypervisor', 'hypervisor', 'hypervisor_facts'),
+             ('target_host', 'target_host', 'target_facts'))
+    views = [(role, HostView(role, path.get(host_key), path.get(key))) for role, host_key, key in roles]
     owners = dict((role, view.iface_by_address(target_ip)[0]) for role, view in views if view.present)
     target = dict(views)['target_host']
     if owners.get('target_host') is not None:

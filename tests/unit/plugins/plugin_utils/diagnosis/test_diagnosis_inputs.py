@@ -90,8 +90,8 @@ def test_a_blackhole_route_the_lookup_cannot_name_is_found_in_the_route_table():
     a static_route that the more specific blackhole would still override)."""
     world = b.bridged()
     world['host']['routes'].append(b.route('10.10.0.11/32', None, rtype='blackhole'))
-    b.get_lookup(world['host'], '10.10.0.11').update(ok=False, error='Invalid argument', type=None, dev=None,
-                                                    prefsrc=None, table=None)
+    lookup = b.get_lookup(world['host'], '10.10.0.11')
+    lookup.update(ok=False, error='Invalid argument', type=None, dev=None, prefsrc=None, table=None)
     res = run(b.path(world, forward=_refused(world, 'connect: Invalid argument')))
     f = [x for x in res['findings'] if x['code'] == 'NO_ROUTE'][0]
     assert f['fix']['manual'] and 'blackhole route covers 10.10.0.11' in f['fix']['reason']
