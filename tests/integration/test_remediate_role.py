@@ -33,10 +33,10 @@ PLAYBOOK = os.path.join(REPO, 'playbooks', 'remediate.yml')
 # its first topology: declared by the faults (tests/lab/vmnetlab.py FAULTS[name]['expect']).
 SAFE = dict((f, (FAULTS[f]['topologies'][0], FAULTS[f]['expect']['code'], FAULTS[f]['expect']['fixer']))
             for f in faults_fixed_by(True))
-# The VM -> host ping stays broken after remediation: the lab fault drops every forwarded echo
-# request on hv, the diagnosis reports (and so fixes) only the host -> VM direction; the path ends
-# "degraded" with no finding. A gap of the diagnosis engine, not of remediate.
-REVERSE_NOT_DIAGNOSED = {'hv_forward_drop'}
+# Faults whose VM -> host direction would stay broken after remediation. hv_forward_drop drops every
+# forwarded echo request on hv, both ways: net_facts now evaluates both directions of a forwarded flow,
+# so the diagnosis finds (and remediate fixes) the VM -> host drop too (issue 11 point 6).
+REVERSE_NOT_DIAGNOSED = set()
 # Faults whose fix is manual (a person decides): reported, never touched.
 MANUAL = dict((f, FAULTS[f]['topologies'][0]) for f in faults_fixed_by(False))
 # Faster probes for the tests (the lab answers in microseconds).
