@@ -23,7 +23,7 @@ description:
     run, and on a target that is the controller machine itself). A run renews its lease while it works
     (taking the lock again with the same O(run_id)), so a killed run leaves at most one short lease.
   - A lock taken with the ad hoc C(ansible) command (a manual hold) records no controller process, as that
-    process ends at once: it lasts its lease.
+    process ends at once; it lasts its lease.
   - Taking or releasing the lock is not a change of the host configuration, so the module never
     reports C(changed).
   - "To see a lock: C(ansible HOST -m vmnet.doctor.host_lock -a state=status). To break one (the run that holds
@@ -55,7 +55,7 @@ options:
   lease:
     description:
       - Seconds the lock stays valid without being renewed or released; then it is stale.
-      - Keep it short (minutes) and renew it while the run works: it bounds how long a run killed on another
+      - Keep it short (minutes) and renew it while the run works; it bounds how long a run killed on another
         controller keeps the host locked.
     type: int
     default: 300
