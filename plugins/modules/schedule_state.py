@@ -196,7 +196,7 @@ targets:
   type: dict
   sample: {host01: [192.0.2.20]}
 probes:
-  description: The cheap probe results by source host, C({host: {forward: [...]}}).
+  description: "The cheap probe results by source host, C({host: {forward: [...]}})."
   returned: step=report
   type: dict
   sample: {}
