@@ -99,8 +99,8 @@ def parse_reason_names(format_text):
     start = text.find('__print_symbolic(REC->reason')
     if start < 0:
         return {}
-    return dict((int(num), name) for num, name in re.findall(r'\{\s*(\d+)\s*,\s*"([A-Za-z0-9_]+)"\s*\}',
-                                                              text[start:]))
+    pairs = re.findall(r'\{\s*(\d+)\s*,\s*"([A-Za-z0-9_]+)"\s*\}', text[start:])
+    return dict((int(num), name) for num, name in pairs)
 
 
 def _hex_bytes(text):

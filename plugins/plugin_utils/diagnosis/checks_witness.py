@@ -296,8 +296,8 @@ def _facts_cross_check(ctx, role, packet):
     entry = view.icmp_verdict(hook, kind.replace('_', '-'), packet.get('src'), packet.get('dst')) \
         if view is not None and view.present else None
     if entry is None:
-        return 'net_facts: no firewall evaluation of the %s %s hook on %s' % (kind.replace('_', ' '), hook,
-                                                                             ctx.host(role))
+        return 'net_facts: no firewall evaluation of the %s %s hook on %s' % (
+            kind.replace('_', ' '), hook, ctx.host(role))
     agrees = entry.get('verdict') in ('drop', 'reject')
     return 'net_facts: firewall evaluation of the %s hook on %s says %s: %s the witness' % (
         hook, ctx.host(role), entry.get('verdict'), 'agrees with' if agrees else 'disagrees with')
@@ -387,8 +387,9 @@ def apply(ctx, witness, reachable):
 def _location_text(ctx, where):
     if where['drops']:
         d = where['drops'][0]
-        return '%s dropped on %s %s (%s at %s)' % ((d.get('packet') or {}).get('kind'), ctx.host(d['role']),
-                                                    d.get('interface'), d.get('reason'), d.get('location'))
+        return '%s dropped on %s %s (%s at %s)' % (
+            (d.get('packet') or {}).get('kind'), ctx.host(d['role']), d.get('interface'), d.get('reason'),
+            d.get('location'))
     missing = where['missing']
     return '%s last seen: %s; not seen %s %s' % (
         where['exchange'], where.get('last_seen') or 'nowhere', 'entering' if missing['dir'] == 'in' else 'leaving',
