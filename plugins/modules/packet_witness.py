@@ -33,6 +33,8 @@ description:
     on the other hops are ready. A send that the local stack refuses is reported in C(sent[].error).
   - Read-only. Leaves no nftables table, BPF program, enabled trace event or socket behind, also when
     interrupted; helper processes are bounded in time and die with their pipes.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   addresses:
     description: The path's IP addresses (at least the source's and the target's). Only packets to or from them count.
@@ -94,11 +96,12 @@ options:
 attributes:
   check_mode:
     support: full
-    description: The module only observes (and sends the probe with O(send)); it runs the same in check mode.
+    details: The module only observes (and sends the probe with O(send)); it runs the same in check mode.
   diff_mode:
     support: none
   platform:
-    platforms: [linux]
+    platforms: posix
+    details: Linux, root; drop records per network namespace need bpftrace and BTF (see notes).
 notes:
   - Needs root. Drop reasons need Linux 5.17 or later; on older kernels C(drop_source) is C(none) and the
     witness still counts packets per interface.
