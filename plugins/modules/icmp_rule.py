@@ -204,7 +204,9 @@ changes:
   returned: always
   type: list
   elements: dict
-  sample: [{"action": "insert", "argv": ["nft", "insert", "rule", "inet", "filter", "input", "position", "5", "ip", "saddr", "192.0.2.0/24", "icmp", "type", "echo-request", "counter", "accept", "comment", "\"vmnet.doctor\""]}]
+  sample: [{"action": "insert", "argv": ["nft", "insert", "rule", "inet", "filter", "input", "position", "5",
+            "ip", "saddr", "192.0.2.0/24", "icmp", "type", "echo-request", "counter", "accept", "comment",
+            "\"vmnet.doctor\""]}]
 commands:
   description: The same changes as text (commands run, files written), in order.
   returned: always

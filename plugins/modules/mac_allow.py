@@ -74,7 +74,8 @@ changes:
   returned: always
   type: list
   elements: dict
-  sample: [{"action": "insert", "argv": ["nft", "insert", "rule", "bridge", "filter", "forward", "position", "3", "ether", "saddr", "52:54:00:aa:bb:02", "counter", "accept", "comment", "\"vmnet.doctor\""]}]
+  sample: [{"action": "insert", "argv": ["nft", "insert", "rule", "bridge", "filter", "forward", "position",
+            "3", "ether", "saddr", "52:54:00:aa:bb:02", "counter", "accept", "comment", "\"vmnet.doctor\""]}]
 commands:
   description: The same changes as text (commands run, files written), in order.
   returned: always

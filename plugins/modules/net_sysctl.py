@@ -85,7 +85,8 @@ changes:
   returned: always
   type: list
   elements: dict
-  sample: [{"action": "set_runtime", "proc": "/proc/sys/net/ipv4/ip_forward", "value": "1"}, {"action": "persist", "write": "/etc/sysctl.d/90-vmnet-doctor.conf"}]
+  sample: [{"action": "set_runtime", "proc": "/proc/sys/net/ipv4/ip_forward", "value": "1"},
+            {"action": "persist", "write": "/etc/sysctl.d/90-vmnet-doctor.conf"}]
 commands:
   description: The same changes as text (commands run, files written), in order.
   returned: always

@@ -65,4 +65,3 @@ def run_action_fixer(action_plugin_self, module_name, module_args, task_vars, ch
         result['failed'] = True
         result.setdefault('changed', False)
         return result
-

@@ -28,7 +28,8 @@ def run(args):
 
     def execute(module_name=None, module_args=None, task_vars=None, **kwargs):
         seen.append((module_name, dict(module_args)))
-        return {'changed': True, 'invocation': {'module_args': module_args}, 'changes': [{'action': 'set', 'field': 'connected', 'before': False, 'after': True}]}
+        return {'changed': True, 'invocation': {'module_args': module_args},
+                'changes': [{'action': 'set', 'field': 'connected', 'before': False, 'after': True}]}
     plugin._execute_module = execute
     plugin._remove_tmp_path = lambda *a, **k: None
     return plugin.run(task_vars={}), seen
