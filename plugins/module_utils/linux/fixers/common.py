@@ -78,6 +78,10 @@ class Runner(object):
         (safe_write.read_regular)."""
         return safe_write.read_regular(path, what)
 
+    def check_writable(self, path, what='persist file'):
+        """DoctorError unless ``path`` is a regular file or missing in an existing directory."""
+        safe_write.check_target(path, what)
+
     def write(self, path, content):
         """Replace a regular file atomically, keeping its mode and owner (safe_write.write_atomic):
         a symlink, device node or directory at ``path`` is refused."""

@@ -118,14 +118,16 @@ def want_from_params(params):
             raise DoctorError("remove_rule deletes a drop; it cannot be combined with state: absent")
         remove_rule = _want_remove_rule(remove_rule)
     paths = dict(DEFAULT_PATHS)
+    explicit = []
     for key, value in (params.get('persist_paths') or {}).items():
-        if value:
-            paths[key] = value
+        if value is not None:
+            paths[key] = to_text(value)
+            explicit.append(paths[key])
     return {
         'source': source, 'destination': destination, 'families': families,
         'icmp_types': list(dict.fromkeys(types)), 'hook': params.get('hook') or 'input',
         'backend': params.get('backend') or 'auto', 'state': state, 'remove_rule': remove_rule,
-        'persist': bool(params.get('persist')), 'comment': comment, 'paths': paths,
+        'persist': bool(params.get('persist')), 'comment': comment, 'paths': paths, 'explicit_paths': explicit,
     }
 
 
@@ -242,8 +244,16 @@ def collect(runner, want):
     have = have_from_outputs(nft_json, iptables, firewalld, ufw_active, tools=tools)
     have['read_errors'] = read_errors
     if want['persist']:
+        have['unwritable'] = {}
         for path in want['paths'].values():
-            have['files'][path] = runner.read_file(path, 'persist path')
+            try:
+                runner.check_writable(path, 'persist path')
+                have['files'][path] = runner.read_file(path, 'persist path')
+            except DoctorError as e:
+                if path in want['explicit_paths']:
+                    raise   # a persist path the user named must be usable
+                have['unwritable'][path] = str(e)   # a default one is refused only if it is to be written
+                have['files'][path] = None
         have['dumps'] = collect_dumps(runner, have)
     return have
 
@@ -597,6 +607,14 @@ def plan_persist(want, have, runtime):
     except for ufw's before.rules, which is edited (pure)."""
     if not want['persist']:
         return []
+    out = _plan_persist(want, have, runtime)
+    for c in out:
+        if c['write'] in (have.get('unwritable') or {}):
+            raise DoctorError('%s; nothing was changed' % have['unwritable'][c['write']])
+    return out
+
+
+def _plan_persist(want, have, runtime):
     out = []
     if have['firewalld'] and have['firewalld'].get('running') and want['backend'] in ('auto', 'firewalld'):
         return out   # the --permanent commands are already in the plan
@@ -612,6 +630,8 @@ def plan_persist(want, have, runtime):
     if have['ufw']:
         for family in want['families']:
             path = want['paths']['ufw_before_rules' if family == 'ipv4' else 'ufw_before6_rules']
+            if path in (have.get('unwritable') or {}):
+                raise DoctorError('%s; nothing was changed' % have['unwritable'][path])
             content = have['files'].get(path)
             if content is None:
                 raise DoctorError("persist: ufw is active but %s does not exist; nothing was changed" % path)

@@ -76,6 +76,8 @@ def want_from_params(params):
 
 
 def collect(runner, want):
+    if want['persist']:   # refused before any change: the runtime write would otherwise stay alone
+        runner.check_writable(want['persist_file'])
     try:
         persisted = runner.read_file(want['persist_file'])
     except DoctorError:

@@ -51,8 +51,13 @@ def check_target(path, what='persist file'):
 
 
 def read_regular(path, what='persist file'):
-    """Content of a regular file, None when missing; refuses anything else (never blocks on a FIFO
-    or reads a device)."""
+    """Content of a regular file, None when missing (also when its directory is: writing it is
+    refused later by :func:`check_target`); refuses anything else (never blocks on a FIFO or reads
+    a device)."""
+    if not path or not os.path.isabs(path):
+        raise DoctorError("%s %r must be an absolute path" % (what, path))
+    if not os.path.lexists(path):
+        return None
     if check_target(path, what) is None:
         return None
     try:

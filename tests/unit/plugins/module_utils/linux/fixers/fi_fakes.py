@@ -54,6 +54,9 @@ class FakeRunner(object):
     def read_file(self, path, what='persist file'):
         return self.files.get(path)
 
+    def check_writable(self, path, what='persist file'):
+        return None
+
     def write(self, path, content):
         self.written[path] = content
         self.files[path] = content

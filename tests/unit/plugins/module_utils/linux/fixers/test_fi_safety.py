@@ -159,10 +159,14 @@ def test_safe_write_refuses_symlink_device_directory_fifo(tmp_path):
     cases = {str(link): 'a symlink', str(tmp_path): 'a directory', '/dev/null': 'a character device',
              str(fifo): 'a FIFO', str(tmp_path / 'nodir' / 'f'): 'does not exist', 'relative': 'absolute path'}
     for path, kind in cases.items():
-        for call in (lambda p=path: safe_write.write_atomic(p, 'x\n'), lambda p=path: safe_write.read_regular(p)):
+        calls = [lambda p=path: safe_write.write_atomic(p, 'x\n'), lambda p=path: safe_write.check_target(p)]
+        if kind != 'does not exist':   # reading a file whose directory is missing: None (nothing to read)
+            calls.append(lambda p=path: safe_write.read_regular(p))
+        for call in calls:
             with pytest.raises(DoctorError) as e:
                 call()
             assert kind in str(e.value), path
+    assert safe_write.read_regular(str(tmp_path / 'nodir' / 'f')) is None
     assert target.read_text() == 'precious\n'
     assert stat.S_ISCHR(os.lstat('/dev/null').st_mode)
     assert os.path.islink(str(link))
@@ -235,3 +239,22 @@ def test_empty_table_and_comment_never_fall_back_to_defaults():
     with pytest.raises(DoctorError) as e:
         icmp.want_from_params({'comment': ''})
     assert "comment ''" in str(e.value)
+
+
+def test_icmp_rule_default_persist_path_refused_only_when_written():
+    bad = {'/etc/nftables.conf': 'persist path /etc/nftables.conf is a symlink, not a regular file'}
+    want = icmp.want_from_params({'persist': True, 'state': 'absent'})
+    have = {'firewalld': None, 'ufw': False, 'files': {}, 'dumps': {}, 'unwritable': bad, 'nft': None,
+            'iptables': {}}
+    assert icmp.plan_persist(want, have, []) == []                       # nothing to persist: not refused
+    with pytest.raises(DoctorError) as e:
+        icmp.plan_persist(want, have, [{'backend': 'nftables'}])         # a rule changed: its file would be written
+    assert 'is a symlink' in str(e.value) and 'nothing was changed' in str(e.value)
+
+
+def test_icmp_rule_explicit_bad_persist_path_is_refused_at_once(tmp_path):
+    link = tmp_path / 'link'
+    link.symlink_to(tmp_path / 'victim')
+    want = icmp.want_from_params({'persist': True, 'persist_paths': {'iptables': str(link)}})
+    assert want['explicit_paths'] == [str(link)]
+    assert icmp.want_from_params({'persist': True, 'persist_paths': {'iptables': ''}})['explicit_paths'] == ['']
