@@ -92,8 +92,10 @@ class ActionModule(ActionBase):
             locks = a['locks'] or {}
             for f in state['fixes']:
                 # all or nothing per path: every host of every path of the fix must be locked by this run
-                hosts = [f['host']] + [h for i in f['paths'] for h in (state['paths'][i].get(k) for k in
-                                                                     ('source', 'target_host', 'hypervisor')) if h]
+                hosts = [f['host']]
+                for i in f['paths']:
+                    hosts += [state['paths'][i].get(k) for k in ('source', 'target_host', 'hypervisor')]
+                hosts = [h for h in hosts if h]
                 unlocked = [h for h in dict.fromkeys(hosts) if not (locks.get(h) or {}).get('acquired')]
                 if unlocked and not self._task.check_mode:
                     R.skip_fix(state, f['id'], 'host not locked: %s' % '; '.join(

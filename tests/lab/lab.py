@@ -94,8 +94,8 @@ def up(args):
             destroy_lab(args.prefix)
         sys.stderr.write('lab.py: %s%s\n' % (exc, ' (the lab was removed again)' if built else ''))
         return 1
-    print('%s lab %s (%s)%s' % ('built' if built else 'already up:', args.prefix, args.topology,
-                                 ', inventory %s' % args.inventory if args.inventory else ''))
+    where = ', inventory %s' % args.inventory if args.inventory else ''
+    print('%s lab %s (%s)%s' % ('built' if built else 'already up:', args.prefix, args.topology, where))
     return 0
 
 

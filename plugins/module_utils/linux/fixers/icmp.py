@@ -687,8 +687,8 @@ def apply_changes(runner, changes):
                 content = NFT_HEADER + text if c['dump'] == 'nftables' else normalise_iptables_save(text)
             runner.write(c['write'], content)
         except DoctorError as e:
-            done_text = ', '.join('%s %s' % ({'insert': 'inserted an accept', 'delete': 'deleted a drop'}
-                                              .get(r.get('action'), r.get('action')), r.get('backend'))
+            verbs = {'insert': 'inserted an accept', 'delete': 'deleted a drop'}
+            done_text = ', '.join('%s %s' % (verbs.get(r.get('action'), r.get('action')), r.get('backend'))
                                   for r in runtime) or 'no runtime change'
             raise partial_failure(DoctorError('persist failed after the runtime change (%s), which stays '
                                               'applied: %s' % (done_text, e)), done)

@@ -220,8 +220,8 @@ def test_net_sysctl_persist_failure_reports_the_applied_runtime_change():
 
 def test_icmp_rule_persist_failure_says_it_inserted_an_accept():
     r = WriteFailRunner(outputs={('nft', '-s', 'list', 'table', 'inet', 'filter'): 'table inet filter {}\n'})
-    changes = [{'action': 'insert', 'backend': 'nftables', 'argv': ['nft', 'insert', 'rule', 'inet', 'filter',
-                                                                      'input', 'accept']},
+    insert = ['nft', 'insert', 'rule', 'inet', 'filter', 'input', 'accept']
+    changes = [{'action': 'insert', 'backend': 'nftables', 'argv': insert},
                {'action': 'persist', 'backend': 'nftables', 'write': '/etc/nftables.conf', 'dump': 'nftables',
                 'content': None, 'dump_cmds': [['nft', '-s', 'list', 'table', 'inet', 'filter']]}]
     with pytest.raises(DoctorError) as e:
