@@ -130,6 +130,11 @@ options:
   persist_paths:
     description:
       - Where O(persist) writes. Only the keys given replace the defaults.
+      - Each must be a regular file, or missing in an existing directory; a symlink, device node, directory, FIFO or
+        socket is refused before anything changes (a path given here at once, a default one when it would be
+        written). Files are replaced atomically, keeping their mode and owner. When a write fails after the runtime
+        rule change, the task fails with C(changed=true), says it inserted an accept (or deleted a drop), and
+        the C(applied) result key lists what stays applied.
     type: dict
     suboptions:
       nftables:

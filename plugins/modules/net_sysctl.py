@@ -45,7 +45,12 @@ options:
     type: bool
     default: false
   persist_file:
-    description: The sysctl.d file this module owns.
+    description:
+      - The sysctl.d file this module owns.
+      - It must be a regular file, or missing in an existing directory; a symlink, device node, directory,
+        FIFO or socket there is refused before anything changes. It is replaced atomically, keeping its mode
+        and owner. When writing it fails after the runtime value was set, the task fails with C(changed=true)
+        and the C(applied) result key lists what stays applied.
     type: path
     default: /etc/sysctl.d/90-vmnet-doctor.conf
 extends_documentation_fragment:
