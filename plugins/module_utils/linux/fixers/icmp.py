@@ -122,7 +122,8 @@ def want_from_params(params):
     for key, value in (params.get('persist_paths') or {}).items():
         if value is not None:
             paths[key] = to_text(value)
-            explicit.append(paths[key])
+            if paths[key] != DEFAULT_PATHS.get(key):   # the argspec fills in the defaults
+                explicit.append(paths[key])
     return {
         'source': source, 'destination': destination, 'families': families,
         'icmp_types': list(dict.fromkeys(types)), 'hook': params.get('hook') or 'input',
