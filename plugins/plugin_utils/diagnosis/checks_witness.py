@@ -324,6 +324,12 @@ def _witness_ref(where, drop):
     return ref
 
 
+# Findings whose echo is lost downstream of the hop that owns the cause: a stale or wrong neighbour
+# entry, or an address another host also claims, sends the echo to the wrong MAC, and it dies on the
+# next hop or the wrong host. Where the witness saw it die cannot contradict such a finding.
+DOWNSTREAM_CODES = ('ARP_STALE', 'IP_CONFLICT', 'DUPLICATE_MAC')
+
+
 def _agrees(finding, where):
     """'confirmed', 'contradicted' or None (the witness cannot tell) for one model finding."""
     role, direction = finding.get('_role'), finding.get('direction')
@@ -331,13 +337,17 @@ def _agrees(finding, where):
         return None
     drops = where['drops']
     if drops:
-        return 'confirmed' if any(d['role'] == role for d in drops) else 'contradicted'
+        if any(d['role'] == role for d in drops):
+            return 'confirmed'
+        return None if finding.get('code') in DOWNSTREAM_CODES else 'contradicted'
     missing, last = where['missing'], where['last']
     if missing is None:
         return None
     suspects = set([missing['role']] + ([last['role']] if last else []))
     if role in suspects:
         return 'confirmed'
+    if finding.get('code') in DOWNSTREAM_CODES:
+        return None
     # The packet demonstrably crossed the finding's hop in the finding's direction.
     crossed = [s for s in where['steps'] if s['role'] == role and s['direction'] == direction and s['seen']]
     return 'contradicted' if crossed and len(crossed) >= (2 if role == 'switch' else 1) else None

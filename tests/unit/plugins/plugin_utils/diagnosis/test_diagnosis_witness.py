@@ -7,6 +7,8 @@ import copy
 import json
 import os
 
+import pytest
+
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import engine
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_witness as cw
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import report
@@ -164,3 +166,15 @@ def test_net_facts_verdict_is_cross_checked():
     f = run(p)['findings'][0]
     assert any(e.startswith('net_facts: firewall evaluation of the input hook on lab-vm1 says accept: disagrees')
                for e in f['evidence']), f['evidence']
+
+
+@pytest.mark.parametrize('code', sorted(cw.DOWNSTREAM_CODES))
+def test_wrong_mac_findings_are_not_contradicted_by_a_loss_downstream(code):
+    # a stale/conflicting neighbour entry sends the echo to the wrong MAC: it dies on another hop
+    where = {'drops': [{'role': 'target', 'reason': 'OTHERHOST'}], 'missing': None, 'last': None, 'steps': []}
+    assert cw._agrees({'code': code, '_role': 'source', 'direction': 'forward'}, where) is None
+    gap = {'drops': [], 'missing': {'role': 'target', 'kind': 'echo_request'}, 'last': {'role': 'switch'},
+           'steps': [{'role': 'source', 'direction': 'forward', 'seen': 1}]}
+    assert cw._agrees({'code': code, '_role': 'source', 'direction': 'forward'}, gap) is None
+    assert cw._agrees({'code': 'ICMP_BLOCKED', '_role': 'source', 'direction': 'forward'},
+                                  where) == 'contradicted'
