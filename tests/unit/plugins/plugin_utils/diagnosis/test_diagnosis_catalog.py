@@ -22,6 +22,7 @@ def emitted_codes():
         codes[code] = sorted(set(codes.get(code, [])) | set(['checks_witness.apply']))
     return codes
 
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', '..'))
 DOC = os.path.join(REPO, 'docs', 'catalog.md')
 
