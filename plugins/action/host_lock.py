@@ -23,16 +23,21 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.linux.lock import con
 MODULE = 'vmnet.doctor.host_lock'
 
 
-def playbook_pid():
-    """The ``ansible-playbook`` process running this worker, or None (the ad hoc ``ansible`` command:
-    its lock is a manual hold that lasts its lease, as the process ends at once)."""
+def controller_process():
+    """``('playbook', pid)`` for the ``ansible-playbook`` process running this worker; ``('adhoc', pid)`` for
+    the ad hoc ``ansible`` command (its lock is a manual hold that lasts its lease, as the process ends at
+    once); ``(None, pid)`` when the parent is neither: the controller died and this worker was orphaned."""
     ppid = os.getppid()
     try:
         with open('/proc/%d/cmdline' % ppid, 'rb') as f:
-            argv = f.read().split(b'\0')
+            names = [os.path.basename(a) for a in f.read().split(b'\0')[:2]]
     except (IOError, OSError):
-        return None
-    return ppid if any(os.path.basename(a).startswith(b'ansible-playbook') for a in argv[:2]) else None
+        names = []
+    if any(n.startswith(b'ansible-playbook') for n in names):
+        return 'playbook', ppid
+    if any(n == b'ansible' or n.startswith(b'ansible-console') for n in names):
+        return 'adhoc', ppid
+    return None, ppid
 
 
 def controller_user():
@@ -56,8 +61,13 @@ class ActionModule(ActionBase):
         user = controller_user()
         if not args.get('owner'):
             args['owner'] = '%s@%s' % (user, socket.gethostname())
-        pid = playbook_pid()
-        args['controller'] = controller_identity(pid, user) if pid else {'host': socket.gethostname(), 'user': user}
+        kind, pid = controller_process()
+        if kind is None:   # never take a lock for a run whose controller is gone (a worker left after SIGKILL)
+            result.update(failed=True, acquired=False,
+                          msg='not taking the lock: the controller process of this run is gone (parent pid %d)' % pid)
+            return result
+        args['controller'] = controller_identity(pid, user) if kind == 'playbook' else {'host': socket.gethostname(),
+                                                                                         'user': user}
         try:
             wait = int(args.get('wait') or 0)
         except (TypeError, ValueError):
