@@ -66,8 +66,10 @@ class ActionModule(ActionBase):
             result.update(failed=True, acquired=False,
                           msg='not taking the lock: the controller process of this run is gone (parent pid %d)' % pid)
             return result
-        args['controller'] = controller_identity(pid, user) if kind == 'playbook' else {'host': socket.gethostname(),
-                                                                                         'user': user}
+        if kind == 'playbook':
+            args['controller'] = controller_identity(pid, user)
+        else:
+            args['controller'] = {'host': socket.gethostname(), 'user': user}
         try:
             wait = int(args.get('wait') or 0)
         except (TypeError, ValueError):

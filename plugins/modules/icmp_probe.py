@@ -249,6 +249,7 @@ reachable_all:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run
 
 
@@ -272,7 +273,7 @@ def main():
     params = dict(module.params, ping=module.get_bin_path('ping', required=True), ip=module.get_bin_path('ip'))
 
     def runner(argv):
-        return module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+        return module.run_command(argv, environ_update=C_LOCALE)
 
     try:
         result = run(runner, params)

@@ -141,7 +141,9 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import guard
+from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import version_of
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
 
 
 def main():
@@ -159,7 +161,7 @@ def main():
     p = module.params
 
     def runner(argv):
-        return module.run_command(argv, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+        return module.run_command(argv, environ_update=C_LOCALE)
     try:
         found, client = guard.management_interface(runner, os.environ)
         iface = p['interface'] or found
@@ -170,7 +172,7 @@ def main():
         elif p['state'] == 'armed':
             if not iface:
                 raise DoctorError('no management interface found (no SSH connection): name one with interface')
-            fam = guard.family_of(client) if client else 4
+            fam = version_of(client, 4)
             rec = guard.arm(runner, p['state_dir'], iface, p['timeout'], family=fam, spawn=not module.check_mode)
             result.update(guard_id=rec['id'], state=rec['state'], snapshot=rec['snapshot'])
         elif module.check_mode:

@@ -17,7 +17,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fcntl
-import ipaddress
 import json
 import os
 import subprocess
@@ -25,7 +24,9 @@ import sys
 import time
 import uuid
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import version_of
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
 
 # The restorer: a small stdlib-only program run as ``python -c RESTORER <guard file>``
 # in its own session (it outlives the module and the connection).
@@ -63,14 +64,7 @@ finally:
     os.close(fd)
 '''
 
-C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
-
-
-def family_of(address):
-    try:
-        return ipaddress.ip_address(address).version
-    except ValueError:
-        return 4
+C_ENV = C_LOCALE
 
 
 def ssh_client(environ):
@@ -94,7 +88,7 @@ def management_interface(runner, environ):
     client = ssh_client(environ)
     if not client:
         return None, None
-    fam = family_of(client)
+    fam = version_of(client, 4)
     routes = _json(runner, ['ip', '-j', '-%d' % fam, 'route', 'get', client])
     dev = routes[0].get('dev') if routes else None
     return dev, client

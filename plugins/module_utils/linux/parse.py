@@ -32,6 +32,8 @@ import re
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import canonical_mac, family_of  # noqa: F401  (parse.family_of is used by facts.py)
+
 # linkinfo.info_kind -> schema kind
 _KINDS = {
     'veth': 'veth',
@@ -46,11 +48,6 @@ _KINDS = {
 BRIDGE_PORT_STATES = ('disabled', 'listening', 'learning', 'forwarding', 'blocking')
 
 FAMILIES = {'inet': 'ipv4', 'inet6': 'ipv6'}
-
-
-def family_of(address):
-    """'ipv4' or 'ipv6' for an address or prefix string (no validation beyond that)."""
-    return 'ipv6' if ':' in address else 'ipv4'
 
 
 def canonical_address(address):
@@ -76,13 +73,6 @@ def canonical_prefix(dst, family=None):
         return str(ipaddress.ip_network(to_text(dst), strict=False))
     except ValueError:
         return dst
-
-
-def canonical_mac(mac):
-    """Lower-case colon-separated MAC, or None."""
-    if not mac:
-        return None
-    return to_text(mac).lower()
 
 
 def _int_or_none(value):

@@ -22,6 +22,7 @@ import re
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import family_of
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 
 # IP + ICMP header bytes added to the ping payload (-s) to give the IP total length.
@@ -63,15 +64,6 @@ _RE_MTU = re.compile(r'mtu\s*(?:=|:)\s*(\d+)', re.I)
 _HOSTNAME = re.compile(r'^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$')
 _FRAG_WORDS = ('frag needed', 'packet too big')
 _IFNAME = re.compile(r'^[^\s/:%]{1,15}$')
-
-
-def family_of(address):
-    """``ipv4``/``ipv6`` for an IP address string, or None when it is not one."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    return 'ipv4' if ip.version == 4 else 'ipv6'
 
 
 # A last label of digits or 0x-hex makes a target an IPv4 literal attempt (a host name's top label

@@ -10,6 +10,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.common import evaluate_entries
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
     evaluate_firewalld, parse_firewalld_zones, parse_ufw_status,
@@ -229,5 +230,5 @@ def module_runner(module):
         if path is None:
             return MISSING_RC, "", "%s: not found" % argv[0]
         return module.run_command([path] + list(argv[1:]),
-                                  environ_update={"LANG": "C", "LC_ALL": "C"})
+                                  environ_update=C_LOCALE)
     return run

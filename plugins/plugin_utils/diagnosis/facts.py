@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import family_of, ip_address as ip_obj  # noqa: F401  (imported from here by the checks)
+
 
 SECTIONS_LIST = ('interfaces', 'routes', 'policy_rules', 'route_lookups', 'neighbors', 'bridges',
                  'errors', 'virtual_switches', 'vm_nics', 'vmkernel_nics', 'physical_nics', 'duplicate_macs')
@@ -33,23 +35,6 @@ ERROR_SOURCES = {
 UNRESOLVED_NUD = ('INCOMPLETE', 'FAILED')
 STATIC_NUD = ('PERMANENT', 'NOARP')
 UNUSABLE_ROUTE_TYPES = ('blackhole', 'unreachable', 'prohibit', 'throw')
-
-
-def ip_obj(value):
-    """ipaddress object for a string, or None when it is not an address."""
-    if value is None:
-        return None
-    try:
-        return ipaddress.ip_address(str(value).split('%', 1)[0])
-    except ValueError:
-        return None
-
-
-def family_of(address):
-    obj = ip_obj(address)
-    if obj is None:
-        return None
-    return 'ipv4' if obj.version == 4 else 'ipv6'
 
 
 def network_of(address, prefixlen):

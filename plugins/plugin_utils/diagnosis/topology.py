@@ -10,14 +10,11 @@ checks that need them are skipped with the reason recorded in ``topology['unknow
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import canonical_mac
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import (
     family_of, ip_obj, STATIC_NUD, UNRESOLVED_NUD)
 
 NOT_PORTS = ('bridge', 'loopback')
-
-
-def _mac(value):
-    return str(value).lower() if value else None
 
 
 def match_peer(hv, peer_view, peer_iface, peer_mac):
@@ -28,12 +25,12 @@ def match_peer(hv, peer_view, peer_iface, peer_mac):
     peer names, the libvirt tap MAC convention (fe:xx for 52:xx), then a port name containing
     the peer's inventory name. Returns (interface dict, how) or (None, reason).
     """
-    peer_mac = _mac(peer_mac or (peer_iface or {}).get('mac'))
+    peer_mac = canonical_mac(peer_mac or (peer_iface or {}).get('mac'))
     ifaces = [i for i in hv.interfaces if i.get('kind') not in NOT_PORTS and i.get('name') != 'lo']
     if peer_mac:
         for br in hv.bridges:
             for entry in br.get('fdb') or []:
-                if isinstance(entry, dict) and _mac(entry.get('mac')) == peer_mac and entry.get('port') \
+                if isinstance(entry, dict) and canonical_mac(entry.get('mac')) == peer_mac and entry.get('port') \
                         and not entry.get('local') and entry.get('port') != br.get('name'):
                     port = hv.iface(entry['port']) or {'name': entry['port'], 'master': br.get('name')}
                     return port, 'fdb'
@@ -54,7 +51,7 @@ def match_peer(hv, peer_view, peer_iface, peer_mac):
             return cands[0], 'link_name'
     if peer_mac and peer_mac.startswith('52:54:00'):
         tap = 'fe' + peer_mac[2:]
-        cands = [i for i in ifaces if _mac(i.get('mac')) == tap]
+        cands = [i for i in ifaces if canonical_mac(i.get('mac')) == tap]
         if len(cands) == 1:
             return cands[0], 'libvirt_tap_mac'
     tokens = []
@@ -74,7 +71,7 @@ def match_peer(hv, peer_view, peer_iface, peer_mac):
 def _dynamic_mac(view, address):
     entry = view.neighbor(address) if view.present else None
     if entry and entry.get('mac') and not set(entry.get('state') or []) & set(STATIC_NUD + UNRESOLVED_NUD):
-        return _mac(entry['mac'])
+        return canonical_mac(entry['mac'])
     return None
 
 
@@ -106,7 +103,7 @@ def resolve(ctx):
 
     t_iface, t_addr = tgt.iface_by_address(target_ip) if tgt.present else (None, None)
     topo['target_iface'], topo['target_addr'] = t_iface, t_addr
-    topo['target_mac'] = _mac(t_iface.get('mac')) if t_iface else None
+    topo['target_mac'] = canonical_mac(t_iface.get('mac')) if t_iface else None
     topo['target_mac_how'] = 'target facts' if t_iface else None
     if not topo['target_mac']:
         for view in (hv, src):
@@ -139,7 +136,7 @@ def resolve(ctx):
             topo['vm_port'], topo['vm_port_how'] = port, how
         else:
             topo['unknown']['vm_port'] = how
-        s_mac = _mac((topo['source_iface'] or {}).get('mac'))
+        s_mac = canonical_mac((topo['source_iface'] or {}).get('mac'))
         port, how = match_peer(hv, src, topo['source_iface'], s_mac)
         if port is None or port is topo['vm_port']:
             port, how = _uplink_fallback(hv, topo, source_ip, how)

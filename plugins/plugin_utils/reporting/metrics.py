@@ -25,6 +25,8 @@ __metaclass__ = type
 import datetime
 import math
 
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting.report import parse_time
+
 FAMILIES = (
     ('vmnet_doctor_path_reachable', 'gauge', '1 when the source host got an echo reply from the VM in the last probe, else 0.'),
     ('vmnet_doctor_path_loss_ratio', 'gauge', 'Echo requests lost in the last probe, ratio 0..1.'),
@@ -78,15 +80,9 @@ def _epoch(value):
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    text = str(value).strip()
-    if text.endswith('Z'):
-        text = text[:-1] + '+00:00'
-    try:
-        parsed = datetime.datetime.fromisoformat(text)
-    except ValueError:
+    parsed = parse_time(value)
+    if parsed is None:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
     return (parsed - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)).total_seconds()
 
 

@@ -160,7 +160,8 @@ def json_report(diagnosis, generated_at, collection_version=None, probes=None, t
     }
 
 
-def _parse_time(value):
+def parse_time(value):
+    """A timezone-aware datetime from an ISO 8601 string (UTC when it has no offset), or None."""
     if not value:
         return None
     text = str(value).strip()
@@ -179,9 +180,9 @@ def phase_seconds(marks, end):
     """Durations between time marks: ``{'started': t0, 'collect_started': t1, ...}`` and ``end``
     (ISO 8601 strings, UTC when no offset) give ``{'started': t1 - t0, ..., 'total': end - first}``,
     each phase named by the mark that opens it. Marks that do not parse are ignored."""
-    points = sorted((t, name) for name, t in ((n, _parse_time(v)) for n, v in (marks or {}).items())
+    points = sorted((t, name) for name, t in ((n, parse_time(v)) for n, v in (marks or {}).items())
                     if t is not None)
-    end_t = _parse_time(end)
+    end_t = parse_time(end)
     if not points or end_t is None:
         return {}
     out = {}

@@ -24,6 +24,7 @@ __metaclass__ = type
 import math
 import re
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import family_of
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import probe as linux
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows.facts import as_list
@@ -66,14 +67,6 @@ IPV6_DF_NOTE = ('Windows Ping sets don\'t-fragment for IPv4 only: this IPv6 echo
                 'sender, so its size and path MTU results say nothing about the path MTU')
 NO_ADDRESS = ('', '0.0.0.0', '::', None)
 _IPV4 = re.compile(r'^\d{1,3}(?:\.\d{1,3}){3}$')
-
-
-def family_of(address):
-    """``ipv4``/``ipv6`` for an address string as the script writes it (IPv6 may carry ``%scope``)."""
-    address = str(address or '')
-    if _IPV4.match(address):
-        return 'ipv4'
-    return 'ipv6' if ':' in address else None
 
 
 def status_name(value):

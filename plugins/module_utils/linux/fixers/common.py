@@ -14,9 +14,10 @@ import re
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import safe_write
 
-C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+C_ENV = C_LOCALE
 _MAC_RE = re.compile(r'^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$')
 _IFNAME_RE = re.compile(r'^[^/\s:]{1,15}$')
 

@@ -177,4 +177,4 @@ def test_wrong_mac_findings_are_not_contradicted_by_a_loss_downstream(code):
            'steps': [{'role': 'source', 'direction': 'forward', 'seen': 1}]}
     assert cw._agrees({'code': code, '_role': 'source', 'direction': 'forward'}, gap) is None
     assert cw._agrees({'code': 'ICMP_BLOCKED', '_role': 'source', 'direction': 'forward'},
-                                  where) == 'contradicted'
+                      where) == 'contradicted'
