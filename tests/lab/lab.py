@@ -39,6 +39,8 @@ def print_catalog(out):
 
 def expected_diagnosis(name):
     """'ICMP_BLOCKED on vm1, fix vmnet.doctor.icmp_rule': what the fault declares vmnet.doctor reports."""
+    if 'expect' not in FAULTS[name]:
+        return 'located by the packet witness (%s)' % FAULTS[name]['witness']
     expect = FAULTS[name]['expect']
     return '%s on %s, fix %s' % (expect['code'], expect['host'],
                                  'vmnet.doctor.%s' % expect['fixer'] if expect['fixer'] else 'manual')
