@@ -141,7 +141,7 @@ def test_ipv6_interface_source_and_name(trio):
 
 
 @pytest.mark.parametrize('args,needle', [
-    ({'targets': ['10.231.2.2'], 'count': 0}, 'count must be > 0'),
+    ({'targets': ['10.231.2.2'], 'count': 0}, 'count must be between 1 and 1000'),
     ({'targets': ['10.231.2.2'], 'size': 70000}, 'size must be between'),
     ({'targets': ['10.231.2.2; reboot']}, 'not an IP address or resolvable name'),
     ({'targets': ['no-such-host.invalid']}, 'not an IP address or resolvable name'),
