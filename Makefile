@@ -48,7 +48,7 @@ lint:
 
 integration:
 	@scripts/bootstrap.sh deps --test
-	$(PY) -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+	scripts/integration.sh $(PYTEST_ARGS)
 
 lab: setup
 	mkdir -p $(dir $(INVENTORY))
