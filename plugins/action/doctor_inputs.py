@@ -34,6 +34,6 @@ class ActionModule(ActionBase):
                 variables, args['playbook'], play_hosts=task_vars.get('ansible_play_hosts_all'),
                 limit=task_vars.get('ansible_limit'), inventory_hosts=(task_vars.get('groups') or {}).get('all'))
         except DoctorError as exc:
-            raise AnsibleActionFail('invalid input: %s' % exc.message, result=exc.to_result())
-        result.update(changed=False, values=values)
+            raise AnsibleActionFail('invalid input: %s' % exc.message, result=doctor_inputs.public(exc.to_result()))
+        result.update(changed=False, values=doctor_inputs.public(values))
         return result

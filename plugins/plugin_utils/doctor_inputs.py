@@ -181,3 +181,16 @@ def validate(variables, playbook, play_hosts=None, limit=None, inventory_hosts=N
                               'Drop --limit, or keep every host of the paths in it.' % (limit, ', '.join(left_out)),
                               obj='limit')
     return out
+
+
+SECRET_KEYS = ('password', 'pass', 'pwd')
+
+
+def public(value):
+    """``value`` with every secret (a ``password``/``pass``/``pwd`` key at any depth: the vCenter
+    password of a path) left out, for the task result and so for every callback and report."""
+    if isinstance(value, dict):
+        return dict((k, public(v)) for k, v in value.items() if str(k).lower() not in SECRET_KEYS)
+    if isinstance(value, (list, tuple)):
+        return [public(v) for v in value]
+    return value

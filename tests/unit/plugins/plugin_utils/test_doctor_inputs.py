@@ -96,3 +96,14 @@ def test_a_limit_that_leaves_out_a_path_host_fails():
 def test_a_limit_that_keeps_every_host_passes():
     assert D.validate(dict(CLI, doctor_target_host='vm1'), 'remediate', play_hosts=['host', 'vm1', 'localhost'],
                       limit='host,vm1,localhost', inventory_hosts=['host', 'vm1'])
+
+
+def test_the_values_returned_hold_no_vcenter_password():
+    values = {'doctor_paths': [{'source': 'h', 'target_ip': '10.0.0.1',
+                                'vmware': {'hostname': 'vc', 'username': 'u', 'password': 'Sim-Secret-42'}}],
+              'doctor_vmware': {'Password': 'x', 'nested': [{'pwd': 'y', 'keep': 1}]}}
+    out = D.public(values)
+    assert 'Sim-Secret-42' not in repr(out) and "'x'" not in repr(out) and "'y'" not in repr(out)
+    assert out['doctor_paths'][0]['vmware'] == {'hostname': 'vc', 'username': 'u'}
+    assert out['doctor_vmware']['nested'] == [{'keep': 1}]
+    assert values['doctor_paths'][0]['vmware']['password'] == 'Sim-Secret-42'   # the input is not changed
