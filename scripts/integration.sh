@@ -6,6 +6,8 @@
 #   shard a: the long lab files below, then tests/integration/vmware (its conftest must be
 #            collected after the top-level one, as a plain `pytest tests/integration` does)
 #   shard b: every other tests/integration/test_*.py (new files land here by default)
+#   shard c: the labs that run their own switch and firewall daemons (Open vSwitch, libvirtd,
+#            firewalld/ufw), each in its own namespaces
 #
 # Extra arguments go to every pytest run (make integration PYTEST_ARGS='-k mtu').
 # Each shard's output is printed when both are done, then one closing line for all of them.
@@ -16,13 +18,16 @@ PY="$ROOT/.venv/bin/python"
 LOGS="$ROOT/.cache/integration"
 LONG=(test_remediate_role.py test_witness.py test_host_locks.py test_icmp_ignored_ipv6.py
       test_scheduled.py test_rulebook.py test_ops_examples.py)
+DAEMONS=(test_ovs.py test_libvirt.py test_fw_daemons.py)
 
 cd "$ROOT" || exit 1
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
-shard_a=() shard_b=()
+shard_a=() shard_b=() shard_c=()
 for file in tests/integration/test_*.py; do
-    if [[ " ${LONG[*]} " == *" $(basename "$file") "* ]]; then shard_a+=("$file"); else shard_b+=("$file"); fi
+    if [[ " ${LONG[*]} " == *" $(basename "$file") "* ]]; then shard_a+=("$file")
+    elif [[ " ${DAEMONS[*]} " == *" $(basename "$file") "* ]]; then shard_c+=("$file")
+    else shard_b+=("$file"); fi
 done
 
 run() {  # run NAME FILES... -- one pytest run, its output and exit code kept under $LOGS
@@ -32,11 +37,12 @@ run() {  # run NAME FILES... -- one pytest run, its output and exit code kept un
 }
 
 ( run a "${shard_a[@]}" "$@"; run vmware tests/integration/vmware "$@" ) &
+if [ "${#shard_c[@]}" -gt 0 ]; then run c "${shard_c[@]}" "$@" & else echo 5 >"$LOGS/c.rc"; : >"$LOGS/c.log"; fi
 run b "${shard_b[@]}" "$@"
 wait
 
 status=0 passed=0 failed=0 skipped=0 errors=0
-for name in a vmware b; do
+for name in a vmware b c; do
     echo "===== integration shard $name (exit code $(cat "$LOGS/$name.rc"))"
     cat "$LOGS/$name.log"
     rc="$(cat "$LOGS/$name.rc")"
