@@ -74,6 +74,17 @@ def parse_table(text):
     return [dict(zip(heads, row)) for row in data.get('data') or []]
 
 
+def port_of(row, ifaces):
+    """A normalised port from its ``list Port`` row (``ifaces``: {uuid: interface})."""
+    members = ovsdb_value(row.get('interfaces'))
+    members = members if isinstance(members, list) else [members]
+    trunks = ovsdb_value(row.get('trunks'))
+    return {'name': row.get('name'), 'tag': _scalar(row.get('tag')),
+            'trunks': sorted(trunks) if isinstance(trunks, list) else [trunks],
+            'vlan_mode': _scalar(row.get('vlan_mode')),
+            'interfaces': [ifaces[u] for u in members if u in ifaces]}
+
+
 def build_bridges(bridge_rows, port_rows, iface_rows):
     """The normalised bridges with their ports and interfaces (pure)."""
     ifaces = {}
@@ -86,16 +97,7 @@ def build_bridges(bridge_rows, port_rows, iface_rows):
             'mac_in_use': _scalar(row.get('mac_in_use')),
             'external_ids': ovsdb_value(row.get('external_ids')) or {},
             'options': ovsdb_value(row.get('options')) or {}, 'error': _scalar(row.get('error'))}
-    ports = {}
-    for row in port_rows:
-        members = ovsdb_value(row.get('interfaces'))
-        members = members if isinstance(members, list) else [members]
-        trunks = ovsdb_value(row.get('trunks'))
-        ports[_scalar(row.get('_uuid'))] = {
-            'name': row.get('name'), 'tag': _scalar(row.get('tag')),
-            'trunks': sorted(trunks) if isinstance(trunks, list) else [trunks],
-            'vlan_mode': _scalar(row.get('vlan_mode')),
-            'interfaces': [ifaces[u] for u in members if u in ifaces]}
+    ports = dict((_scalar(row.get('_uuid')), port_of(row, ifaces)) for row in port_rows)
     bridges = []
     for row in bridge_rows:
         members = ovsdb_value(row.get('ports'))
