@@ -327,6 +327,16 @@ FAULTS = {
 }
 
 FAULTS.update(ovslab.FAULTS)
+# Topologies whose faults have an integration test file of their own (one shared lab per module there);
+# the suites that walk every fault (test_lab_faults, test_net_facts, test_diagnose_role,
+# test_remediate_role) leave them out: in_shared_suites().
+OWN_TESTS = {'ovs': 'tests/integration/test_ovs.py'}
+
+
+def in_shared_suites(name):
+    """False for a fault whose topologies all have a test file of their own (OWN_TESTS)."""
+    return not set(FAULTS[name]['topologies']) <= set(OWN_TESTS)
+
 
 # Lab node -> the diagnosis engine's role for a single host -> vm1 path.
 ENGINE_ROLES = {'host': 'source', 'hv': 'hypervisor', 'vm1': 'target'}
