@@ -156,26 +156,35 @@ def test_fault_is_diagnosed_and_remediated(healed, run_playbook, ansible_run, tm
 
 
 # ------------------------------------------------------------------ fixers: check mode, diff, bad input
-def test_fixers_check_mode_diff_and_bad_input(healed, ansible_run):
+def test_fixers_check_mode_diff_and_bad_input(healed, run_playbook, task_results_of, tmp_path):
+    """One playbook (one ansible process) with every case: check mode + diff, then bad input."""
     lab = healed
     rundir = ovslab.rundir(lab.prefix, lab.state_dir)
     before = _ovs_state(lab)
-    hv = lab.ns('hv')
-    res = ansible_run(lab.inventory_path, hv, 'vmnet.doctor.ovs_port_vlan',
-                      {'port': 'patch-ex', 'trunks': [10], 'rundir': rundir}, check=True, diff=True)
-    assert res['changed'] is True and res['diff']['before']['trunks'] == [10, 20], res
-    assert res['diff']['after']['trunks'] == [10] and res['diff']['after']['tag'] is None
-    res = ansible_run(lab.inventory_path, hv, 'vmnet.doctor.ovs_flow',
-                      {'bridge': 'br-int', 'priority': 200, 'match': 'icmp', 'actions': 'drop', 'state': 'present',
-                       'rundir': rundir}, check=True, diff=True)
-    assert res['changed'] is True and res['diff']['after']['present'] is True, res
-    assert _ovs_state(lab) == before
-    for module, args, words in (
-            ('ovs_port_vlan', {'port': 'vnet-nope', 'tag': 10}, "port 'vnet-nope' does not exist"),
-            ('ovs_port_vlan', {'port': 'vnet-vm1', 'bridge': 'br-ex', 'tag': 10}, 'is on bridge br-int, not br-ex'),
-            ('ovs_flow', {'bridge': 'br-nope', 'priority': 1}, "bridge 'br-nope' does not exist")):
-        res = ansible_run(lab.inventory_path, hv, 'vmnet.doctor.' + module, dict(args, rundir=rundir))
-        assert res.get('failed') and words in res['msg'], res
+    cases = [
+        ('check vlan', 'ovs_port_vlan', {'port': 'patch-ex', 'trunks': [10]}, True),
+        ('check flow', 'ovs_flow', {'bridge': 'br-int', 'priority': 200, 'match': 'icmp', 'actions': 'drop',
+                                    'state': 'present'}, True),
+        ('unknown port', 'ovs_port_vlan', {'port': 'vnet-nope', 'tag': 10}, False),
+        ('other bridge', 'ovs_port_vlan', {'port': 'vnet-vm1', 'bridge': 'br-ex', 'tag': 10}, False),
+        ('unknown bridge', 'ovs_flow', {'bridge': 'br-nope', 'priority': 1}, False),
+    ]
+    tasks = [{'name': name, 'vmnet.doctor.' + module: dict(args, rundir=rundir), 'check_mode': check, 'diff': check,
+              'ignore_errors': True} for name, module, args, check in cases]
+    playbook = tmp_path / 'fixers.yml'
+    playbook.write_text(json.dumps([{'hosts': lab.ns('hv'), 'gather_facts': False, 'tasks': tasks}]))
+    rc, data, output = run_playbook(str(playbook), lab.inventory_path)
+    assert data is not None, output[-3000:]
+    res = dict((name, task_results_of(data, name)[lab.ns('hv')]) for name, _m, _a, _c in cases)
+    vlan = res['check vlan']
+    assert vlan['changed'] is True and vlan['diff']['before']['trunks'] == [10, 20], vlan
+    assert vlan['diff']['after']['trunks'] == [10] and vlan['diff']['after']['tag'] is None
+    flow = res['check flow']
+    assert flow['changed'] is True and flow['diff']['after']['present'] is True, flow
+    for name, words in (('unknown port', "port 'vnet-nope' does not exist"),
+                        ('other bridge', 'is on bridge br-int, not br-ex'),
+                        ('unknown bridge', "bridge 'br-nope' does not exist")):
+        assert res[name].get('failed') and words in res[name]['msg'], res[name]
     assert _ovs_state(lab) == before
 
 
