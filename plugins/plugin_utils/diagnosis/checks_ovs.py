@@ -120,6 +120,11 @@ def check_ovs(ctx):
     if not sw.port(vm_port) or not sw.port(src_port):
         return ctx.skipped(CID, 'switch', 'the VM port (%s) and the source port (%s) are not both OVS ports'
                            % (vm_port, src_port))
+    down = [name for name in (vm_port, src_port)
+            if 'down' in ((sw.iface(name) or {}).get('admin_state'), (sw.iface(name) or {}).get('link_state'))]
+    if down:    # the port checks (switch.vm_port / switch.uplink_port, LINK_DOWN) report a port that is down
+        return ctx.failed(CID, 'switch', 'OVS port %s is down (admin_state/link_state): reported by the port '
+                          'checks' % ', '.join(down))
     src_ip, dst_ip = topo.get('source_ip'), ctx.target_ip
     request = _trace(ovs, 'echo-request', src_port, src_ip, dst_ip)
     reply = _trace(ovs, 'echo-reply', vm_port, dst_ip, src_ip)
