@@ -165,8 +165,8 @@ def _wrong_bridge(ctx, sw, ovs, vm_port, src_port, evidence):
     bridges = sorted(set(sw.bridge_of(p)['name'] for p in reachable) - {src_br['name']}) or [src_br['name']]
     want = bridges[0]
     port = sw.port(vm_port)
-    cmd = 'ovs-vsctl del-port %s %s -- add-port %s %s%s' % (vm_br['name'], vm_port, want, vm_port,
-                                                           ' tag=%s' % port['tag'] if port.get('tag') is not None else '')
+    tag = ' tag=%s' % port['tag'] if port.get('tag') is not None else ''
+    cmd = 'ovs-vsctl del-port %s %s -- add-port %s %s%s' % (vm_br['name'], vm_port, want, vm_port, tag)
     evidence.update({'vm_port_bridge': vm_br['name'], 'source_port_bridge': src_br['name'],
                      'bridges_reachable_from_source': sorted(set(sw.bridge_of(p)['name'] for p in reachable))})
     return ctx.find('OVS_WRONG_BRIDGE', 'switch', 'forward',

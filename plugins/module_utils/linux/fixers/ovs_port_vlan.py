@@ -50,8 +50,8 @@ def collect(runner, want):
     rc, out, err = runner.run(_vsctl(want, '--format=json', '--columns=name,tag,trunks,vlan_mode,_uuid,interfaces',
                                      'list', 'Port'))
     if rc != 0:
-        raise DoctorError('cannot read Open vSwitch ports (%s): %s' % (ovs.paths(want['rundir'])['db'],
-                                                                      (err or out).strip()))
+        db = ovs.paths(want['rundir'])['db']
+        raise DoctorError('cannot read Open vSwitch ports (%s): %s' % (db, (err or out).strip()))
     ports = dict((row['name'], ovs.port_of(row, {})) for row in ovs.parse_table(out))
     have = {'ports': ports, 'bridge': None}
     if want['port'] in ports:
@@ -69,8 +69,8 @@ def plan(want, have):
         raise DoctorError("Open vSwitch port '%s' does not exist (known: %s)"
                           % (want['port'], ', '.join(sorted(have['ports'])) or 'none'))
     if want['bridge'] and have['bridge'] != want['bridge']:
-        raise DoctorError("Open vSwitch port '%s' is on bridge %s, not %s" % (want['port'], have['bridge'],
-                                                                           want['bridge']))
+        raise DoctorError("Open vSwitch port '%s' is on bridge %s, not %s"
+                          % (want['port'], have['bridge'], want['bridge']))
     now = _current(have, want['port'])
     sets, clears = [], []
     for field in FIELDS:
