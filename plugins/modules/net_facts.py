@@ -68,6 +68,13 @@ options:
       - Also return the backend-specific firewall rule dumps in C(firewall.rulesets) (can be large).
     type: bool
     default: false
+  ovs_rundir:
+    description:
+      - The run directory of Open vSwitch (C(db.sock), C(ovs-vswitchd.pid), C(ovs-vswitchd.<pid>.ctl),
+        C(<bridge>.mgmt)) when it is not the distribution default C(/var/run/openvswitch).
+      - Without Open vSwitch (no C(ovs-vsctl), or no C(db.sock) there) C(ovs.present) is false and
+        C(ovs.note) says why; nothing fails.
+    type: path
 attributes:
   check_mode:
     support: full
@@ -290,6 +297,39 @@ ansible_facts:
                                 text: "icmp type echo-request drop", comment: null}
                 trace: []
             rulesets: {}
+        ovs:
+          description:
+            - Open vSwitch, read with C(ovs-vsctl), C(ovs-ofctl dump-flows), C(ovs-appctl fdb/show) and
+              C(ovs-appctl ofproto/trace) of the echo request and reply of every O(flows) item from each
+              non-patch port (the switch's own verdict, with the deciding rule). See C(docs/facts_schema.md).
+          returned: always
+          type: dict
+          sample:
+            present: true
+            rundir: /var/run/openvswitch
+            db: unix:/var/run/openvswitch/db.sock
+            note: null
+            errors: []
+            bridges:
+              - name: br-int
+                datapath_type: system
+                fail_mode: null
+                controllers: []
+                ports:
+                  - {name: vnet0, tag: 10, trunks: [], vlan_mode: null,
+                     interfaces: [{name: vnet0, type: system, ofport: 2, admin_state: up, link_state: up,
+                                   mtu: 1500, mtu_request: null, mac_in_use: "fe:54:00:aa:bb:02",
+                                   external_ids: {attached-mac: "52:54:00:aa:bb:02"}, options: {}, error: null}]}
+                flows:
+                  - {table: 0, priority: 100, cookie: "0xbad", match: "icmp,nw_dst=192.0.2.20", actions: drop,
+                     n_packets: 3, n_bytes: 294, drops: true}
+                fdb:
+                  - {port: vnet0, ofport: 2, vlan: 10, mac: "52:54:00:aa:bb:02", age: 3}
+            traces:
+              - {bridge: br-ex, in_port: uplink0, packet: echo-request, src: 192.0.2.10, dst: 192.0.2.20,
+                 dropped: true, outputs: [], datapath_actions: drop, error: null,
+                 rules: [], deciding_rule: {bridge: br-int, table: 0, priority: 100, cookie: "0xbad",
+                                            match: "icmp,nw_dst=192.0.2.20", actions: [drop], miss: false}}
         virtual_switches:
           description: Hypervisor virtual switches; always empty on Linux (see C(bridges)).
           returned: always
@@ -339,6 +379,7 @@ def main():
             )),
             include_local_routes=dict(type='bool', default=False),
             gather_rulesets=dict(type='bool', default=False),
+            ovs_rundir=dict(type='path'),
         ),
         supports_check_mode=True,
     )
@@ -346,7 +387,8 @@ def main():
         peers, flows = validate_options(module.params['peers'], module.params['flows'])
         facts = collect(CommandRunner(module), peers, flows,
                         include_local_routes=module.params['include_local_routes'],
-                        gather_rulesets=module.params['gather_rulesets'])
+                        gather_rulesets=module.params['gather_rulesets'],
+                        ovs_rundir=module.params['ovs_rundir'])
     except DoctorError as exc:
         module.fail_json(**exc.to_result())
     module.exit_json(changed=False, ansible_facts={'vmnet_doctor': facts})

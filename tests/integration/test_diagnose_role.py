@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from vmnetlab import FAULTS, Lab, destroy_lab, expected_finding, unique_prefix
+from vmnetlab import FAULTS, Lab, destroy_lab, expected_finding, in_shared_suites, unique_prefix
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'diagnose.yml')
@@ -36,7 +36,7 @@ def topology_of(fault):
 
 
 def faults_in(topology):
-    return sorted(f for f in FAULTS if topology_of(f) == topology and 'expect' in FAULTS[f])
+    return sorted(f for f in FAULTS if in_shared_suites(f) and topology_of(f) == topology and 'expect' in FAULTS[f])
 
 
 # ------------------------------------------------------------------ labs and runs

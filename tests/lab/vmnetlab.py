@@ -25,8 +25,10 @@ import sys
 import tempfile
 import time
 
+import ovslab  # the Open vSwitch topology (tests/lab/ovslab.py)  pylint: disable=wrong-import-order
+
 STATE_DIR = '/run/vmnet-doctor-lab'
-TOPOLOGIES = ('bridged', 'routed', 'vlan')
+TOPOLOGIES = ('bridged', 'routed', 'vlan', 'ovs')
 PREFIX_RE = re.compile(r'^[a-z][a-z0-9]{0,9}$')
 NODE_RE = re.compile(r'^(host|hv|dup|vm[1-9])$')
 MAX_VMS = 9
@@ -38,6 +40,7 @@ SUBNETS = {
     'bridged': {'lan': '10.210.0.0/24'},
     'routed': {'transit': '10.220.0.0/24', 'vms': '10.220.1.0/24', 'transit2': '10.220.2.0/24'},
     'vlan': {'vlan10': '10.230.10.0/24', 'vlan20': '10.230.20.0/24'},
+    'ovs': {'vlan10': ovslab.SUBNET},
 }
 WRONG_GATEWAY = '10.220.1.254'      # vm_gateway_wrong: an unused address on the VM subnet
 STALE_MAC = '02:76:6d:ee:ee:ee'     # host_stale_arp: a MAC nobody in the lab owns
@@ -323,6 +326,18 @@ FAULTS = {
     },
 }
 
+FAULTS.update(ovslab.FAULTS)
+# Topologies whose faults have an integration test file of their own (one shared lab per module there);
+# the suites that walk every fault (test_lab_faults, test_net_facts, test_diagnose_role,
+# test_remediate_role) leave them out: in_shared_suites().
+OWN_TESTS = {'ovs': 'tests/integration/test_ovs.py'}
+
+
+def in_shared_suites(name):
+    """False for a fault whose topologies all have a test file of their own (OWN_TESTS)."""
+    return not set(FAULTS[name]['topologies']) <= set(OWN_TESTS)
+
+
 # Lab node -> the diagnosis engine's role for a single host -> vm1 path.
 ENGINE_ROLES = {'host': 'source', 'hv': 'hypervisor', 'vm1': 'target'}
 
@@ -468,6 +483,7 @@ def destroy_lab(prefix, state_dir=STATE_DIR):
     for info in (state.get('sshd') or {}).values():
         _stop_sshd(info)
     _kill_pidfile(garp_pidfile(prefix, state_dir))
+    ovslab.stop(prefix, state_dir)
     errors = []
     for name in list_lab_namespaces(prefix):
         for pid in _run(['ip', 'netns', 'pids', name], check=False).stdout.split():
@@ -576,6 +592,9 @@ class Lab(object):
             self.vm_bridge = 'br0'
             self.subnet = nets['vms']
             gateway = _bare(_host_ip(nets['vms'], 1))
+        elif topo == 'ovs':
+            self.vm_bridge, self.subnet = ovslab.layout(self, layout, link, _host_ip)
+            gateway = None
         else:
             layout['bridges'] += [['br10', _mac(2, 0x10)], ['br20', _mac(2, 0x11)]]
             link('host', 'eth0', 'hv', 'uplink0', 0, 0, 'br10')
@@ -587,7 +606,7 @@ class Lab(object):
             self.subnet = nets['vlan10']
             gateway = None
         for index, vm in enumerate(self.vm_names, start=1):
-            link(vm, 'eth0', 'hv', self.port(vm), 0, 0x20 + index, self.vm_bridge)
+            link(vm, 'eth0', 'hv', self.port(vm), 0, 0x20 + index, None if topo == 'ovs' else self.vm_bridge)
             layout['addresses'].append([vm, 'eth0', _host_ip(self.subnet, 10 + index)])
             layout['data_if'][vm] = 'eth0'
             if gateway:
@@ -628,7 +647,7 @@ class Lab(object):
             for end in (item['a'], item['b']):
                 if end[0] == node and end[1] == ifname:
                     return end[2]
-        for name, mac in self.layout['bridges']:
+        for name, mac in self.layout['bridges'] + self.layout.get('internal_ports', []):
             if node == 'hv' and name == ifname:
                 return mac
         raise LabError('%s has no interface %s' % (node, ifname))
@@ -766,6 +785,8 @@ class Lab(object):
             self.run('hv', ['ip', 'link', 'set', name, 'up'])
         for item in self.layout['links']:
             self._add_link(item)
+        if self.topology == 'ovs':
+            ovslab.build(self)
         for node, ifname, address in self.layout['addresses']:
             self.run(node, ['ip', 'addr', 'add', address, 'dev', ifname])
         for node, key, value in self.layout['sysctls']:
@@ -818,6 +839,8 @@ class Lab(object):
             if role == 'vm':
                 data.update({'lab_hypervisor': self.ns('hv'), 'lab_port': self.port(node),
                              'lab_bridge': self.vm_bridge})
+            if role == 'hypervisor' and self.topology == 'ovs':
+                data.update(ovslab.inventory_vars(self))
             return data
         return {'all': {
             'vars': {'lab_prefix': self.prefix, 'lab_topology': self.topology, 'lab_subnet': self.subnet},
@@ -855,7 +878,10 @@ class Lab(object):
             return False
         record = {'undo': [], 'details': {}}
         try:
-            getattr(self, '_inject_' + name)(record)
+            if name in ovslab.FAULTS:
+                ovslab.inject(self, name, record)
+            else:
+                getattr(self, '_inject_' + name)(record)
         except BaseException:
             self._replay(record)
             raise

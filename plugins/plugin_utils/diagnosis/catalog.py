@@ -30,6 +30,7 @@ CONFIDENCE_LEVELS = ('high', 'medium', 'low')
 
 # Each entry: layer, title, meaning, detection, fix (prose), auto_fix (a fixer module exists
 # and the engine proposes it), module (the fixer proposed, or None when the fix is manual),
+# platform_modules (optional: the fixers of the same code on other switches and hypervisors),
 # checks (the engine checks that raise it, ``checks_<module>.<function>``; a unit test reads the
 # checks' source and keeps this list true). The lab faults that reproduce a code are declared by
 # the faults themselves (tests/lab/vmnetlab.py FAULTS ``expect``) and joined in docs/catalog.md.
@@ -280,15 +281,78 @@ CATALOG = {
                      'adapter on the same switch. VMware (object `vmware_portgroup`): the VLAN of the VM NIC\'s '
                      'portgroup differs from the host side: `vmware.host_vlan_id`, the VLAN of '
                      '`vmware.host_portgroup`, or of the portgroup of a VMkernel NIC on the VM subnet '
-                     '(trunks, 4095 and ranges are not compared).',
+                     '(trunks, 4095 and ranges are not compared). Open vSwitch (object `ovs_port`, proven on the '
+                     'real OVS lab): the access tag of the source port is not carried by the VM port (tag, '
+                     '`vlan_mode`) or by a patch/trunk port between their bridges (`trunks`), usually confirmed by '
+                     '`ofproto/trace` of the echo not reaching the VM port.',
         'fix': 'VLAN-aware bridge: `vmnet.doctor.bridge_vlan` with `port`, `pvid`, `vids` and `untagged`. '
                'Per-VLAN bridges: manual, with the exact `ip link set dev <port> master <bridge>` command. '
                'Hyper-V: `vmnet.doctor.hyperv_vm_nic` with `vm`, `mac` and `vlan_id`. VMware: '
                '`vmnet.doctor.vmware_vswitch_policy` with the portgroup and `vlan_id` of the host side (the '
-               'fix notes the other VMs on that portgroup, whose VLAN changes too).',
+               'fix notes the other VMs on that portgroup, whose VLAN changes too). Open vSwitch: '
+               '`vmnet.doctor.ovs_port_vlan` with `port` and only the fields that must change (`tag`, `trunks`, '
+               '`vlan_mode`).',
         'auto_fix': True,
         'module': 'vmnet.doctor.bridge_vlan',
-        'checks': ('checks_l2.check_vlan', 'checks_vmware.check_vmware', 'checks_windows.check_hyperv'),
+        'platform_modules': ('vmnet.doctor.ovs_port_vlan', 'vmnet.doctor.vmware_vswitch_policy',
+                             'vmnet.doctor.hyperv_vm_nic'),
+        'checks': ('checks_l2.check_vlan', 'checks_ovs.check_ovs', 'checks_vmware.check_vmware',
+                   'checks_windows.check_hyperv'),
+    },
+    'OVS_FLOW_DROP': {
+        'layer': 'switch',
+        'title': 'OpenFlow flow drops the echo (Open vSwitch)',
+        'meaning': 'An OpenFlow flow on an Open vSwitch bridge of the path matches the echo request or reply and '
+                   'drops it (actions=drop or no action), above the flows that would forward it.',
+        'detection': 'The switch\'s own verdict: `ovs-appctl ofproto/trace` of the echo request from the port facing '
+                     'the source (or of the reply from the VM port) does not reach the other port, and the last rule '
+                     'it met drops; the flow is named by bridge, table, priority, cookie and match, with its packet '
+                     'counter from `ovs-ofctl dump-flows`.',
+        'fix': '`vmnet.doctor.ovs_flow` with `state: absent` and the exact bridge, table, priority, cookie and match '
+               '(strict delete of that one flow; its inverse re-adds it with its actions). Adding a higher-priority '
+               'allow for exactly the path (`state: present`, `actions: NORMAL`) is the alternative when the flow '
+               'belongs to a controller that would put it back.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.ovs_flow',
+        'checks': ('checks_ovs.check_ovs',),
+    },
+    'OVS_WRONG_BRIDGE': {
+        'layer': 'switch',
+        'title': 'VM port on the wrong Open vSwitch bridge',
+        'meaning': 'The VM port is on an OVS bridge that no patch port joins to the bridge the source reaches: '
+                   'the two can never exchange a frame.',
+        'detection': 'The bridge of the VM port is not reachable from the bridge of the port facing the source '
+                     'through patch ports (`interfaces[].options.peer`).',
+        'fix': 'Manual: which bridge a VM belongs on is its definition\'s decision (libvirt `<source bridge>`, '
+               'OpenStack `br-int`); the finding gives the exact `ovs-vsctl del-port ... -- add-port ...` command.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_ovs.check_ovs',),
+    },
+    'OVS_SECURE_NO_FLOWS': {
+        'layer': 'switch',
+        'title': 'Open vSwitch bridge in fail_mode secure without flows',
+        'meaning': 'A bridge in `fail_mode: secure` forwards only what its OpenFlow controller programs; with no flow '
+                   'at all it drops every frame.',
+        'detection': 'A bridge of the path (the source port\'s, the VM port\'s or one between them) has '
+                     '`fail_mode: secure` and an empty `flows` list.',
+        'fix': 'Manual: start or reconnect the controller that programs the bridge (Neutron agent, OVN); without a '
+               'controller, `ovs-vsctl del-fail-mode <bridge>` makes it a learning switch again.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_ovs.check_ovs',),
+    },
+    'OVS_PATH_DROP': {
+        'layer': 'switch',
+        'title': 'Open vSwitch does not deliver the echo',
+        'meaning': 'Open vSwitch\'s own trace of the echo request or reply does not reach the port of the other end, '
+                   'for a reason no other OVS check names.',
+        'detection': '`ovs-appctl ofproto/trace` from the port facing the source (or the VM port) lists outputs '
+                     'without the other port, and neither the bridges, VLANs, fail mode nor a dropping flow explain it.',
+        'fix': 'Manual: the trace in the evidence names every rule the packet met.',
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_ovs.check_ovs',),
     },
     'MAC_FILTERED': {
         'layer': 'switch',

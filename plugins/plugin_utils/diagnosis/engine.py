@@ -20,6 +20,7 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model impor
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.topology import resolve
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_firewall as fw
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_l2 as l2
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_ovs as ovs
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_l3 as l3
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_windows as win
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmware as vmw
@@ -181,6 +182,7 @@ def _walk(ctx, probes):
     l2.check_hv_port(ctx, 'src')
     l2.check_hv_port(ctx, 'vm')
     l2.check_vlan(ctx)
+    ovs.check_ovs(ctx)
     win.check_hyperv(ctx)
     l2.check_mac_filters(ctx)
     l3.check_forwarding(ctx)

@@ -163,6 +163,27 @@ def net_sysctl_inverse(args, result):
     return [call('net_sysctl', undo)], None
 
 
+def ovs_port_vlan_inverse(args, result):
+    before, after = result.get('before') or {}, result.get('after') or {}
+    undo = dict((k, args[k]) for k in ('port', 'bridge', 'rundir') if args.get(k))
+    for field in ('tag', 'trunks', 'vlan_mode'):
+        if field in args and before.get(field) != after.get(field):
+            if before.get(field) is None and field != 'trunks':
+                return None, 'the port had no %s before; ovs_port_vlan does not clear it' % field
+            undo[field] = before.get(field) or []
+    return [call('ovs_port_vlan', undo)], None
+
+
+def ovs_flow_inverse(args, result):
+    before = result.get('before') or {}
+    undo = dict((k, args[k]) for k in ('bridge', 'table', 'priority', 'cookie', 'match', 'rundir') if k in args)
+    if before.get('present'):
+        undo.update({'state': 'present', 'actions': before.get('actions') or 'drop'})
+    else:
+        undo['state'] = 'absent'
+    return [call('ovs_flow', undo)], None
+
+
 # ------------------------------------------------------------------ inverses of the VMware fixers
 def _vmware_inverse(module, keep):
     def inverse(args, result):
@@ -213,6 +234,8 @@ FIXERS = {
     'bridge_vlan': _entry('linux', 'module', bridge_vlan_inverse, guard={'args': ('port',)}),
     'neighbor': _entry('linux', 'module', neighbor_inverse),
     'net_sysctl': _entry('linux', 'module', net_sysctl_inverse),
+    'ovs_port_vlan': _entry('linux', 'module', ovs_port_vlan_inverse),
+    'ovs_flow': _entry('linux', 'module', ovs_flow_inverse),
     'vmware_vswitch_policy': _entry('vmware', 'controller', _vmware_inverse(
         'vmware_vswitch_policy', ('switch_type', 'esxi_hostname', 'switch', 'portgroup'))),
     'vmware_vm_nic': _entry('vmware', 'controller', _vmware_inverse(

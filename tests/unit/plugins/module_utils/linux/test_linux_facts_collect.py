@@ -18,7 +18,7 @@ _spec.loader.exec_module(recorded)
 
 SCHEMA_SECTIONS = {'schema_version', 'platform', 'hostname', 'tools', 'errors', 'interfaces', 'routes',
                    'policy_rules', 'route_lookups', 'neighbors', 'bridges', 'sysctls', 'firewall',
-                   'virtual_switches', 'vm_nics', 'vmkernel_nics', 'physical_nics', 'duplicate_macs'}
+                   'virtual_switches', 'vm_nics', 'vmkernel_nics', 'physical_nics', 'duplicate_macs', 'ovs'}
 
 
 class FakeFirewall(object):
@@ -139,6 +139,7 @@ def test_collect_recorded_host(fake_firewall):
                     flows=[{'src': '198.51.100.7', 'dst': '192.0.2.20'}], gather_rulesets=True)
     assert set(facts) == SCHEMA_SECTIONS
     assert facts['platform'] == 'linux' and facts['schema_version'] == 1
+    assert facts['ovs']['present'] is False and 'openvswitch-switch' in facts['ovs']['note']  # no ovs-vsctl
     assert facts['tools'] == {'ip': True, 'bridge': True, 'nft': False, 'iptables': False,
                               'iptables_legacy': False, 'firewall_cmd': False, 'ufw': False}
     assert [i['name'] for i in facts['interfaces']] == ['lo', 'eth0', 'br0', 'vnet0', 'vnet1', 'br1',

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Open vSwitch, for real: the ``ovs`` lab (tests/lab/ovslab.py) runs ovsdb-server and ovs-vswitchd
+(userspace datapath) inside its hypervisor namespace with a private run directory.
+
+* net_facts reads the bridges, ports, flows, FDB and ofproto/trace of the path's echo through the
+  lab's ``ovs_rundir``; without Open vSwitch it says so in a note and does not fail.
+* Every OVS fault of the lab: ``playbooks/remediate.yml`` (its diagnosis phase is the diagnose role)
+  reports the fault's code on its host with its object; an automatic fix is verified by the probe and
+  the host answers a real ping; running the fixer again with the same arguments changes nothing
+  (the tag mismatch also gets a full second remediate run that changes nothing). A manual finding is
+  reported and nothing is touched.
+* The fixers: check mode and diff change nothing, an unknown port or bridge fails and changes nothing.
+* ``lab.py down`` stops the daemons by their pidfiles, also after a crash (no state file).
+
+One lab for the module (prefix "ov" + random), healed between tests.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from vmnetlab import FAULTS, STATE_DIR, Lab, destroy_lab, expected_finding, list_lab_namespaces, unique_prefix
+import ovslab
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PLAYBOOK = os.path.join(REPO, 'playbooks', 'remediate.yml')
+LAB_PY = os.path.join(REPO, 'tests', 'lab', 'lab.py')
+OVS_FAULTS = sorted(name for name, fault in FAULTS.items() if fault['topologies'] == ['ovs'])
+FAST = {'diagnose_probe_count': 2, 'diagnose_probe_timeout': 0.5, 'remediate_probe_count': 2,
+        'remediate_probe_timeout': 0.5, 'diagnose_witness': False}
+
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    made = Lab(unique_prefix('ov'), 'ovs', vms=1)
+    try:
+        made.up()
+        made.inventory_path = str(tmp_path_factory.mktemp('inv') / 'hosts.yml')
+        made.write_inventory(made.inventory_path)
+        yield made
+    finally:
+        destroy_lab(made.prefix)
+
+
+@pytest.fixture()
+def healed(lab):
+    lab.heal('all')
+    assert lab.reachable('host', 'vm1')
+    yield lab
+    lab.heal('all')
+
+
+def _pids(rundir):
+    pids = []
+    for daemon in ovslab.DAEMONS:
+        try:
+            with open(os.path.join(rundir, daemon + '.pid')) as handle:
+                pids.append(int(handle.read().strip()))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+def _ovs_state(lab):
+    """Ports (tag, trunks, vlan_mode, bridge) and flows (without counters) of the lab's switch."""
+    out = {}
+    for bridge in ovslab.BRIDGES:
+        ports = ovslab.vsctl(lab, 'list-ports', bridge).stdout.split()
+        out[bridge] = {'ports': dict((p, ovslab.vsctl(lab, '--format=json', '--columns=tag,trunks,vlan_mode', 'list',
+                                                      'Port', p).stdout) for p in ports),
+                       'fail_mode': ovslab.vsctl(lab, 'get-fail-mode', bridge).stdout.strip(),
+                       'flows': sorted(line.split('actions=')[0].split('priority=')[-1] + line.split('actions=')[1]
+                                       for line in lab.run('hv', ovslab.ofctl_argv(lab, 'dump-flows', bridge)).stdout
+                                       .splitlines() if 'actions=' in line)}
+    return out
+
+
+def _remediate(run_playbook, lab, tmp_path, name):
+    report_dir = tmp_path / name
+    extra = dict(FAST, doctor_source=lab.ns('host'), doctor_target_ip=lab.ip('vm1'),
+                 doctor_target_host=lab.ns('vm1'), doctor_hypervisor=lab.ns('hv'), doctor_report_dir=str(report_dir))
+    rc, data, output = run_playbook(PLAYBOOK, lab.inventory_path, extra_vars=extra)
+    assert rc == 0, output[-3000:]
+    files = sorted(f for f in report_dir.glob('*.json') if not f.name.endswith('-diagnosis.json'))
+    with open(str(files[-1])) as handle:
+        return json.load(handle), (data or {}).get('stats', {})
+
+
+# ------------------------------------------------------------------ facts
+def test_facts_read_the_switch_and_its_verdict(healed, ansible_run):
+    lab = healed
+    rundir = ovslab.rundir(lab.prefix, lab.state_dir)
+    res = ansible_run(lab.inventory_path, lab.ns('hv'), 'vmnet.doctor.net_facts',
+                      {'flows': [{'src': lab.ip('host'), 'dst': lab.ip('vm1')}], 'ovs_rundir': rundir})
+    assert not res.get('failed'), res.get('msg')
+    ovs = res['ansible_facts']['vmnet_doctor']['ovs']
+    assert ovs['present'] and ovs['errors'] == [] and ovs['rundir'] == rundir
+    bridges = dict((b['name'], b) for b in ovs['bridges'])
+    assert sorted(bridges) == sorted(ovslab.BRIDGES)
+    ports = dict((p['name'], p) for p in bridges['br-int']['ports'])
+    vm = ports['vnet-vm1']
+    assert (vm['tag'], vm['trunks'], ports['patch-ex']['trunks']) == (10, [], [10, 20])
+    iface = vm['interfaces'][0]
+    assert iface['admin_state'] == 'up' and iface['link_state'] == 'up' and iface['ofport'] > 0
+    assert iface['external_ids']['attached-mac'] == lab.mac('vm1') and iface['mtu'] == 1500
+    assert [f['actions'] for f in bridges['br-int']['flows']] == ['NORMAL']
+    request = [t for t in ovs['traces'] if t['in_port'] == 'uplink0' and t['packet'] == 'echo-request'][0]
+    reply = [t for t in ovs['traces'] if t['in_port'] == 'vnet-vm1' and t['packet'] == 'echo-reply'][0]
+    assert 'vnet-vm1' in request['outputs'] and 'uplink0' in reply['outputs'], (request, reply)
+    assert [r['bridge'] for r in request['rules']] == ['br-ex', 'br-int']
+
+
+def test_facts_without_open_vswitch_say_so(healed, ansible_run, tmp_path):
+    lab = healed
+    res = ansible_run(lab.inventory_path, lab.ns('host'), 'vmnet.doctor.net_facts',
+                      {'ovs_rundir': str(tmp_path / 'no-ovs-here')})
+    assert not res.get('failed'), res.get('msg')
+    ovs = res['ansible_facts']['vmnet_doctor']['ovs']
+    assert ovs['present'] is False and 'no ovsdb-server socket' in ovs['note'] and ovs['bridges'] == []
+
+
+# ------------------------------------------------------------------ every OVS fault
+@pytest.mark.parametrize('fault', OVS_FAULTS)
+def test_fault_is_diagnosed_and_remediated(healed, run_playbook, ansible_run, tmp_path, fault):
+    lab = healed
+    code, node, fixer, obj = expected_finding(fault, {'{vm1_ip}': lab.ip('vm1'), '{vm1_mac}': lab.mac('vm1')})
+    lab.inject(fault)
+    assert not lab.reachable('host', 'vm1', attempts=1)
+    before = _ovs_state(lab)
+    report, _stats = _remediate(run_playbook, lab, tmp_path, 'first')
+    path = report['paths'][0]
+    finding = path['findings'][0]
+    assert (finding['code'], finding['host']) == (code, lab.ns(node)), path['findings']
+    assert dict((k, finding['object'].get(k)) for k in obj) == obj, finding['object']
+    if fixer is None:
+        assert path['result'] != 'restored' and path['fixes'] == [], path['fixes']
+        assert finding['status'] == 'manual' and finding['reason'], finding
+        assert _ovs_state(lab) == before
+        return
+    fix = [f for f in path['fixes'] if f['status'] == 'verified'][0]
+    assert fix['module'] == 'vmnet.doctor.' + fixer and code in fix['codes'], path['fixes']
+    assert path['result'] == 'restored' and path['reachable_after'] is True, report['summary_lines']
+    assert lab.reachable('host', 'vm1') and lab.reachable('vm1', 'host')
+    after = _ovs_state(lab)
+    again = ansible_run(lab.inventory_path, fix['host'], fix['module'], fix['args'])
+    assert not again.get('failed') and again['changed'] is False, again
+    assert _ovs_state(lab) == after
+    if fault == 'ovs_tag_mismatch':     # a whole second run: nothing left to fix, nothing changed
+        report, stats = _remediate(run_playbook, lab, tmp_path, 'second')
+        assert report['paths'][0]['result'] == 'ok' and report['paths'][0]['fixes'] == [], report['summary_lines']
+        assert stats.get('localhost', {}).get('changed') == 0 and _ovs_state(lab) == after
+
+
+# ------------------------------------------------------------------ fixers: check mode, diff, bad input
+def test_fixers_check_mode_diff_and_bad_input(healed, run_playbook, task_results_of, tmp_path):
+    """One playbook (one ansible process) with every case: check mode + diff, then bad input."""
+    lab = healed
+    rundir = ovslab.rundir(lab.prefix, lab.state_dir)
+    before = _ovs_state(lab)
+    cases = [
+        ('check vlan', 'ovs_port_vlan', {'port': 'patch-ex', 'trunks': [10]}, True),
+        ('check flow', 'ovs_flow', {'bridge': 'br-int', 'priority': 200, 'match': 'icmp', 'actions': 'drop',
+                                    'state': 'present'}, True),
+        ('unknown port', 'ovs_port_vlan', {'port': 'vnet-nope', 'tag': 10}, False),
+        ('other bridge', 'ovs_port_vlan', {'port': 'vnet-vm1', 'bridge': 'br-ex', 'tag': 10}, False),
+        ('unknown bridge', 'ovs_flow', {'bridge': 'br-nope', 'priority': 1}, False),
+    ]
+    tasks = [{'name': name, 'vmnet.doctor.' + module: dict(args, rundir=rundir), 'check_mode': check, 'diff': check,
+              'ignore_errors': True} for name, module, args, check in cases]
+    playbook = tmp_path / 'fixers.yml'
+    playbook.write_text(json.dumps([{'hosts': lab.ns('hv'), 'gather_facts': False, 'tasks': tasks}]))
+    rc, data, output = run_playbook(str(playbook), lab.inventory_path)
+    assert data is not None, output[-3000:]
+    res = dict((name, task_results_of(data, name)[lab.ns('hv')]) for name, _m, _a, _c in cases)
+    vlan = res['check vlan']
+    assert vlan['changed'] is True and vlan['diff']['before']['trunks'] == [10, 20], vlan
+    assert vlan['diff']['after']['trunks'] == [10] and vlan['diff']['after']['tag'] is None
+    flow = res['check flow']
+    assert flow['changed'] is True and flow['diff']['after']['present'] is True, flow
+    for name, words in (('unknown port', "port 'vnet-nope' does not exist"),
+                        ('other bridge', 'is on bridge br-int, not br-ex'),
+                        ('unknown bridge', "bridge 'br-nope' does not exist")):
+        assert res[name].get('failed') and words in res[name]['msg'], res[name]
+    assert _ovs_state(lab) == before
+
+
+# ------------------------------------------------------------------ lab.py down after a crash
+def test_down_stops_the_daemons_after_a_crash():
+    prefix = unique_prefix('ov')
+    other = Lab(prefix, 'ovs')
+    try:
+        other.up()
+        rundir = ovslab.rundir(prefix, STATE_DIR)
+        pids = _pids(rundir)
+        assert len(pids) == 2 and all(os.path.exists('/proc/%d' % p) for p in pids)
+        os.unlink(os.path.join(STATE_DIR, prefix + '.json'))      # the crash: no state file left
+        proc = subprocess.run([sys.executable, LAB_PY, 'down', '--prefix', prefix], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert not any(os.path.exists('/proc/%d' % p) for p in pids)
+        assert not os.path.exists(rundir) and list_lab_namespaces(prefix) == []
+    finally:
+        destroy_lab(prefix)

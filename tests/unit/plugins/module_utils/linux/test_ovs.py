@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Open vSwitch: parsers on output captured from the ovs lab (tests/unit/fixtures/ovs/README.md says how),
+the collector without OVS, the two fixers' plans, and their inverses in the fixer registry."""
+import os
+
+import pytest
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import ovs_flow, ovs_port_vlan
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ovs')
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def test_bridges_ports_interfaces_from_ovsdb_json():
+    bridges = ovs.build_bridges(*(ovs.parse_table(fixture('list_%s.json' % t)) for t in ('Bridge', 'Port', 'Interface')))
+    assert [b['name'] for b in bridges] == ['br-ex', 'br-int', 'br-spare']
+    ports = dict((p['name'], p) for p in bridges[1]['ports'])
+    assert sorted(ports) == ['br-int', 'hv0', 'patch-ex', 'vnet-vm1']
+    assert (ports['vnet-vm1']['tag'], ports['vnet-vm1']['trunks'], ports['patch-ex']['trunks']) == (10, [], [10, 20])
+    vm = ports['vnet-vm1']['interfaces'][0]
+    assert vm['type'] == 'system' and vm['admin_state'] == 'up' and vm['mtu_request'] is None
+    assert vm['external_ids']['attached-mac'] == '02:76:6d:11:00:01'
+    assert ports['patch-ex']['interfaces'][0]['options'] == {'peer': 'patch-int'}
+    assert bridges[1]['fail_mode'] is None and bridges[1]['datapath_type'] == 'netdev'
+
+
+def test_flows_fdb_dpif():
+    flows = ovs.parse_flows(fixture('dump_flows_drop.txt'))
+    assert flows[0] == {'table': 0, 'priority': 100, 'cookie': '0xbad1ab', 'match': 'icmp,nw_dst=10.240.10.11',
+                        'actions': 'drop', 'n_packets': flows[0]['n_packets'], 'n_bytes': flows[0]['n_bytes'],
+                        'drops': True}
+    assert flows[1]['match'] == '' and flows[1]['actions'] == 'NORMAL' and not flows[1]['drops']
+    fdb = ovs.parse_fdb(fixture('fdb_show.txt'), {'vnet-vm1': 3, 'hv0': 2, 'patch-ex': 1})
+    assert set(e['port'] for e in fdb) <= {'vnet-vm1', 'hv0', 'patch-ex'} and all(e['vlan'] == 10 for e in fdb)
+    dp = ovs.parse_dpif(fixture('dpif_show.txt'))
+    assert 'vnet-vm1' in dp.values() and 'uplink0' in dp.values() and 'patch-ex' not in dp.values()
+
+
+@pytest.mark.parametrize('name,dropped_rule', [
+    ('trace_drop_flow.txt', {'bridge': 'br-int', 'priority': 100, 'cookie': '0xbad1ab', 'actions': ['drop']}),
+    ('trace_secure.txt', {'bridge': 'br-int', 'priority': 0, 'match': 'reg0=0x2', 'actions': ['drop']}),
+    ('trace_ok.txt', None),
+])
+def test_trace_verdict_and_deciding_rule(name, dropped_rule):
+    dp = ovs.parse_dpif(fixture('dpif_show.txt'))
+    trace = ovs.parse_trace(fixture(name), dp)
+    assert [r['bridge'] for r in trace['rules']] == ['br-ex', 'br-int']
+    if dropped_rule is None:
+        assert 'vnet-vm1' in trace['outputs'] and trace['deciding_rule'] is None
+    else:
+        assert 'vnet-vm1' not in trace['outputs']
+        assert dict((k, trace['deciding_rule'][k]) for k in dropped_rule) == dropped_rule
+
+
+class NoOvs(object):
+    def which(self, name):
+        return None
+
+
+def test_collect_without_ovs_names_the_package():
+    out = ovs.collect(NoOvs(), [{'src': '192.0.2.1', 'dst': '192.0.2.2'}])
+    assert out['present'] is False and 'openvswitch-switch' in out['note'] and out['bridges'] == []
+    assert out['db'] == 'unix:/var/run/openvswitch/db.sock'
+
+
+# ------------------------------------------------------------------ fixers: plan (pure)
+PORTS = {'vnet1': {'name': 'vnet1', 'tag': 20, 'trunks': [], 'vlan_mode': None, 'interfaces': []},
+         'patch-ex': {'name': 'patch-ex', 'tag': None, 'trunks': [20], 'vlan_mode': None, 'interfaces': []}}
+
+
+@pytest.mark.parametrize('params,argv_tail', [
+    ({'port': 'vnet1', 'tag': 10}, ['set', 'Port', 'vnet1', 'tag=10']),
+    ({'port': 'vnet1', 'tag': 20}, None),                                      # already right
+    ({'port': 'patch-ex', 'trunks': [20, 10]}, ['set', 'Port', 'patch-ex', 'trunks=10,20']),
+    ({'port': 'patch-ex', 'trunks': []}, ['clear', 'Port', 'patch-ex', 'trunks']),
+    ({'port': 'vnet1', 'vlan_mode': 'access', 'tag': 20}, ['set', 'Port', 'vnet1', 'vlan_mode=access']),
+])
+def test_port_vlan_plan_changes_only_the_fields_given(params, argv_tail):
+    want = ovs_port_vlan.want_from_params(dict({'bridge': None, 'rundir': '/run/x'}, **params))
+    changes = ovs_port_vlan.plan(want, {'ports': PORTS, 'bridge': 'br-int'})
+    if argv_tail is None:
+        assert changes == []
+    else:
+        assert [c['argv'][3:] for c in changes] == [argv_tail] and changes[0]['argv'][2] == '--db=unix:/run/x/db.sock'
+
+
+@pytest.mark.parametrize('params,have_bridge,words', [
+    ({'port': 'nope', 'tag': 10}, 'br-int', "port 'nope' does not exist (known: patch-ex, vnet1)"),
+    ({'port': 'vnet1', 'bridge': 'br-ex', 'tag': 10}, 'br-int', 'is on bridge br-int, not br-ex'),
+])
+def test_port_vlan_refuses_unknown_port_or_bridge(params, have_bridge, words):
+    want = ovs_port_vlan.want_from_params(dict({'bridge': None, 'rundir': None}, **params))
+    with pytest.raises(DoctorError) as err:
+        ovs_port_vlan.plan(want, {'ports': PORTS, 'bridge': have_bridge})
+    assert words in str(err.value)
+
+
+@pytest.mark.parametrize('params', [{'port': 'vnet1'}, {'port': 'vnet1', 'tag': 5000},
+                                    {'port': 'vnet1', 'vlan_mode': 'weird'}])
+def test_port_vlan_bad_input(params):
+    with pytest.raises(DoctorError):
+        ovs_port_vlan.want_from_params(dict({'bridge': None, 'rundir': None}, **params))
+
+
+FLOWS = {'flows': [{'table': 0, 'priority': 100, 'cookie': '0xbad', 'match': 'icmp,nw_dst=192.0.2.20',
+                    'actions': 'drop', 'n_packets': 4, 'n_bytes': 0, 'drops': True}]}
+
+
+def _flow(**params):
+    base = {'bridge': 'br-int', 'table': 0, 'priority': 100, 'cookie': '0xbad', 'match': 'icmp,nw_dst=192.0.2.20',
+            'state': 'absent', 'actions': None, 'rundir': None}
+    base.update(params)
+    return ovs_flow.want_from_params(base)
+
+
+def test_flow_delete_is_strict_and_exact():
+    changes = ovs_flow.plan(_flow(), FLOWS)
+    assert changes[0]['argv'] == ['ovs-ofctl', '--strict', 'del-flows', 'unix:/var/run/openvswitch/br-int.mgmt',
+                                  'cookie=0xbad/-1,table=0,priority=100,icmp,nw_dst=192.0.2.20']
+    before, after = ovs_flow.states(_flow(), FLOWS, changes)
+    assert before['present'] and before['actions'] == 'drop' and not after['present']
+    assert ovs_flow.plan(_flow(cookie='0xbee'), FLOWS) == []          # another cookie: not that flow
+    assert ovs_flow.plan(_flow(priority=99), FLOWS) == []
+
+
+def test_flow_add_allow_and_idempotence():
+    want = _flow(priority=101, cookie='0x0', state='present', actions='NORMAL')
+    assert ovs_flow.plan(want, FLOWS)[0]['argv'][-1] == 'cookie=0x0,table=0,priority=101,icmp,nw_dst=192.0.2.20,actions=NORMAL'
+    assert ovs_flow.plan(_flow(state='present', actions='drop'), FLOWS) == []
+
+
+@pytest.mark.parametrize('match', ['priority=5,icmp', 'icmp,actions=drop'])
+def test_flow_match_must_be_match_fields_only(match):
+    with pytest.raises(DoctorError):
+        _flow(match=match)
+
+
+def test_inverses():
+    result = {'changed': True, 'before': {'present': True, 'actions': 'drop'}, 'after': {'present': False}}
+    args = {'bridge': 'br-int', 'table': 0, 'priority': 100, 'cookie': '0xbad', 'match': 'icmp', 'state': 'absent'}
+    calls, _why = fixer_registry.inverse('ovs_flow', args, result)
+    assert calls == [{'module': 'vmnet.doctor.ovs_flow', 'args': dict(args, state='present', actions='drop')}]
+    result = {'changed': True, 'before': {'tag': 20, 'trunks': [], 'vlan_mode': None},
+              'after': {'tag': 10, 'trunks': [], 'vlan_mode': None}}
+    calls, _why = fixer_registry.inverse('ovs_port_vlan', {'port': 'vnet1', 'tag': 10}, result)
+    assert calls == [{'module': 'vmnet.doctor.ovs_port_vlan', 'args': {'port': 'vnet1', 'tag': 20}}]

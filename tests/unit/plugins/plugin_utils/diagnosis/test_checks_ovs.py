@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmnet.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""checks_ovs.check_ovs on the ovs facts of the lab's switch (tests/unit/fixtures/ovs, captured), changed per case."""
+import copy
+import os
+
+import pytest
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.checks_ovs import check_ovs
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import HostView
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import PathContext
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ovs')
+SRC, DST = '10.240.10.1', '10.240.10.11'
+
+
+def _read(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def _switch():
+    bridges = ovs.build_bridges(*(ovs.parse_table(_read('list_%s.json' % t)) for t in ('Bridge', 'Port', 'Interface')))
+    for br in bridges:
+        br['flows'] = [{'table': 0, 'priority': 0, 'cookie': '0x0', 'match': '', 'actions': 'NORMAL', 'n_packets': 0,
+                        'n_bytes': 0, 'drops': False}]
+    dp = ovs.parse_dpif(_read('dpif_show.txt'))
+    ok = ovs.parse_trace(_read('trace_ok.txt'), dp)
+    traces = [dict(ok, bridge='br-ex', in_port='uplink0', packet='echo-request', src=SRC, dst=DST, error=None),
+              dict(ok, bridge='br-int', in_port='vnet-vm1', packet='echo-reply', src=DST, dst=SRC, error=None,
+                   outputs=['uplink0'])]
+    return {'present': True, 'rundir': '/run/lab-ovs', 'db': 'unix:/run/lab-ovs/db.sock', 'note': None, 'errors': [],
+            'bridges': bridges, 'traces': traces}
+
+
+def _port(sw, name):
+    return [p for b in sw['bridges'] for p in b['ports'] if p['name'] == name][0]
+
+
+def _ctx(sw):
+    ctx = PathContext('p', {'switch': HostView('switch', 'hv', {'ovs': sw})}, DST)
+    ctx.topology = {'vm_port': {'name': 'vnet-vm1'}, 'src_port': {'name': 'uplink0'}, 'source_ip': SRC, 'unknown': {}}
+    return ctx
+
+
+def _lose_request(sw, trace_file=None):
+    dp = ovs.parse_dpif(_read('dpif_show.txt'))
+    lost = ovs.parse_trace(_read(trace_file), dp) if trace_file else {'outputs': ['br-ex'], 'deciding_rule': None}
+    sw['traces'][0].update(lost)
+
+
+def _tag(sw):
+    _port(sw, 'vnet-vm1')['tag'] = 20
+    _lose_request(sw)
+
+
+def _trunk(sw):
+    _port(sw, 'patch-ex')['trunks'] = [20]
+    _lose_request(sw)
+
+
+def _flow(sw):
+    br = [b for b in sw['bridges'] if b['name'] == 'br-int'][0]
+    br['flows'].insert(0, {'table': 0, 'priority': 100, 'cookie': '0xbad1ab', 'match': 'icmp,nw_dst=%s' % DST,
+                           'actions': 'drop', 'n_packets': 3, 'n_bytes': 0, 'drops': True})
+    _lose_request(sw, 'trace_drop_flow.txt')
+
+
+def _secure(sw):
+    br = [b for b in sw['bridges'] if b['name'] == 'br-int'][0]
+    br['fail_mode'], br['flows'] = 'secure', []
+    _lose_request(sw, 'trace_secure.txt')
+
+
+def _wrong_bridge(sw):
+    bint = [b for b in sw['bridges'] if b['name'] == 'br-int'][0]
+    spare = [b for b in sw['bridges'] if b['name'] == 'br-spare'][0]
+    port = _port(sw, 'vnet-vm1')
+    bint['ports'].remove(port)
+    spare['ports'].append(port)
+    _lose_request(sw)
+
+
+def _unexplained(sw):
+    _lose_request(sw)
+
+
+@pytest.mark.parametrize('change,code,obj,fix', [
+    (_tag, 'VLAN_MISMATCH', {'type': 'ovs_port', 'name': 'vnet-vm1', 'bridge': 'br-int'},
+     ('ovs_port_vlan', {'bridge': 'br-int', 'port': 'vnet-vm1', 'tag': 10, 'rundir': '/run/lab-ovs'})),
+    (_trunk, 'VLAN_MISMATCH', {'type': 'ovs_port', 'name': 'patch-ex', 'bridge': 'br-int'},
+     ('ovs_port_vlan', {'bridge': 'br-int', 'port': 'patch-ex', 'trunks': [10, 20], 'rundir': '/run/lab-ovs'})),
+    (_flow, 'OVS_FLOW_DROP', {'type': 'openflow_flow', 'bridge': 'br-int', 'table': 0, 'priority': 100,
+                              'cookie': '0xbad1ab', 'match': 'icmp,nw_dst=%s' % DST},
+     ('ovs_flow', {'bridge': 'br-int', 'table': 0, 'priority': 100, 'cookie': '0xbad1ab',
+                   'match': 'icmp,nw_dst=%s' % DST, 'state': 'absent', 'rundir': '/run/lab-ovs'})),
+    (_secure, 'OVS_SECURE_NO_FLOWS', {'type': 'ovs_bridge', 'name': 'br-int'}, None),
+    (_wrong_bridge, 'OVS_WRONG_BRIDGE', {'type': 'ovs_port', 'name': 'vnet-vm1', 'bridge': 'br-spare'}, None),
+    (_unexplained, 'OVS_PATH_DROP', {'type': 'ovs_port', 'name': 'vnet-vm1', 'bridge': 'br-int'}, None),
+])
+def test_each_ovs_cause_is_named(change, code, obj, fix):
+    sw = copy.deepcopy(_switch())
+    change(sw)
+    ctx = _ctx(sw)
+    check_ovs(ctx)
+    assert [(f['code'], f['object']) for f in ctx.findings] == [(code, obj)]
+    got = ctx.findings[0]['fix']
+    if fix is None:
+        assert got['manual']
+    else:
+        assert (got['module'], got['args']) == ('vmnet.doctor.' + fix[0], fix[1])
+
+
+def test_healthy_switch_passes_and_a_down_port_is_left_to_the_port_checks():
+    ctx = _ctx(_switch())
+    check_ovs(ctx)
+    assert ctx.findings == [] and ctx.checks[-1]['status'] == 'pass'
+    sw = _switch()
+    _port(sw, 'vnet-vm1')['interfaces'][0]['admin_state'] = 'down'
+    _lose_request(sw)
+    ctx = _ctx(sw)
+    check_ovs(ctx)
+    assert ctx.findings == [] and ctx.checks[-1]['status'] == 'fail'
+
+
+def test_without_ovs_skipped_with_the_note():
+    ctx = PathContext('p', {'switch': HostView('switch', 'hv', {'ovs': ovs.empty()})}, DST)
+    check_ovs(ctx)
+    assert ctx.checks[-1]['status'] == 'skipped'
