@@ -70,7 +70,8 @@ DAEMON_FAULTS = {
         'firewall': 'firewalld', 'topologies': ['bridged'], 'node': 'vm1', 'layer': 'firewall',
         'summary': "firewalld on vm1: the public zone blocks icmp type echo-request (icmp-block)",
         'breaks': HOST_BREAKS, 'intact': HOST_INTACT,
-        'evidence': "vm1: firewall-cmd --zone=public --query-icmp-block=echo-request says yes",
+        'evidence': "vm1: firewall-cmd --zone=public --query-icmp-block=echo-request says yes (runtime and "
+                    "--permanent: every firewalld fault is in both, so a reload keeps it)",
         'heal': "firewall-cmd --zone=public --remove-icmp-block=echo-request",
         'expect': _fw_expect('icmp-block', {'zone': 'public'}),
     },
@@ -248,9 +249,10 @@ def stop_lab(prefix, state_dir):
 
 # ------------------------------------------------------------------ faults
 def _fwcmd(lab, record, args, undo):
-    """firewall-cmd ``args`` on vm1 (runtime), its inverse registered first."""
-    record['undo'].append(['@fwd', ['firewall-cmd'] + undo, None])
-    run(lab, 'vm1', ['firewall-cmd'] + args)
+    """firewall-cmd ``args`` on vm1, runtime and permanent (a reload keeps the fault), inverses first."""
+    for mode in ([], ['--permanent']):
+        record['undo'].append(['@fwd', ['firewall-cmd'] + mode + undo, None])
+        run(lab, 'vm1', ['firewall-cmd'] + mode + args)
 
 
 def _inject_fwd_icmp_block(lab, record):
