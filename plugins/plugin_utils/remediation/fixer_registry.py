@@ -206,13 +206,14 @@ def win_default_gateway_from_linux(args):
 
 
 # ------------------------------------------------------------------ the registry
-def _entry(platform, runs, inverse, guard=None, unguarded=False, linux_twin=None, from_linux=None):
+def _entry(platform, runs, inverse, guard=None, unguarded=False, linux_twin=None, from_linux=None, persist=False):
+    # persist: the fixer takes ``persist: true`` (remediate's doctor_persist turns it on)
     return {'platform': platform, 'runs': runs, 'inverse': inverse, 'guard': guard, 'unguarded': unguarded,
-            'linux_twin': linux_twin, 'from_linux': from_linux}
+            'linux_twin': linux_twin, 'from_linux': from_linux, 'persist': persist}
 
 
 FIXERS = {
-    'icmp_rule': _entry('linux', 'module', icmp_rule_inverse),
+    'icmp_rule': _entry('linux', 'module', icmp_rule_inverse, persist=True),
     'mac_allow': _entry('linux', 'module', mac_allow_inverse),
     'default_gateway': _entry('linux', 'module', default_gateway_inverse, guard={'args': ('device',), 'unset': True}),
     'static_route': _entry('linux', 'module', static_route_inverse, guard={'args': ('device',), 'unset': True}),
