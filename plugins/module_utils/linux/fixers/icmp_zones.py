@@ -2,8 +2,8 @@
 # Copyright: (c) 2026, vmnet.doctor contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """firewalld and ufw parts of the icmp_rule fixer (pure): firewall-cmd commands planned from the
-zone evaluation, and edits of ufw's before.rules. firewalld and ufw are not installed on the
-build machine: these are verified by unit tests on the planned commands and file edits."""
+zone evaluation, and edits of ufw's before.rules. Unit tests check the planned commands and file
+edits; tests/integration/test_fw_daemons.py runs them against real firewalld and ufw in the lab."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
