@@ -18,6 +18,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import plan as R
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import report
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import verdict
@@ -37,6 +38,7 @@ ARGUMENT_SPEC = dict(
     locks=dict(type='dict'),
     extra_fixes=dict(type='list', elements='dict'),
     keep_partial=dict(type='bool', default=False),
+    persist=dict(type='bool', default=False),
     started=dict(type='str'),
     fix_id=dict(type='str'),
     result=dict(type='dict'),
@@ -89,6 +91,10 @@ class ActionModule(ActionBase):
             state = R.new_state(plan, baseline, a['started'] or _now(), a['keep_partial'],
                                 check_mode=self._task.check_mode)
             state['source_addresses'] = sources
+            if a['persist']:   # doctor_persist: the fixers that can write the host's configuration do
+                for f in state['fixes']:
+                    if (fixer_registry.entry(f['module']) or {}).get('persist'):
+                        f['args']['persist'] = True
             locks = a['locks'] or {}
             for f in state['fixes']:
                 # all or nothing per path: every host of every path of the fix must be locked by this run

@@ -60,6 +60,15 @@ options:
     default: /bin/sh
     vars:
       - name: ansible_netns_executable
+  netns_environment:
+    description:
+      - Environment variables added to every command run in the namespace, for example
+        C(DBUS_SYSTEM_BUS_ADDRESS) when the namespace's firewalld or NetworkManager listens on a
+        private D-Bus system bus (as in the vmnet.doctor test lab).
+    type: dict
+    default: {}
+    vars:
+      - name: ansible_netns_environment
 extends_documentation_fragment:
   - connection_pipelining
 notes:
@@ -211,6 +220,14 @@ class Connection(ConnectionBase):
         executable = self.get_option('netns_executable') or '/bin/sh'
         return [self._ip_command, 'netns', 'exec', self._netns, executable, '-c', to_text(cmd)]
 
+    def _environment(self):
+        extra = self.get_option('netns_environment') or {}
+        if not extra:
+            return None
+        env = dict(os.environ)
+        env.update((to_native(k), to_native(v)) for k, v in extra.items())
+        return env
+
     def exec_command(self, cmd, in_data=None, sudoable=True):
         """Run a shell command inside the namespace."""
         super(Connection, self).exec_command(cmd, in_data=in_data, sudoable=sudoable)
@@ -221,7 +238,7 @@ class Connection(ConnectionBase):
         argv = self._build_argv(cmd)
         display.vvv(u'EXEC {0}'.format(argv), host=self._netns)
         try:
-            proc = subprocess.Popen(argv, cwd=self.cwd, stdin=subprocess.PIPE,
+            proc = subprocess.Popen(argv, cwd=self.cwd, stdin=subprocess.PIPE, env=self._environment(),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             raise AnsibleConnectionFailure('could not start %s: %s' % (argv[0], to_native(exc)))

@@ -171,7 +171,14 @@ notes:
   - Reads C(nft -j list ruleset), C(iptables-legacy-save), C(iptables-nft-save) (and the ip6tables
     ones), C(firewall-cmd) and C(ufw status). Run inside a network namespace with the
     P(vmnet.doctor.netns#connection) connection plugin to fix a namespaced host.
-  - firewalld and ufw handling is verified by unit tests on planned commands and file edits only.
+  - With firewalld, the zone is the one that takes the packet (source binding, else the zone of the
+    interface the source's packets come in on, from C(ip route get), else the default zone). With a
+    source, the fix is a rich accept with priority -100 in that zone, which C(state=absent) removes
+    again from every zone (also C(--permanent) with O(persist)).
+  - firewalld (with a private D-Bus system bus) and ufw run for real in the test lab
+    (C(tests/integration/test_fw_daemons.py)) - icmp-block, icmp-block-inversion, a rejecting
+    rich rule, the interface in the C(drop) zone, ufw default deny and a before.rules drop are each
+    fixed, survive C(firewall-cmd --reload) / C(ufw reload) with O(persist), and are rolled back.
 '''
 
 EXAMPLES = r'''

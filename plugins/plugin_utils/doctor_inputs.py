@@ -24,6 +24,7 @@ FALSE_WORDS = ('false', 'no', 'off', '0', 'n', 'f')
 VARIABLES = {
     'doctor_fail_on_broken': (PLAYBOOKS, 'bool', None),
     'doctor_keep_partial': (('remediate',), 'bool', None),
+    'doctor_persist': (('remediate',), 'bool', None),
     'doctor_lock_timeout': (('remediate',), 'int', (0, 86400)),
     'doctor_guard_timeout': (('remediate',), 'int', (5, 3600)),
     'doctor_allow': (('remediate',), 'codes', None),

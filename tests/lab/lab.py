@@ -18,15 +18,16 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from fwdaemons import DAEMON_FAULTS, FIREWALLS  # noqa: E402  pylint: disable=wrong-import-position
 from vmnetlab import FAULTS, TOPOLOGIES, Lab, LabError, destroy_lab  # noqa: E402  pylint: disable=wrong-import-position
 
 DEFAULT_PREFIX = 'lab'
 
 
 def print_catalog(out):
-    for name in sorted(FAULTS):
-        fault = FAULTS[name]
-        out.write('%s\n' % name)
+    for name in sorted(FAULTS) + sorted(DAEMON_FAULTS):
+        fault = FAULTS.get(name) or DAEMON_FAULTS[name]
+        out.write('%s%s\n' % (name, ' (lab.py up --firewall %s)' % fault['firewall'] if 'firewall' in fault else ''))
         out.write('  topologies: %s (node %s, layer %s)\n' % (', '.join(fault['topologies']), fault['node'],
                                                               fault['layer']))
         out.write('  what:       %s\n' % fault['summary'])
@@ -39,9 +40,10 @@ def print_catalog(out):
 
 def expected_diagnosis(name):
     """'ICMP_BLOCKED on vm1, fix vmnet.doctor.icmp_rule': what the fault declares vmnet.doctor reports."""
-    if 'expect' not in FAULTS[name]:
-        return 'located by the packet witness (%s)' % FAULTS[name]['witness']
-    expect = FAULTS[name]['expect']
+    fault = FAULTS.get(name) or DAEMON_FAULTS[name]
+    if 'expect' not in fault:
+        return 'located by the packet witness (%s)' % fault['witness']
+    expect = fault['expect']
     return '%s on %s, fix %s' % (expect['code'], expect['host'],
                                  'vmnet.doctor.%s' % expect['fixer'] if expect['fixer'] else 'manual')
 
@@ -67,13 +69,14 @@ def build_parser():
     up.add_argument('--topology', choices=TOPOLOGIES, required=True)
     up.add_argument('--vms', type=int, default=1)
     up.add_argument('--masquerade', action='store_true', help='routed: masquerade the VM subnet on hv')
+    up.add_argument('--firewall', choices=FIREWALLS, help='run this firewall daemon on vm1 (tests/lab/fwdaemons.py)')
     up.add_argument('--inventory', help='write an Ansible YAML inventory to this path')
     for name in ('down', 'status'):
         sub.add_parser(name)
     fault = sub.add_parser('fault', help='inject a fault')
-    fault.add_argument('name', choices=sorted(FAULTS))
+    fault.add_argument('name', choices=sorted(FAULTS) + sorted(DAEMON_FAULTS))
     heal = sub.add_parser('heal', help='undo a fault (or all)')
-    heal.add_argument('name', choices=sorted(FAULTS) + ['all'])
+    heal.add_argument('name', choices=sorted(FAULTS) + sorted(DAEMON_FAULTS) + ['all'])
     sub.add_parser('faults', help='print the fault catalogue')
     for child in sub.choices.values():
         child.add_argument('--prefix', default=DEFAULT_PREFIX, help='lab prefix (default %(default)s)')
@@ -83,7 +86,7 @@ def build_parser():
 def up(args):
     """Build the lab and write its inventory (its directory is created). When anything fails
     after this call built the lab, the lab is removed again: a failed `up` leaves nothing behind."""
-    lab = Lab(args.prefix, args.topology, vms=args.vms, masquerade=args.masquerade)
+    lab = Lab(args.prefix, args.topology, vms=args.vms, masquerade=args.masquerade, firewall=args.firewall)
     built = False
     try:
         built = lab.up()

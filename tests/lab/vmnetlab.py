@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 
+import fwdaemons  # firewalld/ufw on lab hosts (Lab(..., firewall=...))  pylint: disable=wrong-import-order
 import ovslab  # the Open vSwitch topology (tests/lab/ovslab.py)  pylint: disable=wrong-import-order
 
 STATE_DIR = '/run/vmnet-doctor-lab'
@@ -484,6 +485,7 @@ def destroy_lab(prefix, state_dir=STATE_DIR):
         _stop_sshd(info)
     _kill_pidfile(garp_pidfile(prefix, state_dir))
     ovslab.stop(prefix, state_dir)
+    fwdaemons.stop_lab(prefix, state_dir)
     errors = []
     for name in list_lab_namespaces(prefix):
         for pid in _run(['ip', 'netns', 'pids', name], check=False).stdout.split():
@@ -520,7 +522,7 @@ class Lab(object):
     Use as a context manager to get ``up()`` on enter and ``down()`` on exit.
     """
 
-    def __init__(self, prefix, topology=None, vms=None, masquerade=None, state_dir=STATE_DIR):
+    def __init__(self, prefix, topology=None, vms=None, masquerade=None, state_dir=STATE_DIR, firewall=None):
         if not PREFIX_RE.match(prefix or ''):
             raise LabError("invalid lab prefix %r: 1-10 characters [a-z0-9], starting with a letter "
                            "(namespace names <prefix>-host must fit in 15 characters)" % (prefix,))
@@ -546,6 +548,7 @@ class Lab(object):
         self.topology = topology
         self.vms = int(vms)
         self.masquerade = bool(masquerade)
+        self.firewall = firewall if firewall is not None else (saved or {}).get('firewall')
         self.layout = self._layout()
 
     # ------------------------------------------------------------------ layout
@@ -760,7 +763,7 @@ class Lab(object):
             return False
         self.down()
         self._save_state({'prefix': self.prefix, 'topology': self.topology, 'vms': self.vms,
-                          'masquerade': self.masquerade, 'status': 'building', 'faults': {},
+                          'masquerade': self.masquerade, 'firewall': self.firewall, 'status': 'building', 'faults': {},
                           'sshd': {}, 'created': time.time()})
         try:
             self._build()
@@ -798,6 +801,7 @@ class Lab(object):
                 'table ip vmnet_lab_nat {\n chain postrouting {\n'
                 '  type nat hook postrouting priority srcnat; policy accept;\n'
                 '  ip saddr %s oifname "eth0" masquerade\n }\n}\n' % self.subnet))
+        fwdaemons.start(self)
 
     def _add_link(self, item, prefix=None):
         (node_a, if_a, mac_a), (node_b, if_b, mac_b) = item['a'], item['b']
@@ -822,7 +826,7 @@ class Lab(object):
 
     def status(self):
         state = self._load_state()
-        return {'prefix': self.prefix, 'topology': self.topology, 'vms': self.vms,
+        return {'prefix': self.prefix, 'topology': self.topology, 'vms': self.vms, 'firewall': self.firewall,
                 'status': state.get('status') if state else 'down', 'up': self.is_up(),
                 'namespaces': list_lab_namespaces(self.prefix),
                 'faults': sorted((state or {}).get('faults', {})),
@@ -836,6 +840,8 @@ class Lab(object):
                     'ansible_python_interpreter': '/usr/bin/python3', 'lab_ip': self.ip(node),
                     'lab_role': role, 'lab_node': node, 'lab_interface': self.interface(node),
                     'lab_mac': self.mac(node)}
+            if fwdaemons.env(self, node):
+                data['ansible_netns_environment'] = fwdaemons.env(self, node)
             if role == 'vm':
                 data.update({'lab_hypervisor': self.ns('hv'), 'lab_port': self.port(node),
                              'lab_bridge': self.vm_bridge})
@@ -868,20 +874,26 @@ class Lab(object):
 
     def inject(self, name):
         """Inject a fault; returns False when it was already injected."""
-        if name not in FAULTS:
+        faults = dict(FAULTS, **fwdaemons.DAEMON_FAULTS)
+        if name not in faults:
             raise LabError('unknown fault %r (see lab.py faults)' % name)
-        if self.topology not in FAULTS[name]['topologies']:
+        if self.topology not in faults[name]['topologies']:
             raise LabError('fault %s needs topology %s (this lab is %s)'
-                           % (name, ' or '.join(FAULTS[name]['topologies']), self.topology))
+                           % (name, ' or '.join(faults[name]['topologies']), self.topology))
+        if faults[name].get('firewall', self.firewall) != self.firewall:
+            raise LabError('fault %s needs a lab with firewall=%s' % (name, faults[name]['firewall']))
         state = self._state()
         if name in state['faults']:
             return False
         record = {'undo': [], 'details': {}}
         try:
+            inject = getattr(self, '_inject_' + name, None)
             if name in ovslab.FAULTS:
                 ovslab.inject(self, name, record)
+            elif inject is None:
+                fwdaemons.injector(name)(self, record)
             else:
-                getattr(self, '_inject_' + name)(record)
+                inject(record)
         except BaseException:
             self._replay(record)
             raise
@@ -896,7 +908,7 @@ class Lab(object):
         if state is None:
             return []
         names = sorted(state['faults']) if name == 'all' else [name]
-        if name != 'all' and name not in FAULTS:
+        if name != 'all' and name not in FAULTS and name not in fwdaemons.DAEMON_FAULTS:
             raise LabError('unknown fault %r (see lab.py faults)' % name)
         healed = []
         for fault in names:
@@ -915,6 +927,8 @@ class Lab(object):
         for node, argv, stdin in reversed(record['undo']):
             if argv[0] == '@nft-delete-if-empty':
                 self._nft_delete_if_empty(node, argv[1], argv[2])
+            elif node in ('@fwd', '@ufw-restore'):
+                fwdaemons.replay(self, record, argv)
             elif argv[0] == '@kill-pidfile':
                 _kill_pidfile(argv[1])
             elif node is None:

@@ -69,7 +69,10 @@ def evaluate_packet(sources, query):
     ref = result.get("deciding_rule") or {}
     if sources.get("ufw") and ref.get("backend") == "iptables" and ref.get("policy") \
             and ref.get("table") == "filter":
-        result["deciding_rule"] = dict(ref, backend="ufw")
+        result["deciding_rule"] = ref = dict(ref, backend="ufw")
+    if sources.get("ufw") and ref.get("backend") == "ufw":
+        result["deciding_rule"] = dict(ref, ufw_rule=ufw_rule_source(
+            ref, query, sources.get("ufw_status") or {}))
     fwd = sources.get("firewalld")
     if fwd:
         zone = evaluate_firewalld(fwd.get("zones") or {}, query, fwd.get("default_zone"))
@@ -85,6 +88,30 @@ def evaluate_packet(sources, query):
             ref["zone_text"] = zone["text"]
             result["deciding_rule"] = ref
     return result
+
+
+UFW_FILES = {"before": "before.rules", "after": "after.rules", "user": "user.rules"}
+
+
+def ufw_rule_source(ref, query, status):
+    """What a ufw user calls the deciding rule: its default policy, or the rules file/command that
+    made the rule (ufw's own layout: ufw-before-* chains come from before.rules / before6.rules,
+    ufw-user-* from the ``ufw allow/deny`` rules in user.rules, ufw-after-* from after.rules)."""
+    chain = str(ref.get("chain") or "")
+    if ref.get("policy"):
+        direction = {"INPUT": "incoming", "OUTPUT": "outgoing", "FORWARD": "routed"}.get(chain)
+        if direction:
+            return "ufw default %s (%s)" % (status.get("default_" + direction) or (
+                ref.get("text") or "").lower() or "?", direction)
+        return "ufw chain %s policy" % chain
+    part = chain.split("-")[1] if chain.count("-") >= 2 else ""
+    name = UFW_FILES.get(part)
+    if name is None:
+        return "ufw chain %s" % chain
+    if query.get("family") == "ipv6":
+        name = name.replace(".rules", "6.rules")
+    how = "ufw status numbered" if part == "user" else "/etc/ufw/%s" % name
+    return "%s: -A %s %s" % (how, chain, ref.get("text") or "")
 
 
 def _collect_iptables(run, errors, tools, backends, rulesets, gather):
@@ -212,6 +239,7 @@ def collect_firewall(run, queries, gather_rulesets=False):
             status = parse_ufw_status(out)
             backends["ufw"]["active"] = status["active"]
             sources["ufw"] = status["active"]
+            sources["ufw_status"] = status
             if gather_rulesets:
                 rulesets["ufw"] = status
         elif "root" not in err:

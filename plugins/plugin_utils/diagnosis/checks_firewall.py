@@ -11,6 +11,8 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model impor
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_windows as win
 
 RULE_KEYS = ('backend', 'family', 'table', 'chain', 'handle', 'rule_number', 'variant', 'policy')
+# what the host's firewall manager calls the deciding rule (firewalld zone setting, ufw rule source)
+MANAGER_KEYS = ('zone', 'zone_setting', 'zone_text', 'ufw_rule')
 REMOVABLE_BACKENDS = ('nftables', 'iptables')
 
 
@@ -71,13 +73,17 @@ def check_icmp(ctx, role, hook, icmp_type, src, dst, direction, cid, breaks):
     if win.is_windows(view):
         return win.icmp_blocked(ctx, role, hook, icmp_type, src, dst, direction, cid, breaks, entry, confidence)
     obj = {'type': 'firewall_rule', 'hook': hook}
-    for key in RULE_KEYS:
+    for key in RULE_KEYS + MANAGER_KEYS:
         if rule.get(key) is not None:
             obj[key] = rule.get(key)
     where = 'chain policy of %s %s' % (rule.get('table'), rule.get('chain')) if rule.get('policy') else \
         'rule %s in %s %s%s' % (rule.get('handle') if rule.get('handle') is not None else rule.get('rule_number'),
                                 rule.get('table'), rule.get('chain'),
                                 ' (%s)' % rule.get('text') if rule.get('text') else '')
+    if rule.get('zone'):
+        where = 'firewalld zone %s, %s; %s' % (rule['zone'], rule.get('zone_text') or rule.get('zone_setting'), where)
+    elif rule.get('ufw_rule'):
+        where = 'ufw: %s; %s' % (rule['ufw_rule'], where)
     return ctx.find('ICMP_BLOCKED', role, direction, obj,
                     {'verdict': entry, 'incomplete_firewall_facts': unreadable} if unreadable else {'verdict': entry},
                     confidence,

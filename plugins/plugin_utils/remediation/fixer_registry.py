@@ -71,8 +71,16 @@ def icmp_rule_inverse(args, result):
         return None, 'the dropping rule was deleted; icmp_rule cannot re-create it'
     if args.get('state', 'present') != 'present':
         return None, 'icmp_rule state=absent removed accept rules; they are not re-created'
+    changes = [c for c in result.get('changes') or [] if isinstance(c, dict)]
+    zone_level = [c.get('action') for c in changes
+                  if c.get('backend') == 'firewalld' and 'rich rule' not in str(c.get('action'))]
+    if zone_level:
+        return None, ('icmp_rule changed firewalld zone settings (%s); state=absent removes only its rich rules'
+                      % ', '.join(sorted(set(zone_level))))
     undo = dict((k, v) for k, v in args.items() if k not in ('persist',))
     undo['state'] = 'absent'
+    if args.get('persist') and any(c.get('backend') in ('firewalld', 'ufw') for c in changes):
+        undo['persist'] = True   # firewall-cmd --permanent / the before.rules line: removed exactly
     return [call('icmp_rule', undo)], None
 
 
@@ -219,13 +227,14 @@ def win_default_gateway_from_linux(args):
 
 
 # ------------------------------------------------------------------ the registry
-def _entry(platform, runs, inverse, guard=None, unguarded=False, linux_twin=None, from_linux=None):
+def _entry(platform, runs, inverse, guard=None, unguarded=False, linux_twin=None, from_linux=None, persist=False):
+    # persist: the fixer takes ``persist: true`` (remediate's doctor_persist turns it on)
     return {'platform': platform, 'runs': runs, 'inverse': inverse, 'guard': guard, 'unguarded': unguarded,
-            'linux_twin': linux_twin, 'from_linux': from_linux}
+            'linux_twin': linux_twin, 'from_linux': from_linux, 'persist': persist}
 
 
 FIXERS = {
-    'icmp_rule': _entry('linux', 'module', icmp_rule_inverse),
+    'icmp_rule': _entry('linux', 'module', icmp_rule_inverse, persist=True),
     'mac_allow': _entry('linux', 'module', mac_allow_inverse),
     'default_gateway': _entry('linux', 'module', default_gateway_inverse, guard={'args': ('device',), 'unset': True}),
     'static_route': _entry('linux', 'module', static_route_inverse, guard={'args': ('device',), 'unset': True}),

@@ -72,3 +72,18 @@ def test_faults_fixed_by_splits_automatic_and_manual():
     assert sorted(auto + manual) == MODEL_FAULTS and not set(auto) & set(manual)
     assert {'duplicate_ip', 'vm_wrong_netmask', 'vm_wrong_vlan'} <= set(manual)
     assert vmnetlab.faults_fixed_by('net_sysctl') == ['hv_ip_forward_off', 'rp_filter_asymmetric', 'vm_icmp_ignore']
+
+
+# the faults of the hosts' own firewall daemons (tests/lab/fwdaemons.py): same shape, a lab built with the daemon
+import fwdaemons  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
+
+
+@pytest.mark.parametrize('name', sorted(fwdaemons.DAEMON_FAULTS))
+def test_daemon_fault_declares_its_daemon_catalogue_code_and_fixer(name):
+    fault = fwdaemons.DAEMON_FAULTS[name]
+    assert name not in FAULTS and fault['firewall'] in fwdaemons.FIREWALLS
+    assert fault['layer'] in catalog.LAYER_NAMES and set(fault['topologies']) <= set(vmnetlab.TOPOLOGIES)
+    expect = fault['expect']
+    assert expect['code'] in catalog.CATALOG and module_exists(expect['fixer'])
+    assert expect['object']['backend'] == fault['firewall']
+    assert hasattr(fwdaemons, '_inject_' + name)

@@ -36,6 +36,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import json
 import ipaddress
 import re
 import shlex
@@ -244,6 +245,7 @@ def collect(runner, want):
         ufw_active = rc == 0 and 'Status: active' in out
     have = have_from_outputs(nft_json, iptables, firewalld, ufw_active, tools=tools)
     have['read_errors'] = read_errors
+    have['iif'] = incoming_interfaces(runner, want) if firewalld else {}   # picks the zone
     if want['persist']:
         have['unwritable'] = {}
         for path in want['paths'].values():
@@ -257,6 +259,23 @@ def collect(runner, want):
                 have['files'][path] = None
         have['dumps'] = collect_dumps(runner, have)
     return have
+
+
+def incoming_interfaces(runner, want):
+    """{source address: interface its packets come in on} (the route back to it), for hook input."""
+    found = {}
+    if want['hook'] != 'input':
+        return found
+    for pkt in packets(want):
+        if pkt['src'] and pkt['src'] not in found:
+            rc, out, _err = runner.run(['ip', '-j', 'route', 'get', pkt['src']])
+            try:
+                dev = json.loads(out)[0].get('dev') if rc == 0 else None
+            except (ValueError, IndexError, AttributeError):
+                dev = None
+            if dev and dev != 'lo':
+                found[pkt['src']] = dev
+    return found
 
 
 def collect_firewalld(runner, want):
@@ -432,7 +451,8 @@ def _evaluate(sim, pkt):
 def simulate(want, have):
     """(changes, sim, evaluations before, evaluations after, warnings) — pure."""
     sim = _new_sim(have)
-    pkts = packets(want)
+    # the interface a packet from the source comes in on picks the firewalld zone (and iifname rules)
+    pkts = [dict(p, iif=p['iif'] or (have.get('iif') or {}).get(p['src'])) for p in packets(want)]
     before = [_evaluate(sim, p) for p in pkts]
     changes, warnings = [], []
     if want['backend'] in ('nftables',) and not have['tools'].get('nftables'):

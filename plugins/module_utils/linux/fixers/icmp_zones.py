@@ -2,8 +2,8 @@
 # Copyright: (c) 2026, vmnet.doctor contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """firewalld and ufw parts of the icmp_rule fixer (pure): firewall-cmd commands planned from the
-zone evaluation, and edits of ufw's before.rules. firewalld and ufw are not installed on the
-build machine: these are verified by unit tests on the planned commands and file edits."""
+zone evaluation, and edits of ufw's before.rules. Unit tests check the planned commands and file
+edits; tests/integration/test_fw_daemons.py runs them against real firewalld and ufw in the lab."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
@@ -13,6 +13,7 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorE
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import evaluate_firewalld
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.icmp_rules import ipt_spec
 
+UFW_MARK = '# vmnet.doctor: allow ICMP echo'
 UFW_CHAIN = {'input': 'ufw-before-input', 'output': 'ufw-before-output',
              'forward': 'ufw-before-forward'}
 
@@ -38,17 +39,19 @@ def plan_firewalld(want, fw, pkts):
     zones = copy.deepcopy(fw['zones'])
     cmds = []
     for pkt in pkts:
+        ours = firewalld_rich_rule(pkt['family'], want['source'], pkt['icmp_type'])
+        if want['state'] == 'absent':   # wherever it is: the packet's zone may have changed since
+            for name in sorted(zones):
+                if ours in zones[name]['rich_rules']:
+                    zones[name]['rich_rules'].remove(ours)
+                    cmds.append((name, 'remove rich rule',
+                                 ['firewall-cmd', '--zone=%s' % name, '--remove-rich-rule=%s' % ours]))
+            continue
         ev = evaluate_firewalld(zones, pkt, fw.get('default_zone'))
         if ev is None:
             continue
         zone = zones[ev['zone']]
         z = '--zone=%s' % ev['zone']
-        ours = firewalld_rich_rule(pkt['family'], want['source'], pkt['icmp_type'])
-        if want['state'] == 'absent':
-            if ours in zone['rich_rules']:
-                zone['rich_rules'].remove(ours)
-                cmds.append((ev['zone'], 'remove rich rule', ['firewall-cmd', z, '--remove-rich-rule=%s' % ours]))
-            continue
         if ours in zone['rich_rules'] or (ev['verdict'] == 'accept' and ev.get('certain')):
             continue
         t = pkt['icmp_type']
@@ -82,7 +85,11 @@ def edit_ufw_rules(content, lines, remove=False):
     existing = content.splitlines()
     if remove:
         kept = [x for x in existing if x.strip() not in lines]
-        return '\n'.join(kept) + '\n' if len(kept) != len(existing) else content
+        if len(kept) == len(existing):
+            return content
+        kept = [x for i, x in enumerate(kept) if x != UFW_MARK or (
+            i + 1 < len(kept) and kept[i + 1].startswith('-A ') and '--comment' in kept[i + 1])]
+        return '\n'.join(kept) + '\n'
     missing = [x for x in lines if x not in [e.strip() for e in existing]]
     if not missing:
         return content
@@ -94,7 +101,7 @@ def edit_ufw_rules(content, lines, remove=False):
         if pending and in_filter:
             chain = pending[0].split()[1]
             if raw.startswith('-A %s ' % chain) or raw.strip() == 'COMMIT':
-                out += ['# vmnet.doctor: allow ICMP echo'] + pending
+                out += [UFW_MARK] + pending
                 pending = []
         out.append(raw)
     if pending:

@@ -52,7 +52,7 @@ def netns_dir(tmp_path, monkeypatch):
 def make_connection(monkeypatch, **options):
     conn = netns.Connection(PlayContext())
     values = {'remote_addr': 'inventory-name', 'netns_name': None, 'netns_ip_command': 'ip',
-              'netns_executable': '/bin/sh', 'pipelining': True}
+              'netns_executable': '/bin/sh', 'pipelining': True, 'netns_environment': {}}
     values.update(options)
     monkeypatch.setattr(conn, 'get_option', lambda name, hostvars=None: values[name])
     return conn
@@ -166,3 +166,13 @@ def test_close_and_reset(monkeypatch, netns_dir, tmp_path):
     conn.reset()
     assert not conn._connected
     assert conn.has_pipelining is True
+
+
+def test_exec_command_adds_the_environment(monkeypatch, netns_dir, tmp_path):
+    """ansible_netns_environment reaches the command (a namespace's private D-Bus system bus)."""
+    ip = _stub_ip(tmp_path, 'echo "bus=$DBUS_SYSTEM_BUS_ADDRESS"\n')
+    conn = make_connection(monkeypatch, netns_name='lab-vm1', netns_ip_command=ip,
+                           netns_environment={'DBUS_SYSTEM_BUS_ADDRESS': 'unix:path=/run/x/bus.sock'})
+    conn._connect()
+    rc, out, _err = conn.exec_command('true')
+    assert (rc, out) == (0, b'bus=unix:path=/run/x/bus.sock\n')

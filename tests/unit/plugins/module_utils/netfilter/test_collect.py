@@ -179,6 +179,22 @@ def test_ufw_status_marks_active():
     assert (ref["backend"], ref["chain"], ref["policy"]) == ("ufw", "INPUT", True)
 
 
+def test_ufw_deciding_rule_names_its_source():
+    """ufw's layout: policy -> its default; ufw-before-* -> before.rules (before6.rules for IPv6); user chains ->
+    the ufw allow/deny rules."""
+    from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.evaluate import ufw_rule_source
+    status = {"default_incoming": "deny"}
+    policy = {"chain": "INPUT", "policy": True, "text": "-P INPUT DROP"}
+    assert ufw_rule_source(policy, {"family": "ipv4"}, status) == "ufw default deny (incoming)"
+    before = {"chain": "ufw-before-input", "policy": False, "text": "-p icmp -m icmp --icmp-type 8 -j DROP"}
+    assert ufw_rule_source(before, {"family": "ipv4"}, status) == (
+        "/etc/ufw/before.rules: -A ufw-before-input -p icmp -m icmp --icmp-type 8 -j DROP")
+    v6 = dict(before, chain="ufw6-before-input")
+    assert ufw_rule_source(v6, {"family": "ipv6"}, status).startswith("/etc/ufw/before6.rules: -A ufw6-before-input")
+    user = {"chain": "ufw-user-input", "policy": False, "text": "-s 192.0.2.1 -j DROP"}
+    assert ufw_rule_source(user, {"family": "ipv4"}, status).startswith("ufw status numbered: ")
+
+
 def test_parse_ufw_status():
     status = parse_ufw_status(read("ufw-status-verbose.txt", RECORDED))
     assert status == {"active": True, "default_incoming": "deny", "default_outgoing": "allow",

@@ -123,6 +123,17 @@ def test_rollback_is_the_inverse_from_before(module, args, result, expected):
     assert [(R.short_module(c['module']), c['args']) for c in calls] == expected
 
 
+def test_icmp_rule_rollback_keeps_persist_for_firewalld_and_refuses_zone_settings():
+    args = {'source': '10.0.0.1/32', 'hook': 'input', 'state': 'present', 'persist': True}
+    rich = {'changed': True, 'changes': [{'action': 'add rich rule', 'backend': 'firewalld', 'zone': 'drop'},
+                                         {'action': 'add rich rule (permanent)', 'backend': 'firewalld'}]}
+    calls, why = R.rollback_calls('vmnet.doctor.icmp_rule', args, rich)
+    assert why is None and calls[0]['args'] == dict(args, state='absent')   # the persisted rule goes too
+    block = {'changed': True, 'changes': [{'action': 'remove icmp-block', 'backend': 'firewalld', 'zone': 'public'}]}
+    calls, why = R.rollback_calls('vmnet.doctor.icmp_rule', dict(args, source=None), block)
+    assert calls is None and 'remove icmp-block' in why
+
+
 def test_rollback_of_unchanged_fix_is_nothing_and_deleted_rule_is_not_reversible():
     assert R.rollback_calls('net_sysctl', {'name': 'ip_forward', 'value': 1}, {'changed': False}) == ([], None)
     calls, why = R.rollback_calls('icmp_rule', {'remove_rule': {'backend': 'nftables'}}, {'changed': True})

@@ -491,3 +491,35 @@ def test_collect_persist_reads_files_and_dumps():
     assert icmp.plan(w, have) == []                  # runtime and file both right
     runner.files['/tmp/x.nft'] = 'stale'
     assert [c['write'] for c in icmp.plan(w, icmp.collect(runner, w))] == ['/tmp/x.nft']
+
+
+# ------------------------------------------------------------------------------ firewalld: the incoming interface picks the zone
+
+RICH = ('rule priority="-100" family="ipv4" source address="203.0.113.7/32" icmp-type name="echo-request" '
+        'accept')
+
+
+def test_firewalld_zone_of_the_incoming_interface_gets_the_rich_rule():
+    have = fwd_have()
+    have['firewalld']['zones']['drop']['interfaces'] = ['eth0']
+    have['iif'] = {'203.0.113.7': 'eth0'}      # ip route get 203.0.113.7 -> dev eth0
+    assert argvs(icmp.plan(want(source='203.0.113.7/32'), have)) == [
+        'firewall-cmd --zone=drop --add-rich-rule=%s' % RICH]
+
+
+def test_firewalld_absent_removes_the_rich_rule_from_every_zone():
+    have = fwd_have(rich_rules=[RICH])
+    have['firewalld']['zones']['drop']['rich_rules'] = [RICH]
+    assert argvs(icmp.plan(want(source='203.0.113.7/32', state='absent', persist=True), have)) == [
+        'firewall-cmd --zone=drop --remove-rich-rule=%s' % RICH,
+        'firewall-cmd --permanent --zone=drop --remove-rich-rule=%s' % RICH,
+        'firewall-cmd --zone=public --remove-rich-rule=%s' % RICH,
+        'firewall-cmd --permanent --zone=public --remove-rich-rule=%s' % RICH]
+
+
+def test_ufw_remove_drops_the_marker_comment_too():
+    content = fx('ufw_before.rules')
+    line = icmp_zones.ufw_line(want(source='192.0.2.0/24'), 'ipv4', 'echo-request')
+    added = icmp_zones.edit_ufw_rules(content, [line])
+    assert icmp_zones.UFW_MARK in added
+    assert icmp_zones.edit_ufw_rules(added, [line], remove=True) == content
