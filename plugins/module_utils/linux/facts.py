@@ -19,7 +19,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux import parse
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt, parse
 
 try:
     from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
@@ -181,6 +181,7 @@ def empty_facts():
         'vmkernel_nics': [],
         'physical_nics': [],
         'duplicate_macs': [],
+        'libvirt': libvirt.empty_section(),
     }
 
 
@@ -267,8 +268,9 @@ def _collect_firewall(col, queries, gather_rulesets):
     col.facts['firewall'] = section
 
 
-def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rulesets=False):
-    """All Linux facts as one schema dict. ``peers``/``flows`` must be validated already."""
+def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rulesets=False, libvirt_uri=None):
+    """All Linux facts as one schema dict. ``peers``/``flows`` must be validated already.
+    ``libvirt_uri``: the libvirt connection to read (default qemu:///system)."""
     facts = empty_facts()
     col = _Collector(runner, facts)
     facts['hostname'] = socket.gethostname()
@@ -317,4 +319,5 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     queries = build_icmp_queries(peers, flows, facts['route_lookups'], facts['interfaces'])
     _collect_firewall(col, queries, gather_rulesets)
     _collect_mac_filters(col, facts['bridges'])
+    facts['libvirt'] = libvirt.collect(runner, libvirt_uri, facts['errors'])
     return facts
