@@ -244,7 +244,7 @@ FAULTS = {
         'evidence': "hv: virsh net-dumpxml vmnet has <forward mode='nat'/>; iptables LIBVIRT_FWI "
                     "'-o virbr1 -j REJECT' for every new inbound connection; vm1 -> host still works (masqueraded)",
         'heal': "net-destroy, net-define the recorded XML (forward mode route), net-start, plug vm1's vnet port back",
-        'expect': {'code': 'LIBVIRT_NAT', 'host': 'hv', 'fixer': 'libvirt_network',
+        'expect': {'code': 'LIBVIRT_NAT', 'host': 'hv', 'fixer': None,
                    'object': {'type': 'libvirt_network', 'name': VM_NETWORK, 'forward_mode': 'nat'}},
     },
     'libvirt_net_isolated': {
@@ -255,7 +255,7 @@ FAULTS = {
         'evidence': "hv: virsh net-dumpxml vmnet has no <forward>; LIBVIRT_FWI/FWO reject everything on virbr1 "
                     "that is not virbr1 -> virbr1",
         'heal': "net-destroy, net-define the recorded XML, net-start, plug vm1's vnet port back",
-        'expect': {'code': 'LIBVIRT_NET_ISOLATED', 'host': 'hv', 'fixer': 'libvirt_network',
+        'expect': {'code': 'LIBVIRT_NET_ISOLATED', 'host': 'hv', 'fixer': None,
                    'object': {'type': 'libvirt_network', 'name': VM_NETWORK}},
     },
     'libvirt_net_inactive': {
@@ -265,7 +265,7 @@ FAULTS = {
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "hv: virsh net-info vmnet Active: no; virbr1 is gone, the guest's vnet port has no master",
         'heal': "net-start vmnet, plug vm1's vnet port back",
-        'expect': {'code': 'LIBVIRT_NET_INACTIVE', 'host': 'hv', 'fixer': 'libvirt_network',
+        'expect': {'code': 'LIBVIRT_NET_INACTIVE', 'host': 'hv', 'fixer': None,
                    'object': {'type': 'libvirt_network', 'name': VM_NETWORK}},
     },
     'libvirt_forward_drop': {
