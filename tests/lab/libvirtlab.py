@@ -237,6 +237,7 @@ def _ppid(pid):
 FAULTS = {
     'libvirt_net_nat': {
         'topologies': ['libvirt'], 'node': 'hv', 'layer': 'switch',
+        'doctor_allow': ['LIBVIRT_NAT'],   # the fix changes the VM's exposure: applied only when named
         'summary': "the VM's libvirt network (vmnet) is redefined with forward mode nat: the physical host outside "
                    "the hypervisor can no longer open connections to the VM",
         'breaks': [{'ping': ['host', 'vm1']}],
@@ -244,18 +245,19 @@ FAULTS = {
         'evidence': "hv: virsh net-dumpxml vmnet has <forward mode='nat'/>; iptables LIBVIRT_FWI "
                     "'-o virbr1 -j REJECT' for every new inbound connection; vm1 -> host still works (masqueraded)",
         'heal': "net-destroy, net-define the recorded XML (forward mode route), net-start, plug vm1's vnet port back",
-        'expect': {'code': 'LIBVIRT_NAT', 'host': 'hv', 'fixer': None,
+        'expect': {'code': 'LIBVIRT_NAT', 'host': 'hv', 'fixer': 'libvirt_network',
                    'object': {'type': 'libvirt_network', 'name': VM_NETWORK, 'forward_mode': 'nat'}},
     },
     'libvirt_net_isolated': {
         'topologies': ['libvirt'], 'node': 'hv', 'layer': 'switch',
+        'doctor_allow': ['LIBVIRT_NET_ISOLATED'],   # the fix changes the VM's exposure: applied only when named
         'summary': "the VM's libvirt network (vmnet) is redefined without <forward>: an isolated network",
         'breaks': [{'ping': ['host', 'vm1']}],
         'intact': [{'ping': ['hv', 'vm1']}],
         'evidence': "hv: virsh net-dumpxml vmnet has no <forward>; LIBVIRT_FWI/FWO reject everything on virbr1 "
                     "that is not virbr1 -> virbr1",
         'heal': "net-destroy, net-define the recorded XML, net-start, plug vm1's vnet port back",
-        'expect': {'code': 'LIBVIRT_NET_ISOLATED', 'host': 'hv', 'fixer': None,
+        'expect': {'code': 'LIBVIRT_NET_ISOLATED', 'host': 'hv', 'fixer': 'libvirt_network',
                    'object': {'type': 'libvirt_network', 'name': VM_NETWORK}},
     },
     'libvirt_net_inactive': {
@@ -265,7 +267,7 @@ FAULTS = {
         'intact': [{'ping': ['host', 'hv']}],
         'evidence': "hv: virsh net-info vmnet Active: no; virbr1 is gone, the guest's vnet port has no master",
         'heal': "net-start vmnet, plug vm1's vnet port back",
-        'expect': {'code': 'LIBVIRT_NET_INACTIVE', 'host': 'hv', 'fixer': None,
+        'expect': {'code': 'LIBVIRT_NET_INACTIVE', 'host': 'hv', 'fixer': 'libvirt_network',
                    'object': {'type': 'libvirt_network', 'name': VM_NETWORK}},
     },
     'libvirt_forward_drop': {

@@ -356,10 +356,18 @@ def faults_fixed_by(fixer=True):
     for name, fault in sorted(FAULTS.items()):
         if 'expect' not in fault:   # located by the packet witness alone (tests/integration/test_witness.py)
             continue
+        if fault.get('doctor_allow'):   # exposure-changing fix: applied only when named (faults_needing_allow)
+            continue
         have = fault['expect']['fixer']
         if (fixer is True and have) or (fixer is False and not have) or (have and have == fixer):
             names.append(name)
     return names
+
+
+def faults_needing_allow():
+    """Faults whose fix changes who can reach the VM: proposed, applied only when ``doctor_allow`` names
+    the codes the fault lists in ``doctor_allow`` (tests/integration/test_libvirt.py)."""
+    return sorted(name for name, fault in FAULTS.items() if fault.get('doctor_allow'))
 
 
 class LabError(Exception):

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import in_network, network_of
-from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import fix_manual
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import fix_manual, fix_module
 
 CID = 'switch.libvirt'
 MODE_CODES = ('LIBVIRT_NAT', 'LIBVIRT_NET_ISOLATED', 'LIBVIRT_NET_INACTIVE', 'LIBVIRT_GUEST_LINK_DOWN',
@@ -93,10 +93,7 @@ def check_libvirt(ctx):
         return ctx.find('LIBVIRT_NET_INACTIVE', 'switch', 'forward', _obj(net, active=False), evidence, 'high',
                         "libvirt network '%s' on %s is not started: its bridge %s does not exist, so guest %s is "
                         "cut off." % (name, host, net.get('bridge'), (guest or {}).get('name') or target_ip),
-                        fix_manual("virsh net-start %s (and net-autostart %s), then reattach the guests' vnet "
-                                   "ports to %s (libvirt does not replug running guests)" % (
-                                       name, name, net.get('bridge'))),
-                        check_id=CID)
+                        _fix(section, host, name=name, state='active'), check_id=CID)
     if nic is not None and nic.get('link_state') == 'down':
         return ctx.find('LIBVIRT_GUEST_LINK_DOWN', 'switch', 'forward',
                         {'type': 'libvirt_interface', 'guest': guest.get('name'), 'mac': nic.get('mac'),
@@ -125,14 +122,23 @@ def check_libvirt(ctx):
             (guest or {}).get('name'), nic.get('link_state'))))
 
 
+def _fix(section, host, **args):
+    """libvirt_network fix on the hypervisor, on the connection its facts were read from."""
+    if section.get('uri') and section['uri'] != 'qemu:///system':
+        args['uri'] = section['uri']
+    return fix_module('libvirt_network', host, **args)
+
+
 def _mode_fix(net, ctx):
-    fix = fix_manual(
-        "these choices change who can reach the VM: (1) routed: set <forward mode='route'/> on network '%s' "
-        "(virsh net-edit, then net-destroy/net-start and replug the guests) and give %s a route to %s via the "
-        "hypervisor; (2) bridged: attach the VM's NIC to a host bridge (<interface type='bridge'>); (3) a port "
-        "forward (DNAT) on the hypervisor for TCP/UDP services only (ICMP is never forwarded)" % (
-            net.get('name'), ctx.host('source'), ', '.join(str(s) for s in _subnets(net)) or 'its subnet'))
-    fix['widens'] = ['exposes the guests of network %s to other machines' % net.get('name')]
+    section = (ctx.view('switch').facts or {}).get('libvirt') or {}
+    fix = _fix(section, ctx.view('switch').host, name=net.get('name'), forward_mode='route')
+    fix['widens'] = ['forward mode route exposes the guests of network %s to other machines' % net.get('name')]
+    fix['note'] = (
+        "the choices change who can reach the VM: (1) routed: <forward mode='route'/> on network '%s' (this fix; "
+        "%s then needs a route to %s via the hypervisor); (2) bridged: attach the VM's NIC to a host bridge "
+        "(<interface type='bridge'>); (3) a port forward (DNAT) on the hypervisor for TCP/UDP services only "
+        "(ICMP is never forwarded)" % (net.get('name'), ctx.host('source'),
+                                       ', '.join(str(s) for s in _subnets(net)) or 'its subnet'))
     return fix
 
 
