@@ -179,6 +179,32 @@ def ev_rp_filter_asymmetric(lab, f):
     return f['host']['sysctls']['conf']['all']['rp_filter'] == 1 and asymmetric
 
 
+# --------------------------------------------------------------------------- libvirt topology (libvirtlab.py)
+def _vmnet(f):
+    return [n for n in f['hv']['libvirt']['networks'] if n['name'] == 'vmnet'][0]
+
+
+def ev_libvirt_net_nat(lab, f):
+    return _vmnet(f)['forward_mode'] == 'nat'
+
+
+def ev_libvirt_net_isolated(lab, f):
+    return _vmnet(f)['forward_mode'] == 'isolated'
+
+
+def ev_libvirt_net_inactive(lab, f):
+    return _vmnet(f)['active'] is False
+
+
+def ev_libvirt_forward_drop(lab, f):
+    return any(v['verdict'] == 'drop' and v['deciding_rule'].get('policy')
+               for v in icmp(f['hv'], 'forward', 'echo-request', lab.ip('host'), lab.ip('vm1')))
+
+
+def ev_libvirt_no_return_route(lab, f):
+    return not lookup(f['host'], lab.ip('vm1'))['ok']
+
+
 EVIDENCE = dict((name[3:], func) for name, func in list(globals().items()) if name.startswith('ev_'))
 
 
@@ -286,32 +312,6 @@ def details_vm_icmp_ignore(lab, f):
 
 def details_rp_filter_asymmetric(lab, f):
     assert lookup(f['host'], lab.ip('vm1'))['dev'] == 'eth0'
-
-
-# --------------------------------------------------------------------------- libvirt topology (libvirtlab.py)
-def _vmnet(f):
-    return [n for n in f['hv']['libvirt']['networks'] if n['name'] == 'vmnet'][0]
-
-
-def ev_libvirt_net_nat(lab, f):
-    return _vmnet(f)['forward_mode'] == 'nat'
-
-
-def ev_libvirt_net_isolated(lab, f):
-    return _vmnet(f)['forward_mode'] == 'isolated'
-
-
-def ev_libvirt_net_inactive(lab, f):
-    return _vmnet(f)['active'] is False
-
-
-def ev_libvirt_forward_drop(lab, f):
-    return any(v['verdict'] == 'drop' and v['deciding_rule'].get('policy')
-               for v in icmp(f['hv'], 'forward', 'echo-request', lab.ip('host'), lab.ip('vm1')))
-
-
-def ev_libvirt_no_return_route(lab, f):
-    return not lookup(f['host'], lab.ip('vm1'))['ok']
 
 
 def details_libvirt_net_nat(lab, f):
