@@ -19,8 +19,8 @@ description:
     (re)started. The module does, for every running guest whose NIC names the network
     (C(ip link set dev vnetN master BRIDGE)); a port found detached from the bridge is plugged back too.
   - Changing the forward mode changes who can reach the guests (C(route) and C(open) expose them to other
-    machines, C(nat) and C(isolated) cut them off): the remediate role applies it only for a finding code named
-    in C(doctor_allow).
+    machines, C(nat) and C(isolated) cut them off), so the remediate role applies it only for a finding code
+    named in C(doctor_allow).
   - Options left out are left as they are.
 author: vmnet.doctor contributors (@vmnet-doctor)
 options:
