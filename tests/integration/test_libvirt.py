@@ -69,7 +69,7 @@ def test_lab_is_a_real_libvirt(lab):
 @pytest.mark.parametrize('fault', LIBVIRT_FAULTS)
 def test_libvirt_fault(lab, run_playbook, tmp_path, fault):
     """Diagnosed on the expected host; fixed and verified; an exposure-changing fix (NAT, isolated) is
-    proposed but skipped until doctor_allow names its code, then applied, verified, and a second run
+    proposed but skipped until doctor_allow names its code, then (NAT) applied, verified, and a second run
     changes nothing. (The generic second-run check of the other faults is test_remediate_role's.)"""
     expect, allow = FAULTS[fault]['expect'], FAULTS[fault].get('doctor_allow')
     lab.inject(fault)
@@ -91,6 +91,8 @@ def test_libvirt_fault(lab, run_playbook, tmp_path, fault):
         if allow:
             assert finding['status'] == 'skipped' and 'doctor_allow' in finding['reason'], finding
             assert path['result'] == 'broken' and not lab.reachable('host', 'vm1', attempts=1)
+            if fault != 'libvirt_net_nat':
+                return      # the allowed run of the same fixer is the NAT case's (test time budget)
             before_xml = _network(lab)
             rc, report, stats, output = _remediate(run_playbook, lab, tmp_path, allow=allow)
             assert rc == 0, output[-3000:]
