@@ -405,7 +405,10 @@ CATALOG = {
         'detection': "The hypervisor's `libvirt` facts: the guest NIC with the VM's MAC (or the network holding the "
                      "target address) is on a network with `forward_mode: nat`, and the source is another host. The "
                      "ICMP_BLOCKED finding naming a LIBVIRT_* chain is folded into this one.",
-        'fix': 'A choice that changes who can reach the VM, proposed and applied only when doctor_allow names LIBVIRT_NAT: `vmnet.doctor.libvirt_network` with `forward_mode: route` (the source then needs a route to the subnet via the hypervisor; rollback defines the old XML again). The other choices are manual: attach the NIC to a host bridge, or add a port forward for TCP/UDP services (never ICMP).',
+        'fix': "A choice that changes who can reach the VM, proposed and applied only when doctor_allow names "
+               "LIBVIRT_NAT: `vmnet.doctor.libvirt_network` with `forward_mode: route` (the source then needs a "
+               "route to the subnet via the hypervisor; rollback defines the old XML again). The other choices are "
+               "manual: attach the NIC to a host bridge, or add a port forward for TCP/UDP services (never ICMP).",
         'auto_fix': True,
         'module': 'vmnet.doctor.libvirt_network',
         'checks': ('checks_libvirt.check_libvirt',),
@@ -416,7 +419,9 @@ CATALOG = {
         'meaning': "The VM's libvirt network has no `<forward>`: only the hypervisor and the network's other guests "
                    "reach it; libvirt rejects traffic between its bridge and any other interface.",
         'detection': "The network of the VM's NIC has `forward_mode: isolated` and the source is another host.",
-        'fix': 'Exposure-changing, applied only when doctor_allow names LIBVIRT_NET_ISOLATED: `vmnet.doctor.libvirt_network` with `forward_mode: route`; or move the NIC to another network or bridge (manual).',
+        'fix': "Exposure-changing, applied only when doctor_allow names LIBVIRT_NET_ISOLATED: "
+               "`vmnet.doctor.libvirt_network` with `forward_mode: route`; or move the NIC to another network or "
+               "bridge (manual).",
         'auto_fix': True,
         'module': 'vmnet.doctor.libvirt_network',
         'checks': ('checks_libvirt.check_libvirt',),
@@ -428,7 +433,8 @@ CATALOG = {
                    "so the guest's vnet port is attached to nothing.",
         'detection': "The network of the VM's NIC (or holding the target address) has `active: false`. The "
                      "hypervisor's missing route and bridge findings are folded into this one.",
-        'fix': "`vmnet.doctor.libvirt_network` with `state: active`: net-start, then it plugs the running guests' vnet ports back into the bridge (libvirt does not).",
+        'fix': "`vmnet.doctor.libvirt_network` with `state: active`: net-start, then it plugs the running guests' "
+               "vnet ports back into the bridge (libvirt does not).",
         'auto_fix': True,
         'module': 'vmnet.doctor.libvirt_network',
         'checks': ('checks_libvirt.check_libvirt',),
