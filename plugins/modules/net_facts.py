@@ -75,6 +75,16 @@ options:
       - Without Open vSwitch (no C(ovs-vsctl), or no C(db.sock) there) C(ovs.present) is false and
         C(ovs.note) says why; nothing fails.
     type: path
+  libvirt_uri:
+    description:
+      - The libvirt connection whose virtual networks and guest interfaces are read into C(libvirt)
+        (C(virsh net-dumpxml), C(net-info), C(dumpxml), C(domstate); guests of the C(lxc://) twin of a
+        C(qemu://) URI are read too).
+      - Default C(qemu:///system), the system daemon at its default socket. Give another URI for a
+        daemon with its own socket, for example C(qemu:///system?socket=/path/libvirt-sock).
+      - Without virsh or without an answering daemon the section says so in C(libvirt.note); the
+        task does not fail.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -380,6 +390,7 @@ def main():
             include_local_routes=dict(type='bool', default=False),
             gather_rulesets=dict(type='bool', default=False),
             ovs_rundir=dict(type='path'),
+            libvirt_uri=dict(type='str'),
         ),
         supports_check_mode=True,
     )
@@ -388,7 +399,8 @@ def main():
         facts = collect(CommandRunner(module), peers, flows,
                         include_local_routes=module.params['include_local_routes'],
                         gather_rulesets=module.params['gather_rulesets'],
-                        ovs_rundir=module.params['ovs_rundir'])
+                        ovs_rundir=module.params['ovs_rundir'],
+                        libvirt_uri=module.params['libvirt_uri'])
     except DoctorError as exc:
         module.fail_json(**exc.to_result())
     module.exit_json(changed=False, ansible_facts={'vmnet_doctor': facts})

@@ -32,7 +32,8 @@ TOPOLOGY_ORDER = ('bridged', 'routed', 'vlan')
 
 
 def topology_of(fault):
-    return next(t for t in TOPOLOGY_ORDER if t in FAULTS[fault]['topologies'])
+    """None for the libvirt topology's faults: tests/integration/test_libvirt.py runs them on its one libvirt lab."""
+    return next((t for t in TOPOLOGY_ORDER if t in FAULTS[fault]['topologies']), None)
 
 
 def faults_in(topology):

@@ -20,7 +20,7 @@ LAB_PY = os.path.join(os.path.dirname(HERE), 'lab', 'lab.py')
 
 from vmnetlab import FAULTS, STATE_DIR, in_shared_suites, Lab, LabError, destroy_lab, list_lab_namespaces, unique_prefix  # noqa: E402,E501  pylint: disable=wrong-import-position
 
-VMS = {'bridged': 2, 'routed': 1, 'vlan': 2}
+VMS = {'bridged': 2, 'routed': 1, 'vlan': 2, 'libvirt': 1}
 
 # Every fault in its first (default) topology, plus the topology-specific code paths.
 CASES = sorted([(name, fault['topologies'][0]) for name, fault in FAULTS.items() if in_shared_suites(name)] + [
@@ -72,6 +72,10 @@ def snapshot(lab):
         for item in ruleset:
             for value in item.values():
                 value.pop('handle', None)
+                if 'expr' in value:   # libvirt's iptables-nft rules count packets
+                    value['expr'] = [e for e in value['expr'] if 'counter' not in e]
+        if lab.topology == 'libvirt':   # a restarted libvirt network re-inserts its rules first
+            ruleset.sort(key=lambda item: json.dumps(item, sort_keys=True))
         sysctls = [lab.sysctl(node, key) for key in ('net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter',
                                                      'net.ipv4.icmp_echo_ignore_all')]
         data[node] = {'links': sorted(links), 'addrs': addrs, 'routes': routes, 'nft': ruleset,
@@ -136,7 +140,19 @@ EVIDENCE = {
     'vm_reply_prohibit': lambda lab: 'prohibit' in lab.run('vm1', ['ip', 'rule', 'show', 'pref', '100']).stdout,
     'vm_xfrm_block': lambda lab: 'action block' in lab.run('vm1', ['ip', 'xfrm', 'policy', 'show']).stdout,
     'hv_iface_forwarding_off': lambda lab: lab.sysctl('hv', 'net.ipv4.conf.eth0.forwarding') == '0',
+    # the libvirt topology (tests/lab/libvirtlab.py): read from the lab's own libvirtd
+    'libvirt_net_nat': lambda lab: "<forward mode='nat'>" in _vmnet_xml(lab),
+    'libvirt_net_isolated': lambda lab: '<forward' not in _vmnet_xml(lab),
+    'libvirt_net_inactive': lambda lab: 'virbr1' not in [k['ifname'] for k in _json(lab, 'hv', ['ip', '-j', 'link', 'show'])],
+    'libvirt_forward_drop': lambda lab: 'policy drop' in lab.run('hv', ['nft', 'list', 'table', 'inet', 'filter'],
+                                                                 check=False).stdout,
+    'libvirt_no_return_route': lambda lab: _json(lab, 'host', ['ip', '-j', 'route', 'show', lab.subnet]) == [],
 }
+
+
+def _vmnet_xml(lab):
+    uri = lab.inventory()['all']['children']['hypervisors']['hosts'][lab.ns('hv')]['doctor_libvirt_uri']
+    return lab.run('hv', ['virsh', '-c', uri, 'net-dumpxml', 'vmnet']).stdout
 
 
 def test_catalogue_is_complete():
@@ -145,7 +161,7 @@ def test_catalogue_is_complete():
     assert set(EVIDENCE) == set(f for f in FAULTS if in_shared_suites(f))   # ovs: test_ovs.py
     for name, fault in ((n, f) for n, f in FAULTS.items() if in_shared_suites(n)):
         assert fault['breaks'] and fault['intact'], name
-        assert set(fault['topologies']) <= {'bridged', 'routed', 'vlan'}, name
+        assert set(fault['topologies']) <= {'bridged', 'routed', 'vlan', 'libvirt'}, name
         for key in ('summary', 'evidence', 'heal', 'node', 'layer'):
             assert fault[key], (name, key)
         # a model expectation, or (faults only the packet witness locates) what the witness must see

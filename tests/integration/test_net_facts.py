@@ -37,7 +37,11 @@ def gather_args(lab, node):
         return {'peers': [vm_ip]}
     if node == 'vm1':
         return {'peers': [host_ip]}
-    return {'peers': [host_ip, vm_ip], 'flows': [{'src': host_ip, 'dst': vm_ip}]}
+    hv_args = {'peers': [host_ip, vm_ip], 'flows': [{'src': host_ip, 'dst': vm_ip}]}
+    if lab.topology == 'libvirt':   # the lab's own libvirtd (private socket)
+        hv_args['libvirt_uri'] = lab.inventory()['all']['children']['hypervisors']['hosts'][lab.ns('hv')][
+            'doctor_libvirt_uri']
+    return hv_args
 
 
 def gather(ansible_run, inventory, lab, nodes=NODES):
@@ -175,6 +179,32 @@ def ev_rp_filter_asymmetric(lab, f):
     return f['host']['sysctls']['conf']['all']['rp_filter'] == 1 and asymmetric
 
 
+# --------------------------------------------------------------------------- libvirt topology (libvirtlab.py)
+def _vmnet(f):
+    return [n for n in f['hv']['libvirt']['networks'] if n['name'] == 'vmnet'][0]
+
+
+def ev_libvirt_net_nat(lab, f):
+    return _vmnet(f)['forward_mode'] == 'nat'
+
+
+def ev_libvirt_net_isolated(lab, f):
+    return _vmnet(f)['forward_mode'] == 'isolated'
+
+
+def ev_libvirt_net_inactive(lab, f):
+    return _vmnet(f)['active'] is False
+
+
+def ev_libvirt_forward_drop(lab, f):
+    return any(v['verdict'] == 'drop' and v['deciding_rule'].get('policy')
+               for v in icmp(f['hv'], 'forward', 'echo-request', lab.ip('host'), lab.ip('vm1')))
+
+
+def ev_libvirt_no_return_route(lab, f):
+    return not lookup(f['host'], lab.ip('vm1'))['ok']
+
+
 EVIDENCE = dict((name[3:], func) for name, func in list(globals().items()) if name.startswith('ev_'))
 
 
@@ -282,6 +312,31 @@ def details_vm_icmp_ignore(lab, f):
 
 def details_rp_filter_asymmetric(lab, f):
     assert lookup(f['host'], lab.ip('vm1'))['dev'] == 'eth0'
+
+
+def details_libvirt_net_nat(lab, f):
+    # libvirt's own chain rejects the new inbound connection: the verdict names it
+    [verdict] = icmp(f['hv'], 'forward', 'echo-request', lab.ip('host'), lab.ip('vm1'))
+    assert verdict['verdict'] == 'reject' and verdict['deciding_rule']['chain'] == 'LIBVIRT_FWI', verdict
+    [guest] = f['hv']['libvirt']['guests']
+    assert guest['interfaces'][0]['source_network'] == 'vmnet' and guest['interfaces'][0]['mac'] == lab.mac('vm1')
+
+
+def details_libvirt_net_isolated(lab, f):
+    assert _vmnet(f)['bridge'] == 'virbr1' and _vmnet(f)['active'] is True
+
+
+def details_libvirt_net_inactive(lab, f):
+    assert iface(f['hv'], 'virbr1') is None
+
+
+def details_libvirt_forward_drop(lab, f):
+    [verdict] = icmp(f['hv'], 'forward', 'echo-request', lab.ip('host'), lab.ip('vm1'))
+    assert (verdict['deciding_rule']['family'], verdict['deciding_rule']['chain']) == ('inet', 'forward')
+
+
+def details_libvirt_no_return_route(lab, f):
+    assert lookup(f['host'], lab.ip('vm1'))['error'] == 'Network is unreachable'
 
 
 CASES = [(topology, name) for name in MODEL_FAULTS for topology in FAULTS[name]['topologies']]

@@ -29,16 +29,23 @@ from vmnetlab import FAULTS, WRONG_GATEWAY, Lab, destroy_lab, faults_fixed_by, i
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'remediate.yml')
 
+
+def libvirt(fault):
+    """The libvirt topology's faults run in tests/integration/test_libvirt.py, on its one libvirt lab
+    (ovs: test_ovs.py, left out by in_shared_suites)."""
+    return FAULTS[fault]['topologies'] == ['libvirt']
+
+
 # Faults whose finding has a safe automatic fix, and the code + fixer expected (first fix), each in
 # its first topology: declared by the faults (tests/lab/vmnetlab.py FAULTS[name]['expect']).
 SAFE = dict((f, (FAULTS[f]['topologies'][0], FAULTS[f]['expect']['code'], FAULTS[f]['expect']['fixer']))
-            for f in faults_fixed_by(True) if in_shared_suites(f))   # ovs: test_ovs.py
+            for f in faults_fixed_by(True) if in_shared_suites(f) and not libvirt(f))
 # Faults whose VM -> host direction would stay broken after remediation. hv_forward_drop drops every
 # forwarded echo request on hv, both ways: net_facts now evaluates both directions of a forwarded flow,
 # so the diagnosis finds (and remediate fixes) the VM -> host drop too (issue 11 point 6).
 REVERSE_NOT_DIAGNOSED = set()
 # Faults whose fix is manual (a person decides): reported, never touched.
-MANUAL = dict((f, FAULTS[f]['topologies'][0]) for f in faults_fixed_by(False) if in_shared_suites(f))
+MANUAL = dict((f, FAULTS[f]['topologies'][0]) for f in faults_fixed_by(False) if in_shared_suites(f) and not libvirt(f))
 # Faster probes for the tests (the lab answers in microseconds).
 FAST = {'diagnose_probe_count': 2, 'diagnose_probe_timeout': 0.5, 'remediate_probe_count': 2,
         'remediate_probe_timeout': 0.5}

@@ -26,10 +26,11 @@ import tempfile
 import time
 
 import fwdaemons  # firewalld/ufw on lab hosts (Lab(..., firewall=...))  pylint: disable=wrong-import-order
+import libvirtlab  # the libvirt topology (real libvirtd)  pylint: disable=wrong-import-order
 import ovslab  # the Open vSwitch topology (tests/lab/ovslab.py)  pylint: disable=wrong-import-order
 
 STATE_DIR = '/run/vmnet-doctor-lab'
-TOPOLOGIES = ('bridged', 'routed', 'vlan', 'ovs')
+TOPOLOGIES = ('bridged', 'routed', 'vlan', 'ovs', 'libvirt')
 PREFIX_RE = re.compile(r'^[a-z][a-z0-9]{0,9}$')
 NODE_RE = re.compile(r'^(host|hv|dup|vm[1-9])$')
 MAX_VMS = 9
@@ -42,6 +43,7 @@ SUBNETS = {
     'routed': {'transit': '10.220.0.0/24', 'vms': '10.220.1.0/24', 'transit2': '10.220.2.0/24'},
     'vlan': {'vlan10': '10.230.10.0/24', 'vlan20': '10.230.20.0/24'},
     'ovs': {'vlan10': ovslab.SUBNET},
+    'libvirt': {'transit': libvirtlab.TRANSIT, 'vms': libvirtlab.VM_SUBNET},
 }
 WRONG_GATEWAY = '10.220.1.254'      # vm_gateway_wrong: an unused address on the VM subnet
 STALE_MAC = '02:76:6d:ee:ee:ee'     # host_stale_arp: a MAC nobody in the lab owns
@@ -328,6 +330,7 @@ FAULTS = {
 }
 
 FAULTS.update(ovslab.FAULTS)
+FAULTS.update(libvirtlab.FAULTS)
 # Topologies whose faults have an integration test file of their own (one shared lab per module there);
 # the suites that walk every fault (test_lab_faults, test_net_facts, test_diagnose_role,
 # test_remediate_role) leave them out: in_shared_suites().
@@ -367,10 +370,18 @@ def faults_fixed_by(fixer=True):
     for name, fault in sorted(FAULTS.items()):
         if 'expect' not in fault:   # located by the packet witness alone (tests/integration/test_witness.py)
             continue
+        if fault.get('doctor_allow'):   # exposure-changing fix: applied only when named (faults_needing_allow)
+            continue
         have = fault['expect']['fixer']
         if (fixer is True and have) or (fixer is False and not have) or (have and have == fixer):
             names.append(name)
     return names
+
+
+def faults_needing_allow():
+    """Faults whose fix changes who can reach the VM: proposed, applied only when ``doctor_allow`` names
+    the codes the fault lists in ``doctor_allow`` (tests/integration/test_libvirt.py)."""
+    return sorted(name for name, fault in FAULTS.items() if fault.get('doctor_allow'))
 
 
 class LabError(Exception):
@@ -486,6 +497,7 @@ def destroy_lab(prefix, state_dir=STATE_DIR):
     _kill_pidfile(garp_pidfile(prefix, state_dir))
     ovslab.stop(prefix, state_dir)
     fwdaemons.stop_lab(prefix, state_dir)
+    libvirtlab.destroy(prefix, state_dir, lambda argv: _run(argv, check=False))
     errors = []
     for name in list_lab_namespaces(prefix):
         for pid in _run(['ip', 'netns', 'pids', name], check=False).stdout.split():
@@ -545,6 +557,8 @@ class Lab(object):
             masquerade = saved.get('masquerade', False) if saved else False
         if not 1 <= int(vms) <= MAX_VMS:
             raise LabError('vms must be between 1 and %d' % MAX_VMS)
+        if topology == 'libvirt' and int(vms) != 1:
+            raise LabError('the libvirt topology has one guest (vm1)')
         self.topology = topology
         self.vms = int(vms)
         self.masquerade = bool(masquerade)
@@ -598,6 +612,15 @@ class Lab(object):
         elif topo == 'ovs':
             self.vm_bridge, self.subnet = ovslab.layout(self, layout, link, _host_ip)
             gateway = None
+        elif topo == 'libvirt':
+            link('host', 'eth0', 'hv', 'eth0', 0, 0)
+            layout['addresses'] += [['host', 'eth0', _host_ip(nets['transit'], 1)],
+                                    ['hv', 'eth0', _host_ip(nets['transit'], 2)]]
+            layout['routes'].append(['host', nets['vms'], _bare(_host_ip(nets['transit'], 2)), 'eth0'])
+            layout['data_if'].update({'host': 'eth0', 'hv': 'eth0'})
+            self.vm_bridge = 'virbr1'
+            self.subnet = nets['vms']
+            gateway = libvirtlab.VM_GATEWAY
         else:
             layout['bridges'] += [['br10', _mac(2, 0x10)], ['br20', _mac(2, 0x11)]]
             link('host', 'eth0', 'hv', 'uplink0', 0, 0, 'br10')
@@ -610,6 +633,8 @@ class Lab(object):
             gateway = None
         for index, vm in enumerate(self.vm_names, start=1):
             link(vm, 'eth0', 'hv', self.port(vm), 0, 0x20 + index, None if topo == 'ovs' else self.vm_bridge)
+            if topo == 'libvirt':   # libvirt creates the guest's veth itself
+                layout['links'][-1]['libvirt'] = True
             layout['addresses'].append([vm, 'eth0', _host_ip(self.subnet, 10 + index)])
             layout['data_if'][vm] = 'eth0'
             if gateway:
@@ -626,6 +651,8 @@ class Lab(object):
 
     def port(self, vm):
         """Name of the VM's bridge port on the hypervisor."""
+        if self.topology == 'libvirt':
+            return 'vnet%d' % (int(vm[2:]) - 1)     # libvirt names the guest's tap/veth vnetN
         return 'vnet-%s' % vm
 
     def addr_cidr(self, node, ifname=None):
@@ -776,7 +803,10 @@ class Lab(object):
         return True
 
     def _build(self):
+        libvirt = libvirtlab.LibvirtTopology(self) if self.topology == 'libvirt' else None
         for node in self.nodes:
+            if libvirt is not None and node.startswith('vm'):
+                continue
             _run(['ip', 'netns', 'add', self.ns(node)])
             self.run(node, ['ip', 'link', 'set', 'lo', 'up'])
             # A fixed baseline, whatever the root namespace uses.
@@ -787,9 +817,19 @@ class Lab(object):
             self.run('hv', ['ip', 'link', 'add', name, 'address', mac, 'type', 'bridge', 'stp_state', '0'])
             self.run('hv', ['ip', 'link', 'set', name, 'up'])
         for item in self.layout['links']:
-            self._add_link(item)
+            if not item.get('libvirt'):
+                self._add_link(item)
         if self.topology == 'ovs':
             ovslab.build(self)
+        if libvirt is not None:
+            libvirt.start_daemon()
+            libvirt.define_networks()
+            libvirt.start_guest(self.mac('vm1'))
+            self.run('vm1', ['ip', 'link', 'set', 'lo', 'up'])
+            self.run('vm1', ['ip', 'link', 'set', 'eth0', 'up'])
+            for key, value in (('net.ipv4.conf.all.rp_filter', 0), ('net.ipv4.conf.default.rp_filter', 0),
+                               ('net.ipv4.icmp_echo_ignore_all', 0)):
+                self.run('vm1', ['sysctl', '-q', '-w', '%s=%s' % (key, value)])
         for node, ifname, address in self.layout['addresses']:
             self.run(node, ['ip', 'addr', 'add', address, 'dev', ifname])
         for node, key, value in self.layout['sysctls']:
@@ -847,6 +887,8 @@ class Lab(object):
                              'lab_bridge': self.vm_bridge})
             if role == 'hypervisor' and self.topology == 'ovs':
                 data.update(ovslab.inventory_vars(self))
+            if role == 'hypervisor' and self.topology == 'libvirt':
+                data['doctor_libvirt_uri'] = libvirtlab.uri(self.prefix, self.state_dir)
             return data
         return {'all': {
             'vars': {'lab_prefix': self.prefix, 'lab_topology': self.topology, 'lab_subnet': self.subnet},
@@ -890,6 +932,8 @@ class Lab(object):
             inject = getattr(self, '_inject_' + name, None)
             if name in ovslab.FAULTS:
                 ovslab.inject(self, name, record)
+            elif name in libvirtlab.FAULTS:
+                libvirtlab.inject(self, name, record)
             elif inject is None:
                 fwdaemons.injector(name)(self, record)
             else:

@@ -19,7 +19,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs, parse
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt, ovs, parse
 
 try:
     from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
@@ -181,6 +181,7 @@ def empty_facts():
         'vmkernel_nics': [],
         'physical_nics': [],
         'duplicate_macs': [],
+        'libvirt': libvirt.empty_section(),
     }
 
 
@@ -267,9 +268,11 @@ def _collect_firewall(col, queries, gather_rulesets):
     col.facts['firewall'] = section
 
 
-def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rulesets=False, ovs_rundir=None):
+def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rulesets=False, ovs_rundir=None,
+            libvirt_uri=None):
     """All Linux facts as one schema dict. ``peers``/``flows`` must be validated already.
-    ``ovs_rundir``: where Open vSwitch's sockets are (None: the distribution default)."""
+    ``ovs_rundir``: where Open vSwitch's sockets are (None: the distribution default);
+    ``libvirt_uri``: the libvirt connection to read (default qemu:///system)."""
     facts = empty_facts()
     col = _Collector(runner, facts)
     facts['hostname'] = socket.gethostname()
@@ -319,4 +322,5 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     _collect_firewall(col, queries, gather_rulesets)
     _collect_mac_filters(col, facts['bridges'])
     facts['ovs'] = ovs.collect(runner, flows, ovs_rundir)
+    facts['libvirt'] = libvirt.collect(runner, libvirt_uri, facts['errors'])
     return facts

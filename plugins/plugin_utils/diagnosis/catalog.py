@@ -460,6 +460,71 @@ CATALOG = {
     },
     # The packet witness (checks_witness.py; vmnet.doctor.packet_witness on every Linux hop of a failed path).
     # These locate a loss that no model check explains; see docs/witness.md for what the witness needs.
+    'LIBVIRT_NAT': {
+        'layer': 'switch',
+        'title': 'VM behind libvirt NAT, source outside the hypervisor',
+        'meaning': "The VM's NIC is on a libvirt network in forward mode `nat`. The hypervisor itself reaches its "
+                   "guests, other machines cannot by design: libvirt's LIBVIRT_FWI chain rejects every new inbound "
+                   "connection to the guest subnet, and nothing forwards ICMP through the NAT.",
+        'detection': "The hypervisor's `libvirt` facts: the guest NIC with the VM's MAC (or the network holding the "
+                     "target address) is on a network with `forward_mode: nat`, and the source is another host. The "
+                     "ICMP_BLOCKED finding naming a LIBVIRT_* chain is folded into this one.",
+        'fix': "A choice that changes who can reach the VM, proposed and applied only when doctor_allow names "
+               "LIBVIRT_NAT: `vmnet.doctor.libvirt_network` with `forward_mode: route` (the source then needs a "
+               "route to the subnet via the hypervisor; rollback defines the old XML again). The other choices are "
+               "manual: attach the NIC to a host bridge, or add a port forward for TCP/UDP services (never ICMP).",
+        'auto_fix': True,
+        'module': 'vmnet.doctor.libvirt_network',
+        'checks': ('checks_libvirt.check_libvirt',),
+    },
+    'LIBVIRT_NET_ISOLATED': {
+        'layer': 'switch',
+        'title': 'libvirt network is isolated',
+        'meaning': "The VM's libvirt network has no `<forward>`: only the hypervisor and the network's other guests "
+                   "reach it; libvirt rejects traffic between its bridge and any other interface.",
+        'detection': "The network of the VM's NIC has `forward_mode: isolated` and the source is another host.",
+        'fix': "Exposure-changing, applied only when doctor_allow names LIBVIRT_NET_ISOLATED: "
+               "`vmnet.doctor.libvirt_network` with `forward_mode: route`; or move the NIC to another network or "
+               "bridge (manual).",
+        'auto_fix': True,
+        'module': 'vmnet.doctor.libvirt_network',
+        'checks': ('checks_libvirt.check_libvirt',),
+    },
+    'LIBVIRT_NET_INACTIVE': {
+        'layer': 'switch',
+        'title': 'libvirt network not started',
+        'meaning': "The VM's libvirt network is defined but not active: its bridge, dnsmasq and rules are gone, "
+                   "so the guest's vnet port is attached to nothing.",
+        'detection': "The network of the VM's NIC (or holding the target address) has `active: false`. The "
+                     "hypervisor's missing route and bridge findings are folded into this one.",
+        'fix': "`vmnet.doctor.libvirt_network` with `state: active`: net-start, then it plugs the running guests' "
+               "vnet ports back into the bridge (libvirt does not).",
+        'auto_fix': True,
+        'module': 'vmnet.doctor.libvirt_network',
+        'checks': ('checks_libvirt.check_libvirt',),
+    },
+    'LIBVIRT_GUEST_LINK_DOWN': {
+        'layer': 'link',
+        'title': 'libvirt holds the guest link down',
+        'meaning': "The guest NIC has `<link state='down'/>` (virsh domif-setlink): the guest sees no carrier.",
+        'detection': "The guest interface with the VM's MAC in the hypervisor's `libvirt` facts has `link_state: down`.",
+        'fix': "`virsh domif-setlink <domain> <vnetN> up`. Manual for now.",
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_libvirt.check_libvirt',),
+    },
+    'LIBVIRT_WRONG_NETWORK': {
+        'layer': 'switch',
+        'title': 'Guest NIC on the wrong libvirt network',
+        'meaning': "The VM's NIC is attached to a libvirt network whose subnet does not hold the VM's address, while "
+                   "another network of the hypervisor does.",
+        'detection': "The guest interface with the VM's MAC names `source_network` A, the target address lies in "
+                     "network B's subnet.",
+        'fix': "Move the NIC (`virsh update-device` with `<source network='B'/>`) or readdress the VM. Manual.",
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_libvirt.check_libvirt',),
+    },
     'PACKET_DROPPED_FIREWALL': {
         'layer': 'firewall',
         'title': 'The kernel dropped the echo in a packet filter',

@@ -22,6 +22,7 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import chec
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_l2 as l2
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_ovs as ovs
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_l3 as l3
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_libvirt as lv
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_windows as win
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmware as vmw
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_witness as wit
@@ -183,6 +184,7 @@ def _walk(ctx, probes):
     l2.check_hv_port(ctx, 'vm')
     l2.check_vlan(ctx)
     ovs.check_ovs(ctx)
+    lv.check_libvirt(ctx)
     win.check_hyperv(ctx)
     l2.check_mac_filters(ctx)
     l3.check_forwarding(ctx)
@@ -411,6 +413,7 @@ def diagnose_path(path):
     resolve(ctx)
     passed, failed = probe_outcome(probes, ctx)
     _walk(ctx, probes)
+    lv.settle(ctx)
     l3.check_send_refused(ctx, probes.get('forward'))
     win.adapt_fixes(ctx)
     blind = _vmware_unread(ctx, path)

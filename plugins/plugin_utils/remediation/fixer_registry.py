@@ -132,6 +132,17 @@ def link_state_inverse(args, result):
                                 'state': 'up' if before['admin_up'] else 'down'})], None
 
 
+def libvirt_network_inverse(args, result):
+    before = result.get('before') or {}
+    if not before.get('xml'):
+        return None, 'the network definition before the fix is unknown'
+    undo = {'name': args['name'], 'xml': before['xml'], 'state': 'active' if before.get('active') else 'inactive',
+            'autostart': bool(before.get('autostart'))}
+    if args.get('uri'):
+        undo['uri'] = args['uri']
+    return [call('libvirt_network', undo)], None
+
+
 def bridge_vlan_inverse(args, result):
     before, after = result.get('before') or {}, result.get('after') or {}
     port = before.get('port') or args.get('port')
@@ -242,6 +253,7 @@ FIXERS = {
     'link_state': _entry('linux', 'module', link_state_inverse, guard={'args': ('interface',)}),
     'bridge_vlan': _entry('linux', 'module', bridge_vlan_inverse, guard={'args': ('port',)}),
     'neighbor': _entry('linux', 'module', neighbor_inverse),
+    'libvirt_network': _entry('linux', 'module', libvirt_network_inverse),
     'net_sysctl': _entry('linux', 'module', net_sysctl_inverse),
     'ovs_port_vlan': _entry('linux', 'module', ovs_port_vlan_inverse),
     'ovs_flow': _entry('linux', 'module', ovs_flow_inverse),

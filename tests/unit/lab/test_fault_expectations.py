@@ -69,7 +69,9 @@ def test_expected_finding_fills_the_lab_values():
 
 def test_faults_fixed_by_splits_automatic_and_manual():
     auto, manual = vmnetlab.faults_fixed_by(True), vmnetlab.faults_fixed_by(False)
-    assert sorted(auto + manual) == MODEL_FAULTS and not set(auto) & set(manual)
+    allow_only = vmnetlab.faults_needing_allow()
+    assert sorted(auto + manual + allow_only) == MODEL_FAULTS and not set(auto) & set(manual)
+    assert not set(allow_only) & set(auto + manual)
     assert {'duplicate_ip', 'vm_wrong_netmask', 'vm_wrong_vlan'} <= set(manual)
     assert vmnetlab.faults_fixed_by('net_sysctl') == ['hv_ip_forward_off', 'rp_filter_asymmetric', 'vm_icmp_ignore']
 
