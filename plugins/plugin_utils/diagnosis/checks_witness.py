@@ -360,6 +360,8 @@ def _agrees(finding, where):
     if finding.get('code') == 'IP_CONFLICT' and last and (last['role'], last.get('dir'), missing['role']) == (
             'switch', 'out', 'target') and missing.get('direction') == 'forward':
         return 'confirmed'          # the switch sent the echo out of a port, and the target never saw it
+    if finding.get('code') in LINK_CODES and missing.get('dir') == 'out' and _next_door(role, missing['role']):
+        return 'confirmed'          # the hop next door never sent it out: the link towards the finding is down
     suspects = set([missing['role']] + ([last['role']] if last else []))
     if role in suspects:
         return 'confirmed'

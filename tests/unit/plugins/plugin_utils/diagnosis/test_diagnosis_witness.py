@@ -198,6 +198,12 @@ def _drop_where(role, reason):
     ('LINK_DOWN', 'target', _drop_where('switch', 'NETFILTER_DROP'), 'contradicted'),   # not a dead-peer drop
     ('ARP_STALE', 'source', _drop_where('target', 'OTHERHOST'), 'confirmed'),
     ('ARP_STALE', 'source', _drop_where('target', 'NETFILTER_DROP'), None),
+    ('LINK_DOWN', 'target', {'exchange': 'neighbor', 'drops': [], 'steps': [],
+                             'last': {'role': 'switch', 'dir': 'in', 'direction': 'forward'},
+                             'missing': {'role': 'switch', 'dir': 'out', 'direction': 'forward'}}, 'confirmed'),
+    ('LINK_DOWN', 'source', {'exchange': 'neighbor', 'drops': [], 'steps': [],
+                             'last': {'role': 'switch', 'dir': 'in', 'direction': 'forward'},
+                             'missing': {'role': 'target', 'dir': 'in', 'direction': 'forward'}}, None),
     ('IP_CONFLICT', 'source', {'exchange': 'echo', 'drops': [], 'steps': [],
                                'last': {'role': 'switch', 'dir': 'out', 'direction': 'forward'},
                                'missing': {'role': 'target', 'dir': 'in', 'direction': 'forward'}}, 'confirmed'),
