@@ -13,7 +13,8 @@
   (VLAN_MISMATCH) and confirmed by the witness; an ARP drop by a bridge-family rule on hv is located.
 * Remediation from a witness finding: an nftables rule the model's firewall evaluation cannot decide (it
   matches the IP TTL) drops the echo on vm1; only the witness locates it (PACKET_DROPPED_FIREWALL with an
-  icmp_rule fix), and playbooks/remediate.yml applies that fix, verifies it with the probe and keeps it.
+  icmp_rule fix), and playbooks/remediate.yml applies that fix, verifies it with the probe and keeps it; with a
+  second undecidable rule that drops the reply, the fix does not help and remediate.yml rolls it back.
 
 One lab per topology for the module, faults injected and healed per test.
 """
@@ -194,3 +195,26 @@ def test_witness_finding_is_remediated_and_verified(labs, run_playbook, tmp_path
     # The accept rule sits before the dropping rule the witness's nftables trace named; the path answers.
     assert ruleset.index('comment "vmnet.doctor"') < ruleset.index('ip ttl != 7'), ruleset
     assert answers
+
+
+def test_witness_fix_that_does_not_help_is_rolled_back(labs, run_playbook, tmp_path):
+    """The same undecidable rule drops the echo request, and a second one on vm1's output drops the reply
+    (the witness sees only the first: no reply is ever made). The witness finding's icmp_rule fix lets the
+    request in, the probe still fails, and remediate.yml rolls the fix back: vm1's ruleset is as before."""
+    lab = labs('bridged')
+    nft(lab, 'vm1', 'table inet wmttl {\n chain input {\n  type filter hook input priority 0; policy accept;\n'
+                    '  ip ttl != 7 icmp type echo-request drop\n }\n chain output {\n'
+                    '  type filter hook output priority 0; policy accept;\n  ip ttl != 7 icmp type echo-reply drop\n'
+                    ' }\n}\n')
+    before = lab.run('vm1', ['nft', 'list', 'ruleset']).stdout
+    try:
+        path, output = run(run_playbook, lab, tmp_path, REMEDIATE, **FAST)
+        after = lab.run('vm1', ['nft', 'list', 'ruleset']).stdout
+    finally:
+        lab.run('vm1', ['nft', 'delete', 'table', 'inet', 'wmttl'])
+    text = json.dumps({k: path.get(k) for k in ('result', 'findings', 'fixes')}, indent=1, default=str)[:6000]
+    assert path['result'] == 'broken', text + output[-2000:]
+    fixes = [(f['module'], f['codes'], f['status'], f.get('reason')) for f in path['fixes']]
+    assert fixes == [('vmnet.doctor.icmp_rule', ['PACKET_DROPPED_FIREWALL'], 'rolled back',
+                      'did not restore or improve the path')], text
+    assert after == before

@@ -323,15 +323,13 @@ def _pair(counters, kind):
 
 
 def _neighbor_pair(counters):
-    total = {}
-    for direction in ('in', 'out'):
+    """ARP and IPv6 ND together: requests (ARP request, neighbour solicitation) and replies, in / out."""
+    def count(direction, kinds):
         per = (counters or {}).get(direction) or {}
-        total[direction] = dict((k, sum(per.get(x) or 0 for x in (k, alt))) for k, alt in
-                                (('request', 'nd_solicit'), ('reply', 'nd_advert')))
-        total[direction]['request'] += per.get('arp_request') or 0
-        total[direction]['reply'] += per.get('arp_reply') or 0
-    return u'%d / %d req, %d / %d reply' % (total['in']['request'], total['out']['request'], total['in']['reply'],
-                                          total['out']['reply'])
+        return sum(per.get(k) or 0 for k in kinds)
+    request, reply = ('arp_request', 'nd_solicit'), ('arp_reply', 'nd_advert')
+    return u'%d / %d req, %d / %d reply' % (count('in', request), count('out', request), count('in', reply),
+                                          count('out', reply))
 
 
 def _drop_text(drop):

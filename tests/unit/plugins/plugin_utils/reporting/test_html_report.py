@@ -199,3 +199,9 @@ def test_witness_values_are_escaped_and_bad_shapes_ignored():
     assert '<script>' not in text and text.count('&lt;script&gt;') >= 3
     for bad in ({'stopped': 'x', 'hops': []}, {'stopped': {'role': 'nowhere'}}, 'text'):
         assert 'witness-stop' not in html_report.render({'paths': [dict(PATH_UNEXPLAINED, witness=bad)]})
+
+
+def test_witness_counts_arp_and_nd_together():
+    counters = {'in': {'arp_request': 1, 'nd_solicit': 2, 'nd_advert': 1}, 'out': {'arp_reply': 1, 'nd_advert': 3}}
+    assert html_report._neighbor_pair(counters) == '3 / 0 req, 1 / 4 reply'
+    assert html_report._neighbor_pair(None) == '0 / 0 req, 0 / 0 reply'
