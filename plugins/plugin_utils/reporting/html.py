@@ -328,8 +328,8 @@ def _neighbor_pair(counters):
         per = (counters or {}).get(direction) or {}
         return sum(per.get(k) or 0 for k in kinds)
     request, reply = ('arp_request', 'nd_solicit'), ('arp_reply', 'nd_advert')
-    return u'%d / %d req, %d / %d reply' % (count('in', request), count('out', request), count('in', reply),
-                                          count('out', reply))
+    counts = (count('in', request), count('out', request), count('in', reply), count('out', reply))
+    return u'%d / %d req, %d / %d reply' % counts
 
 
 def _drop_text(drop):
