@@ -16,6 +16,10 @@ description:
   - Each path is drawn as host, switch, VM with the broken hop marked; its findings (code, layer,
     host, message, proposed fix), the fixes applied with their status and the scheduled-run decision
     are listed beside it. Every value is HTML-escaped.
+  - When the packet witness ran on a path, the hop or link where the echo (or its ARP/ND) stopped is
+    marked, also on a path no finding explains, and a table lists per hop and interface the echo
+    requests/replies and ARP/ND packets seen in and out, the kernel's drop records and the traced
+    nftables rule.
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
 options:

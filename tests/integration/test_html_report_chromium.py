@@ -161,3 +161,32 @@ def test_hostile_strings_stay_text_in_chromium(chromium, ansible_run, local_inve
     assert 'data-hop="switch" data-state="broken"' in dom
     assert re.search(r'class="link state-broken"', dom), 'the unexplained path has no broken link drawn'
     assert '<section class="path ok"' in dom
+
+
+ORANGE = (0xef, 0x6c, 0x00)
+
+
+def test_recorded_witness_in_chromium(chromium, ansible_run, local_inventory, tmp_path):
+    """Four diagnose runs recorded with the packet witness (tests/unit/fixtures/ops/README.md): the hop or
+    link where the echo stopped is marked, and the per-hop counters and drop records are listed."""
+    page = tmp_path / 'witness.html'
+    render(ansible_run, local_inventory, page, report_file=os.path.join(FIXTURES, 'witness-report.json'),
+           title='vmnet.doctor witness')
+    dom = browse(chromium, tmp_path, page, '--dump-dom')
+    sections = dict(re.findall(r'<section class="path \w+" data-path="(\w+)"[^>]*>(.*?)</section>', dom, re.S))
+    assert sorted(sections) == ['duplicate_ip', 'hv_policy_blackhole', 'vm_icmp_ignore', 'vm_icmp_nft_drop']
+    # A kernel drop record: "dropped"; a packet that went in and never came out without one: "lost".
+    where = {'vm_icmp_nft_drop': ('hop-vm', 'echo dropped here'), 'vm_icmp_ignore': ('hop-vm', 'echo lost here'),
+             'hv_policy_blackhole': ('hop-switch', 'echo lost here')}
+    for name, (hop, label) in where.items():
+        group = re.search(r'<g class="hop %s[^>]*>(.*?)</g>' % hop, sections[name], re.S).group(1)
+        assert 'class="witness-stop"' in group and label in group, name
+    links = re.findall(r'<g class="link[^>]*>(.*?)</g>', sections['duplicate_ip'], re.S)
+    assert 'echo lost here' in links[1] and 'echo lost here' not in links[0]
+    drop = sections['vm_icmp_nft_drop']
+    assert re.search(r'<tr class="witness-hop stop" data-role="target" data-interface="eth0">', drop)
+    assert 'NETFILTER_DROP at nft_do_chain' in drop and 'Where it stopped:' in drop
+    shot = tmp_path / 'witness.png'
+    browse(chromium, tmp_path, page, '--screenshot=%s' % shot, '--window-size=1280,900', '--hide-scrollbars')
+    _width, _height, rows = png_pixels(str(shot))
+    assert count_color(rows, ORANGE, (0, 100, 520, 900)) > 150, 'no witness marker drawn'

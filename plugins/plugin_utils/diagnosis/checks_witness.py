@@ -328,6 +328,14 @@ def _witness_ref(where, drop):
 # entry, or an address another host also claims, sends the echo to the wrong MAC, and it dies on the
 # next hop or the wrong host. Where the witness saw it die cannot contradict such a finding.
 DOWNSTREAM_CODES = ('ARP_STALE', 'IP_CONFLICT', 'DUPLICATE_MAC')
+# A link that is down makes the neighbouring hop drop the packet it cannot send there (the bridge has no
+# port to forward to, the neighbour never answers): such a drop next door confirms the link finding.
+LINK_CODES = ('LINK_DOWN', 'BRIDGE_PORT_DOWN')
+NO_PEER_REASONS = ('NO_TX_TARGET', 'DEV_READY', 'NEIGH_FAILED', 'NEIGH_DEAD')
+
+
+def _next_door(role, other):
+    return role in ROLES and other in ROLES and abs(ROLES.index(role) - ROLES.index(other)) == 1
 
 
 def _agrees(finding, where):
@@ -339,10 +347,21 @@ def _agrees(finding, where):
     if drops:
         if any(d['role'] == role for d in drops):
             return 'confirmed'
+        if finding.get('code') in LINK_CODES and any(
+                d.get('reason') in NO_PEER_REASONS and _next_door(role, d['role']) for d in drops):
+            return 'confirmed'
+        if finding.get('code') in ('ARP_STALE', 'DUPLICATE_MAC') and any(
+                d.get('reason') == 'OTHERHOST' for d in drops):
+            return 'confirmed'      # the echo reached a hop whose MAC it was not addressed to
         return None if finding.get('code') in DOWNSTREAM_CODES else 'contradicted'
     missing, last = where['missing'], where['last']
     if missing is None:
         return None
+    if finding.get('code') == 'IP_CONFLICT' and last and (last['role'], last.get('dir'), missing['role']) == (
+            'switch', 'out', 'target') and missing.get('direction') == 'forward':
+        return 'confirmed'          # the switch sent the echo out of a port, and the target never saw it
+    if finding.get('code') in LINK_CODES and missing.get('dir') == 'out' and _next_door(role, missing['role']):
+        return 'confirmed'          # the hop next door never sent it out: the link towards the finding is down
     suspects = set([missing['role']] + ([last['role']] if last else []))
     if role in suspects:
         return 'confirmed'
@@ -366,7 +385,8 @@ def apply(ctx, witness, reachable):
     hops = _hops(witness, present)
     hosts = dict((r, ctx.host(r)) for r in present)
     where = None if reachable else locate(hops, hosts)
-    summary = {'hops': dict((r, _hop_summary(h)) for r, h in hops.items()), 'located': None, 'why': None}
+    summary = {'hops': dict((r, _hop_summary(h)) for r, h in hops.items()), 'located': None, 'why': None,
+               'stopped': None}
     if reachable:
         return summary
     breaking = [f for f in ctx.findings if 'forward' in f['_breaks'] and not f['_symptom']]
@@ -387,11 +407,32 @@ def apply(ctx, witness, reachable):
             '%s: %s' % (hosts.get(r), _hop_why(h)) for r, h in hops.items())
         return summary
     summary['located'] = _location_text(ctx, where)
+    summary['stopped'] = stopped_at(ctx, where)
     if unexplained:
         finding = located_finding(ctx, hops, where)
         if finding is None:
             summary['why'] = 'the %s vanished where the witness could not run' % (where['missing'] or {}).get('kind')
     return summary
+
+
+def stopped_at(ctx, where):
+    """Where the exchange stopped, for pictures: on a hop (``at: hop``) or between two (``at: link``)."""
+    if where['drops']:
+        d = where['drops'][0]
+        kind = (d.get('packet') or {}).get('kind')
+        return {'at': 'hop', 'role': d['role'], 'host': ctx.host(d['role']), 'interface': d.get('interface'),
+                'kind': kind, 'exchange': where['exchange'], 'reason': d.get('reason'), 'location': d.get('location'),
+                'direction': 'forward' if kind in ('echo_request', 'arp_request', 'nd_solicit') else 'return'}
+    missing, last = where['missing'], where['last']
+    out = {'at': 'hop', 'role': missing['role'], 'host': ctx.host(missing['role']), 'interface': None,
+           'kind': missing['kind'], 'exchange': where['exchange'], 'reason': None, 'location': None,
+           'direction': missing['direction'], 'watched': missing['seen'] is not None}
+    if last is not None and last['role'] == missing['role']:
+        out['interface'] = _pick_iface(ctx, last['role'], last['interfaces'])
+    elif last is not None:
+        out.update({'at': 'link', 'from_role': last['role'], 'from_host': ctx.host(last['role']),
+                    'interface': _pick_iface(ctx, last['role'], last['interfaces'])})
+    return out
 
 
 def _location_text(ctx, where):

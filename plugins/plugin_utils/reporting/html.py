@@ -11,6 +11,11 @@ the first finding is marked broken (red, with a cross); a path that is down with
 its links marked unexplained. Beside the drawing: the findings (code, layer, host, message,
 proposed fix) and, when the report carries them, the fixes applied with their status and the
 scheduled-run decision (remediate, cooldown, escalate and why).
+
+When the packet witness ran on a path (``path.witness``, issue 12), the hop or link where the echo
+(or its ARP / ND) stopped is marked ("echo dropped here" / "echo lost here"), also on a path no
+model finding explains, and a table shows per hop and interface the echo requests/replies and
+ARP/ND packets seen in each direction and the kernel's drop records (reason, location).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -20,6 +25,9 @@ import json
 from html import escape as _escape
 
 HOPS = ('host', 'switch', 'vm')
+# Witness roles (checks_witness.ROLES) -> hops of the drawing.
+ROLE_HOP = {'source': 'host', 'switch': 'switch', 'target': 'vm'}
+LINKS = {('host', 'switch'): 'host-switch', ('switch', 'vm'): 'switch-vm'}
 COLORS = {'ok': '#2e7d32', 'broken': '#c62828', 'unknown': '#9e9e9e', 'warn': '#ef6c00'}
 
 CSS = u"""
@@ -47,6 +55,10 @@ code{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12px}
 .decision{margin-top:8px;font-size:13px}
 .decision b{text-transform:uppercase}
 .none{color:#757575;font-style:italic;font-size:13px}
+.witness h3{font-size:14px;margin:12px 0 2px}
+.witness .located{font-size:13px;margin:2px 0}
+tr.stop td{background:#ffebee;font-weight:600}
+.num{text-align:right;font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace}
 """
 
 
@@ -90,6 +102,27 @@ def hop_of(path, finding):
     return None
 
 
+def _stopped(path):
+    """``path.witness.stopped`` (checks_witness.stopped_at) when the report carries one, else {}."""
+    witness = path.get('witness')
+    stopped = witness.get('stopped') if isinstance(witness, dict) else None
+    return stopped if isinstance(stopped, dict) else {}
+
+
+def witness_stop(path):
+    """Where the witness saw the exchange stop: ('hop', hop) or ('link', link name), or None.
+
+    A link between the source and the target of a path with no switch hop is drawn as both links."""
+    stopped = _stopped(path)
+    if stopped.get('role') not in ROLE_HOP:
+        return None
+    hop = ROLE_HOP[stopped['role']]
+    if stopped.get('at') == 'link' and stopped.get('from_role') in ROLE_HOP:
+        ends = sorted((ROLE_HOP[stopped['from_role']], hop), key=HOPS.index)
+        return ('link', LINKS.get(tuple(ends), 'both'))
+    return ('hop', hop)
+
+
 def hop_states(path):
     """{'host'|'switch'|'vm': 'ok'|'broken'|'unknown'} and the state of the two links."""
     state = path_state(path)
@@ -101,6 +134,17 @@ def hop_states(path):
         if hop:
             hops[hop] = 'broken'
             placed = True
+    stop = witness_stop(path) if state != 'ok' else None
+    if stop and not placed:
+        # No finding names a hop (unexplained, or findings on other hosts): the witness places the loss.
+        placed = True
+        if stop[0] == 'hop':
+            hops[stop[1]] = 'broken'
+        for h in HOPS:
+            hops[h] = 'broken' if hops[h] == 'broken' else 'ok'
+        for link in links:
+            links[link] = 'broken' if stop[0] == 'link' and stop[1] in (link, 'both') else 'ok'
+        return hops, links
     if state != 'ok' and placed:
         for h in HOPS:
             if hops[h] == 'unknown':
@@ -113,7 +157,7 @@ def hop_states(path):
     return hops, links
 
 
-def _node(x, label, sublabel, kind, state, fixed=False):
+def _node(x, label, sublabel, kind, state, fixed=False, witness=None):
     color = COLORS['broken'] if state == 'broken' else (COLORS['ok'] if state == 'ok' else COLORS['unknown'])
     parts = [u'<g class="hop hop-%s state-%s" data-hop="%s" data-state="%s">' % (kind, state, kind, state),
              u'<rect x="%d" y="20" width="120" height="64" rx="8" fill="#fff" stroke="%s" stroke-width="%d"/>'
@@ -134,17 +178,26 @@ def _node(x, label, sublabel, kind, state, fixed=False):
     if state == 'broken':
         parts.append(u'<text x="%d" y="104" text-anchor="middle" font-size="12" font-weight="bold" fill="%s">%s</text>'
                      % (x + 60, COLORS['ok'] if fixed else color, u'fixed here' if fixed else u'broken here'))
+    if witness:
+        parts.append(u'<text class="witness-stop" x="%d" y="124" text-anchor="middle" font-size="12" '
+                     u'font-weight="bold" fill="%s">%s</text>' % (x + 60, COLORS['warn'], esc(witness)))
     parts.append(u'</g>')
     return u''.join(parts)
 
 
-def _link(x1, x2, state):
+def _link(x1, x2, state, witness=None):
     color = COLORS['broken'] if state == 'broken' else (COLORS['ok'] if state == 'ok' else COLORS['unknown'])
     dash = u' stroke-dasharray="6 4"' if state != 'ok' else u''
     out = (u'<g class="link state-%s" data-state="%s"><line x1="%d" y1="52" x2="%d" y2="52" stroke="%s" '
            u'stroke-width="3"%s/><path d="M%d 46 L%d 52 L%d 58 Z" fill="%s"/>'
            % (state, state, x1, x2 - 8, color, dash, x2 - 8, x2, x2 - 8, color))
-    if state == 'broken':
+    if witness:
+        mid = (x1 + x2) // 2
+        out += (u'<path class="witness-stop" d="M%d 34 L%d 46 M%d 34 L%d 46" stroke="%s" stroke-width="3"/>'
+                u'<text class="witness-stop" x="%d" y="124" text-anchor="middle" font-size="12" font-weight="bold" '
+                u'fill="%s">%s</text>' % (mid - 6, mid + 6, mid + 6, mid - 6, COLORS['broken'], mid, COLORS['warn'],
+                                          esc(witness)))
+    elif state == 'broken':
         mid = (x1 + x2) // 2
         out += u'<text x="%d" y="40" text-anchor="middle" font-size="16" font-weight="bold" fill="%s">?</text>' % (
             mid, color)
@@ -158,12 +211,18 @@ def svg(path):
     vm = path.get('target_host') or path.get('target_ip') or '?'
     nodes = [(10, 'host', host, 'physical host'), (170, 'switch', switch, 'virtual switch'),
              (330, 'vm', vm, path.get('target_ip') or 'VM')]
-    body = [u'<svg xmlns="http://www.w3.org/2000/svg" width="460" height="116" viewBox="0 0 460 116" '
+    stop = witness_stop(path) if path_state(path) != 'ok' else None
+    exchange = _stopped(path).get('exchange') or 'echo'
+    what = u'%s %s here' % ('ARP/ND' if exchange == 'neighbor' else exchange,
+                            'dropped' if (stop or ('',))[0] == 'hop' and _stopped(path).get('reason') else 'lost')
+    body = [u'<svg xmlns="http://www.w3.org/2000/svg" width="460" height="132" viewBox="0 0 460 132" '
             u'role="img" aria-label="%s">' % esc('path %s' % path_key(path))]
-    body.append(_link(130, 170, links['host-switch']))
-    body.append(_link(290, 330, links['switch-vm']))
+    body.append(_link(130, 170, links['host-switch'],
+                      witness=what if stop and stop[1] in ('host-switch', 'both') else None))
+    body.append(_link(290, 330, links['switch-vm'], witness=what if stop and stop[1] == 'switch-vm' else None))
     for x, kind, label, sub in nodes:
-        body.append(_node(x, label, sub, kind, hops[kind], fixed=path.get('reachable_after') is True))
+        body.append(_node(x, label, sub, kind, hops[kind], fixed=path.get('reachable_after') is True,
+                          witness=what if stop == ('hop', kind) else None))
     body.append(u'</svg>')
     return u''.join(body)
 
@@ -257,6 +316,92 @@ def _fixes_table(fixes):
     return u''.join(rows)
 
 
+def _pair(counters, kind):
+    ins = ((counters or {}).get('in') or {}).get(kind) or 0
+    outs = ((counters or {}).get('out') or {}).get(kind) or 0
+    return u'%d / %d' % (ins, outs)
+
+
+def _neighbor_pair(counters):
+    """ARP and IPv6 ND together: requests (ARP request, neighbour solicitation) and replies, in / out."""
+    def count(direction, kinds):
+        per = (counters or {}).get(direction) or {}
+        return sum(per.get(k) or 0 for k in kinds)
+    request, reply = ('arp_request', 'nd_solicit'), ('arp_reply', 'nd_advert')
+    counts = (count('in', request), count('out', request), count('in', reply), count('out', reply))
+    return u'%d / %d req, %d / %d reply' % counts
+
+
+def _drop_text(drop):
+    packet = drop.get('packet') or {}
+    text = u'%s at %s' % (drop.get('reason') or '?', drop.get('location') or '?')
+    if packet.get('kind'):
+        text += u' (%s %s -> %s)' % (str(packet['kind']).replace('_', ' '), packet.get('src'), packet.get('dst'))
+    return text
+
+
+def _verdict_text(rule):
+    return u'nft %s %s %s %s' % (rule.get('family'), rule.get('table'), rule.get('chain'),
+                                 'policy %s' % rule.get('verdict') if rule.get('policy')
+                                 else 'handle %s (%s)' % (rule.get('handle'), rule.get('verdict')))
+
+
+def _unique(items):
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _witness_rows(path, role, hop, stopped):
+    """Table rows of one hop: one per interface with its counters and drop records (stop row marked)."""
+    host = {'source': path.get('source'), 'switch': path.get('hypervisor'),
+            'target': path.get('target_host') or path.get('target_ip')}.get(role) or role
+    label = u'%s <small>(%s)</small>' % (esc(host), esc(role))
+    if not hop.get('available'):
+        return [u'<tr class="witness-hop" data-role="%s"><td>%s</td><td colspan="5" class="none">not witnessed: '
+                u'%s</td></tr>' % (esc(role), label, esc(hop.get('why') or 'the witness could not run'))]
+    drops = [d for d in hop.get('drops') or [] if isinstance(d, dict)]
+    names = sorted(hop.get('interfaces') or {})
+    names += sorted(set(str(d.get('interface')) for d in drops if d.get('interface') and d['interface'] not in names))
+    rows = []
+    for name in names or [None]:
+        counters = (hop.get('interfaces') or {}).get(name) or {}
+        here = [_drop_text(d) for d in drops if d.get('interface') == name or (name is None and not d.get('interface'))]
+        if name == (names[-1] if names else None):
+            here += [_verdict_text(v) for v in hop.get('nft_verdicts') or [] if isinstance(v, dict)]
+        here = [u'%s \u00d7%d' % (t, here.count(t)) if here.count(t) > 1 else t for t in _unique(here)]
+        stop = stopped.get('role') == role and (stopped.get('interface') in (name, None))
+        rows.append(u'<tr class="witness-hop%s" data-role="%s" data-interface="%s"><td>%s<br><small>drop records: %s</small>'
+                    u'</td><td><code>%s</code></td><td class="num">%s</td><td class="num">%s</td><td class="num">%s'
+                    u'</td><td>%s</td></tr>'
+                    % (' stop' if stop else '', esc(role), esc(name), label, esc(hop.get('drop_source') or 'none'),
+                       esc(name or '-'), _pair(counters, 'echo_request'), _pair(counters, 'echo_reply'),
+                       _neighbor_pair(counters), esc(u'; '.join(here)) or u'<span class="none">none</span>'))
+    return rows
+
+
+def _witness_table(path):
+    """The per-hop witness (counters in / out, drop records) and where it saw the exchange stop."""
+    witness = path.get('witness')
+    if not isinstance(witness, dict) or not isinstance(witness.get('hops'), dict):
+        return u''
+    stopped = _stopped(path)
+    where = witness.get('located') or witness.get('why') or 'the witness saw no loss'
+    rows = [u'<div class="witness"><h3>Packet witness</h3><p class="located">Where it stopped: <b>%s</b></p>'
+            % esc(where),
+            u'<table class="witness-hops"><thead><tr><th>Hop</th><th>Interface</th><th>Echo request in / out</th>'
+            u'<th>Echo reply in / out</th><th>ARP / ND in / out</th><th>Kernel drops, nft trace</th></tr></thead>'
+            u'<tbody>']
+    for role in ('source', 'switch', 'target'):
+        hop = witness['hops'].get(role)
+        if isinstance(hop, dict):
+            rows.extend(_witness_rows(path, role, hop, stopped))
+    rows.append(u'</tbody></table></div>')
+    return u''.join(rows)
+
+
 def _after_badge(path):
     """A second badge with the state after the remediation, when the report carries it."""
     after = path.get('reachable_after')
@@ -275,7 +420,7 @@ def _path_section(report, path):
              % (esc(path_key(path)), state, esc(state), _after_badge(path)),
              (u'<div class="summary">%s</div>' % esc(path.get('summary_line') or path.get('summary'))
               if path.get('summary_line') or path.get('summary') else u''),
-             _findings_table(path), _fixes_table(fixes_of(report, path))]
+             _findings_table(path), _witness_table(path), _fixes_table(fixes_of(report, path))]
     decision = decision_of(report, path)
     if decision:
         parts.append(u'<p class="decision">Scheduled run: <b>%s</b>%s. %s</p>'

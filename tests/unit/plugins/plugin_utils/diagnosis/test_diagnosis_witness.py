@@ -171,10 +171,42 @@ def test_net_facts_verdict_is_cross_checked():
 @pytest.mark.parametrize('code', sorted(cw.DOWNSTREAM_CODES))
 def test_wrong_mac_findings_are_not_contradicted_by_a_loss_downstream(code):
     # a stale/conflicting neighbour entry sends the echo to the wrong MAC: it dies on another hop
+    # (an OTHERHOST drop, a frame for a MAC that is not the hop's, confirms a wrong-MAC finding: see below)
     where = {'drops': [{'role': 'target', 'reason': 'OTHERHOST'}], 'missing': None, 'last': None, 'steps': []}
+    assert cw._agrees({'code': code, '_role': 'source', 'direction': 'forward'}, where) == (
+        None if code == 'IP_CONFLICT' else 'confirmed')
+    where = {'drops': [{'role': 'target', 'reason': 'NETFILTER_DROP'}], 'missing': None, 'last': None, 'steps': []}
     assert cw._agrees({'code': code, '_role': 'source', 'direction': 'forward'}, where) is None
     gap = {'drops': [], 'missing': {'role': 'target', 'kind': 'echo_request'}, 'last': {'role': 'switch'},
            'steps': [{'role': 'source', 'direction': 'forward', 'seen': 1}]}
     assert cw._agrees({'code': code, '_role': 'source', 'direction': 'forward'}, gap) is None
     assert cw._agrees({'code': 'ICMP_BLOCKED', '_role': 'source', 'direction': 'forward'},
                       where) == 'contradicted'
+
+
+# Agreement rules seen in the lab (tests/integration/test_witness.py::test_model_fault_is_confirmed): a cause on
+# one hop whose packet dies on another. Before, LINK_DOWN on the VM was "contradicted" by hv's NO_TX_TARGET drop.
+def _drop_where(role, reason):
+    return {'exchange': 'echo', 'steps': [], 'missing': None, 'last': None,
+            'drops': [{'role': role, 'reason': reason, 'packet': {'kind': 'echo_request'}}]}
+
+
+@pytest.mark.parametrize('code,role,where,verdict', [
+    ('LINK_DOWN', 'target', _drop_where('switch', 'NO_TX_TARGET'), 'confirmed'),
+    ('BRIDGE_PORT_DOWN', 'switch', _drop_where('target', 'DEV_READY'), 'confirmed'),
+    ('LINK_DOWN', 'source', _drop_where('target', 'NO_TX_TARGET'), 'contradicted'),     # not next door
+    ('LINK_DOWN', 'target', _drop_where('switch', 'NETFILTER_DROP'), 'contradicted'),   # not a dead-peer drop
+    ('ARP_STALE', 'source', _drop_where('target', 'OTHERHOST'), 'confirmed'),
+    ('ARP_STALE', 'source', _drop_where('target', 'NETFILTER_DROP'), None),
+    ('LINK_DOWN', 'target', {'exchange': 'neighbor', 'drops': [], 'steps': [],
+                             'last': {'role': 'switch', 'dir': 'in', 'direction': 'forward'},
+                             'missing': {'role': 'switch', 'dir': 'out', 'direction': 'forward'}}, 'confirmed'),
+    ('LINK_DOWN', 'source', {'exchange': 'neighbor', 'drops': [], 'steps': [],
+                             'last': {'role': 'switch', 'dir': 'in', 'direction': 'forward'},
+                             'missing': {'role': 'target', 'dir': 'in', 'direction': 'forward'}}, None),
+    ('IP_CONFLICT', 'source', {'exchange': 'echo', 'drops': [], 'steps': [],
+                               'last': {'role': 'switch', 'dir': 'out', 'direction': 'forward'},
+                               'missing': {'role': 'target', 'dir': 'in', 'direction': 'forward'}}, 'confirmed'),
+])
+def test_causes_next_door_agree(code, role, where, verdict):
+    assert cw._agrees({'code': code, '_role': role, 'direction': 'forward'}, where) == verdict

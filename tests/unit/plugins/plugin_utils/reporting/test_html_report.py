@@ -122,3 +122,86 @@ def test_fix_detail_shows_the_commands_of_the_one_result_shape():
     assert 'path restored \u2014 ran: nft insert rule inet filter input position 2' in text
     fix['status'] = 'would apply'
     assert 'would run: nft insert rule' in html_report.render(report)
+
+
+# ------------------------------------------------------------------ packet witness (issue 12)
+def _witness_report():
+    # Recorded on the lab (tests/unit/fixtures/ops/README.md): four diagnose.yml runs whose probe failed.
+    return _ops('witness-report.json')
+
+
+def _path(report, name):
+    return [p for p in report['paths'] if p['name'] == name][0]
+
+
+def test_witness_drop_marks_the_hop_and_shows_the_counters():
+    report = _witness_report()
+    path = _path(report, 'vm_icmp_nft_drop')
+    assert path['witness']['stopped']['role'] == 'target'
+    assert html_report.witness_stop(path) == ('hop', 'vm')
+    text = html_report.render({'paths': [path]})
+    # The marker sits in the VM's hop group of the drawing.
+    vm_group = re.search(r'<g class="hop hop-vm[^>]*>(.*?)</g>', text).group(1)
+    assert 'class="witness-stop"' in vm_group and 'echo dropped here' in vm_group
+    assert text.count('class="witness-stop"') == 1
+    table = re.search(r'<table class="witness-hops">.*?</table>', text).group(0)
+    stop_rows = re.findall(r'<tr class="witness-hop stop" data-role="([^"]+)" data-interface="([^"]+)">', table)
+    assert stop_rows == [('target', 'eth0')]
+    assert 'NETFILTER_DROP at nft_do_chain (echo request 10.' in table
+    assert 'nft inet filter input handle' in table
+    # source eth0 sent 3 echo requests and got no reply: "in / out" counters.
+    source_row = re.search(r'<tr class="witness-hop" data-role="source" data-interface="eth0">(.*?)</tr>',
+                           table).group(1)
+    assert '<td class="num">0 / 3</td><td class="num">0 / 0</td>' in source_row
+    assert 'Where it stopped: <b>echo_request dropped on ' in text
+
+
+def test_witness_alone_places_an_unexplained_loss():
+    path = dict(_path(_witness_report(), 'hv_policy_blackhole'), findings=[], state='unexplained')
+    hops, links = html_report.hop_states(path)
+    assert hops == {'host': 'ok', 'switch': 'broken', 'vm': 'ok'} and set(links.values()) == {'ok'}
+    text = html_report.render({'paths': [path]})
+    switch_group = re.search(r'<g class="hop hop-switch[^>]*>(.*?)</g>', text).group(1)
+    assert 'echo lost here' in switch_group
+    # Without the witness the same path is drawn as before: links unexplained.
+    bare = dict(path, witness=None)
+    assert set(html_report.hop_states(bare)[1].values()) == {'broken'}
+
+
+def test_witness_loss_between_hops_marks_the_link():
+    path = _path(_witness_report(), 'duplicate_ip')
+    assert html_report.witness_stop(path) == ('link', 'switch-vm')
+    text = html_report.render({'paths': [path]})
+    links = re.findall(r'<g class="link state-\w+" data-state="\w+">(.*?)</g>', text)
+    assert 'echo lost here' in links[1] and 'witness-stop' not in links[0]
+    unexplained = dict(path, findings=[], state='unexplained')
+    assert html_report.hop_states(unexplained)[1] == {'host-switch': 'ok', 'switch-vm': 'broken'}
+
+
+def test_witness_reply_not_answered_and_unwatched_hop():
+    report = _witness_report()
+    path = _path(report, 'vm_icmp_ignore')
+    assert path['witness']['stopped']['kind'] == 'echo_reply'
+    assert html_report.witness_stop(path) == ('hop', 'vm')
+    path['witness']['hops']['switch'] = {'available': False, 'why': '<b>needs root</b>'}
+    text = html_report.render({'paths': [path]})
+    assert 'not witnessed: &lt;b&gt;needs root&lt;/b&gt;' in text
+    # A healthy path keeps no marker even with a witness summary.
+    ok = dict(path, state='ok', findings=[], reachable=True, status='ok')
+    assert 'witness-stop' not in html_report.svg(ok)
+
+
+def test_witness_values_are_escaped_and_bad_shapes_ignored():
+    path = dict(PATH_VM, witness={'hops': {'target': {'available': True, 'interfaces': {EVIL: {}},
+                                                      'drops': [{'reason': EVIL, 'interface': EVIL}]}},
+                                  'located': EVIL, 'stopped': {'at': 'hop', 'role': 'target', 'interface': EVIL}})
+    text = html_report.render({'paths': [path]})
+    assert '<script>' not in text and text.count('&lt;script&gt;') >= 3
+    for bad in ({'stopped': 'x', 'hops': []}, {'stopped': {'role': 'nowhere'}}, 'text'):
+        assert 'witness-stop' not in html_report.render({'paths': [dict(PATH_UNEXPLAINED, witness=bad)]})
+
+
+def test_witness_counts_arp_and_nd_together():
+    counters = {'in': {'arp_request': 1, 'nd_solicit': 2, 'nd_advert': 1}, 'out': {'arp_reply': 1, 'nd_advert': 3}}
+    assert html_report._neighbor_pair(counters) == '3 / 0 req, 1 / 4 reply'
+    assert html_report._neighbor_pair(None) == '0 / 0 req, 0 / 0 reply'
