@@ -261,6 +261,12 @@ def probe_of(path, registered):
     return next((r for r in results or [] if isinstance(r, dict) and r.get('target') == path['target_ip']), None)
 
 
+def paths_named(paths, names):
+    """The configured paths (``configured_paths``) whose name is in ``names``, in their order."""
+    wanted = set(names or [])
+    return [p for p in paths or [] if p.get('name') in wanted]
+
+
 def probe_items(paths, registered):
     """``[{key, probe}]`` for ``triage``: each path's name and its source's probe result (None when it did not run)."""
     return [{'key': p['name'], 'probe': probe_of(p, registered)} for p in paths]
