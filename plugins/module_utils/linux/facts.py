@@ -296,7 +296,7 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
                 if address not in wanted:
                     wanted.append(address)
         for address in wanted:
-            rc, out, err = runner.run(['ip', '-j', 'route', 'get', address])
+            rc, out, err = runner.run(kernel.route_get_argv(address))
             facts['route_lookups'].append(parse.parse_route_get(address, rc, out, err, json.loads))
 
     is_bridge = [link for link in links if (link.get('linkinfo') or {}).get('info_kind') == 'bridge']

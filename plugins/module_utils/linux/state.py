@@ -8,7 +8,8 @@ same commands and normalise them with the same parser (``linux.parse``), so a fi
 holds the docs/facts_schema.md shapes (interfaces with their addresses, routes, neighbours,
 bridges, bridge VLANs, sysctl values). ``KernelState(runner)`` reads each section at most once;
 a failed read raises DoctorError (the collector instead records it in ``errors`` and goes on).
-``runner`` needs ``run(argv) -> (rc, stdout, stderr)`` and, for sysctls, ``read(path)``.
+``runner`` needs ``run(argv) -> (rc, stdout, stderr)`` (or is that callable) and, for sysctls,
+``read(path)``.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -39,6 +40,11 @@ def rule_argv(family):
     return ['ip', '-j', FAMILY_FLAG[family], 'rule', 'show']
 
 
+def route_get_argv(address, family=None):
+    """``ip -j [-4|-6] route get ADDRESS`` (the kernel's route lookup for one address)."""
+    return ['ip', '-j'] + ([FAMILY_FLAG[family]] if family else []) + ['route', 'get', address]
+
+
 def neigh_argv(family, address):
     """The neighbour entries of one address (``ip -j -4|-6 neigh show to ADDRESS``)."""
     return ['ip', '-j', FAMILY_FLAG[family], 'neigh', 'show', 'to', address]
@@ -59,13 +65,14 @@ class KernelState(object):
 
     def __init__(self, runner):
         self.runner = runner
+        self._run = runner.run if hasattr(runner, 'run') else runner
         self._json = {}
 
     def json(self, argv, empty_when=None):
         """Decoded output of a read command. ``empty_when``: a stderr text meaning "nothing"."""
         key = tuple(argv)
         if key not in self._json:
-            rc, out, err = self.runner.run(list(argv))
+            rc, out, err = self._run(list(argv))
             if rc != 0:
                 if empty_when and empty_when in to_text(err or ''):
                     self._json[key] = []
@@ -102,6 +109,13 @@ class KernelState(object):
             for route in routes:
                 route['table'] = to_text(table)
         return routes
+
+    def route_get(self, address, family=None):
+        """The schema ``route_lookups`` entry of one address; None when the kernel printed no route."""
+        data = self.json(route_get_argv(address, family))
+        if not data:
+            return None
+        return parse.parse_route_get(address, 0, None, None, lambda _out: data)
 
     def neighbors(self, family, address):
         """Schema neighbours (entries) of one address."""
