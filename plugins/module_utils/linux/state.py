@@ -20,6 +20,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import parse
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import checked
 
 LINK_SHOW = ['ip', '-j', '-d', 'link', 'show']
 ADDR_SHOW = ['ip', '-j', 'addr', 'show']
@@ -72,12 +73,12 @@ class KernelState(object):
         """Decoded output of a read command. ``empty_when``: a stderr text meaning "nothing"."""
         key = tuple(argv)
         if key not in self._json:
-            rc, out, err = self._run(list(argv))
-            if rc != 0:
-                if empty_when and empty_when in to_text(err or ''):
-                    self._json[key] = []
-                    return []
-                raise DoctorError('`%s` failed (rc=%s): %s' % (' '.join(argv), rc, to_text(err or out).strip()))
+            try:
+                out = checked(self._run, list(argv))
+            except DoctorError as exc:
+                if not (empty_when and empty_when in to_text(exc)):
+                    raise
+                out = ''
             self._json[key] = decode(argv, out)
         return self._json[key]
 

@@ -14,7 +14,7 @@ import re
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE, checked
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import safe_write
 
 C_ENV = C_LOCALE
@@ -52,10 +52,7 @@ class Runner(object):
 
     def check(self, argv):
         """Run a command that must succeed; raise DoctorError naming it otherwise."""
-        rc, out, err = self.run(argv)
-        if rc != 0:
-            raise DoctorError("`%s` failed (rc=%s): %s" % (argv_text(argv), rc, (err or out).strip()))
-        return out
+        return checked(self.run, argv)
 
     def json(self, argv):
         out = self.check(argv)
@@ -204,17 +201,23 @@ def parse_ip(value, what='address'):
     return str(ip), 'ipv%d' % ip.version
 
 
-def parse_prefix(value, what='prefix'):
-    """Canonical network string ('10.0.0.0/24', host routes '/32') and family."""
+def strict_network(value, what='prefix', kind='prefix'):
+    """The ``ipaddress`` network of a prefix without host bits (an address is a /32 or /128), or
+    DoctorError: not a ``kind``, or host bits set (saying the prefix meant)."""
     text = to_text(value).strip()
     try:
-        net = ipaddress.ip_network(text, strict=True)
+        return ipaddress.ip_network(text, strict=True)
     except ValueError:
         try:
             loose = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 prefix" % (what, value))
+            raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 %s" % (what, value, kind))
         raise DoctorError("%s '%s' has host bits set (did you mean %s?)" % (what, value, loose))
+
+
+def parse_prefix(value, what='prefix'):
+    """Canonical network string ('10.0.0.0/24', host routes '/32') and family."""
+    net = strict_network(value, what)
     return str(net), 'ipv%d' % net.version
 
 
