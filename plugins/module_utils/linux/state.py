@@ -6,10 +6,10 @@
 The facts collector (``linux.facts``) and the fixers (``linux.fixers``) read the kernel with the
 same commands and normalise them with the same parser (``linux.parse``), so a fixer's ``have``
 holds the docs/facts_schema.md shapes (interfaces with their addresses, routes, neighbours,
-bridges, bridge VLANs, sysctl values). ``KernelState(runner)`` reads each section at most once;
-a failed read raises DoctorError (the collector instead records it in ``errors`` and goes on).
-``runner`` needs ``run(argv) -> (rc, stdout, stderr)`` (or is that callable) and, for sysctls,
-``read(path)``.
+bridges, bridge VLANs; sysctl values go through ``parse.sysctl_value``). ``KernelState(runner)``
+reads each section at most once; a failed read raises DoctorError (the collector instead records
+it in ``errors`` and goes on). ``runner`` needs ``run(argv) -> (rc, stdout, stderr)`` (or is that
+callable).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -122,7 +122,3 @@ class KernelState(object):
         """Schema neighbours (entries) of one address."""
         return [n for n in parse.parse_neighbors(self.json(neigh_argv(family, address)))
                 if n['address'] == parse.canonical_address(address)]
-
-    def sysctl(self, path):
-        """Integer value of a /proc/sys file, None when it does not exist or holds no integer."""
-        return parse.sysctl_value(self.runner.read(path))
