@@ -76,11 +76,15 @@ class ActionModule(ActionBase):
                     probes = schedule.probe_items(args['paths'] or [], args['results'])
                 out, new = schedule.triage(state, probes, now, args['settings'])
                 result.update(ok=out['ok'], broken=out['broken'])
+                if args['paths'] is not None:
+                    result['broken_paths'] = schedule.paths_named(args['paths'], out['broken'])
             elif step == 'decide':
                 actions, new = schedule.decide(state, args['diagnosed'] or [], now, args['settings'])
                 result['actions'] = actions
                 for name in schedule.ACTIONS:
                     result[name] = [a['key'] for a in actions if a['action'] == name]
+                if args['paths'] is not None:
+                    result['remediate_paths'] = schedule.paths_named(args['paths'], result['remediate'])
             else:
                 outcomes = args['outcomes']
                 if outcomes is None:

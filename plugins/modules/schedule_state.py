@@ -15,7 +15,8 @@ description:
     takes one decision step and writes the new state back atomically (not in check mode).
   - I(step=triage) takes the cheap probe results and returns the paths that answered (C(ok)) and
     those to diagnose (C(broken)).
-  - I(step=decide) takes the diagnosed broken paths (report paths with findings) and returns one action
+  - I(step=decide) takes the diagnosed paths (C(diagnose_result.paths) of the C(vmnet.doctor.diagnose) role;
+    paths whose verdict is ok are passed over) and returns one action
     per path, C(remediate), C(cooldown) (a remediation was tried less than C(cooldown) seconds ago) or
     C(escalate) (report only, no change) with a reason, C(rebroken) (broken again within
     C(rebreak_window) seconds of a successful fix), C(budget) (its hosts do not fit in the per-run
@@ -41,7 +42,8 @@ options:
     description:
       - For I(step=paths), the configured paths (items as C(diagnose_paths) of the C(vmnet.doctor.diagnose) role;
         every source must be an inventory host and every path needs a C(target_ip)).
-      - For I(step=triage) and I(step=report), the paths RV(paths) returned.
+      - For I(step=triage), I(step=decide) and I(step=report), the paths RV(paths) returned (V(triage) and
+        V(decide) then also return the ones to diagnose, RV(broken_paths), and to remediate, RV(remediate_paths)).
     type: list
     elements: dict
   only:
@@ -62,8 +64,9 @@ options:
     elements: dict
   diagnosed:
     description:
-      - For I(step=decide), the broken paths of the diagnosis report in priority order (C(name),
-        C(source), C(target_ip), C(findings)). For I(step=report), the paths of the diagnosis report.
+      - For I(step=decide), the diagnosed paths in priority order (C(name), C(source), C(target_ip), C(status),
+        C(findings)), as C(diagnose_result.paths) of the C(vmnet.doctor.diagnose) role holds them; paths whose
+        verdict is ok get no action. For I(step=report), the diagnosed paths.
     type: list
     elements: dict
   remediated:
@@ -115,7 +118,8 @@ EXAMPLES = r'''
   vmnet.doctor.schedule_state:
     state_file: /var/lib/vmnet-doctor/schedule-state.json
     step: decide
-    diagnosed: "{{ report.paths | rejectattr('state', 'equalto', 'ok') }}"
+    paths: "{{ plan.paths }}"
+    diagnosed: "{{ diagnose_result.paths }}"
     settings:
       budget_hosts: 2
       cooldown: 3600
@@ -135,6 +139,12 @@ broken:
   type: list
   elements: str
   sample: [host01 -> db01]
+broken_paths:
+  description: The items of O(paths) whose probe failed (to diagnose), in order.
+  returned: step=triage with O(paths)
+  type: list
+  elements: dict
+  sample: [{name: host01 -> db01, source: host01, target_ip: 192.0.2.20}]
 actions:
   description: One decision per diagnosed path, C(key), C(action), C(reason), C(hosts), C(detail).
   returned: step=decide
@@ -147,6 +157,12 @@ remediate:
   type: list
   elements: str
   sample: [host01 -> db01]
+remediate_paths:
+  description: The items of O(paths) to remediate now (the C(remediate_paths) of the C(vmnet.doctor.remediate) role).
+  returned: step=decide with O(paths)
+  type: list
+  elements: dict
+  sample: [{name: host01 -> db01, source: host01, target_ip: 192.0.2.20}]
 escalate:
   description: Paths escalated (report only).
   returned: step=decide

@@ -20,6 +20,7 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt, ovs, parse
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import state as kernel
 
 try:
     from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
@@ -46,7 +47,7 @@ TOOLS = (
 )
 
 NFT_RULESET = ['nft', '-j', 'list', 'ruleset']
-BRIDGE_FDB = ['bridge', '-j', 'fdb', 'show']
+BRIDGE_FDB = kernel.BRIDGE_FDB_SHOW
 
 ICMP_HOOKS = ('input', 'output', 'forward')
 
@@ -278,28 +279,28 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     facts['hostname'] = socket.gethostname()
     tools = facts['tools'] = _detect_tools(runner)
     has_ipv6 = runner.exists('/proc/sys/net/ipv6')
-    families = [('ipv4', '-4')] + ([('ipv6', '-6')] if has_ipv6 else [])
+    families = ['ipv4'] + (['ipv6'] if has_ipv6 else [])
 
     links = []
     if tools['ip']:
-        links = col.json('ip link', ['ip', '-j', '-d', 'link', 'show']) or []
-        addrs = col.json('ip addr', ['ip', '-j', 'addr', 'show']) or []
+        links = col.json('ip link', kernel.LINK_SHOW) or []
+        addrs = col.json('ip addr', kernel.ADDR_SHOW) or []
         devices = _physical_devices(runner, [link.get('ifname') for link in links
                                              if not link.get('linkinfo')])
         facts['interfaces'] = parse.parse_interfaces(links, addrs, devices)
-        for family, flag in families:
-            routes = col.json('ip route', ['ip', '-j', flag, 'route', 'show', 'table', 'all'])
+        for family in families:
+            routes = col.json('ip route', kernel.route_argv(family, 'all'))
             facts['routes'].extend(parse.parse_routes(routes, family, include_local_routes))
-            rules = col.json('ip rule', ['ip', '-j', flag, 'rule', 'show'])
+            rules = col.json('ip rule', kernel.rule_argv(family))
             facts['policy_rules'].extend(parse.parse_rules(rules, family))
-        facts['neighbors'] = parse.parse_neighbors(col.json('ip neigh', ['ip', '-j', 'neigh', 'show']))
+        facts['neighbors'] = parse.parse_neighbors(col.json('ip neigh', kernel.NEIGH_SHOW))
         wanted = list(peers)
         for flow in flows:
             for address in (flow['src'], flow['dst']):
                 if address not in wanted:
                     wanted.append(address)
         for address in wanted:
-            rc, out, err = runner.run(['ip', '-j', 'route', 'get', address])
+            rc, out, err = runner.run(kernel.route_get_argv(address))
             facts['route_lookups'].append(parse.parse_route_get(address, rc, out, err, json.loads))
 
     is_bridge = [link for link in links if (link.get('linkinfo') or {}).get('info_kind') == 'bridge']
@@ -308,13 +309,13 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
         vlans = {}
         fdb = None
         if tools['bridge']:
-            states = parse.parse_bridge_link_states(col.json('bridge link', ['bridge', '-j', 'link', 'show']))
+            states = parse.parse_bridge_link_states(col.json('bridge link', kernel.BRIDGE_LINK_SHOW))
             # one dump for every bridge (None when it failed: every bridge's fdb is then unknown)
             fdb = col.json('bridge fdb', BRIDGE_FDB)
             filtering = [b for b in is_bridge
                          if ((b.get('linkinfo') or {}).get('info_data') or {}).get('vlan_filtering')]
             if filtering:
-                vlans = parse.parse_bridge_vlans(col.json('bridge vlan', ['bridge', '-j', 'vlan', 'show']))
+                vlans = parse.parse_bridge_vlans(col.json('bridge vlan', kernel.BRIDGE_VLAN_SHOW))
         facts['bridges'] = parse.parse_bridges(links, facts['interfaces'], states, vlans, fdb)
 
     facts['sysctls'] = _collect_sysctls(col)

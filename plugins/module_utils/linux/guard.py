@@ -27,6 +27,7 @@ import uuid
 from ansible_collections.vmnet.doctor.plugins.module_utils.addressing import version_of
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 # The restorer: a small stdlib-only program run as ``python -c RESTORER <guard file>``
 # in its own session (it outlives the module and the connection).
@@ -73,51 +74,36 @@ def ssh_client(environ):
     return parts[0] if len(parts) >= 4 else None
 
 
-def _json(runner, argv):
-    rc, out, err = runner(argv)
-    if rc != 0:
-        raise DoctorError('`%s` failed (rc=%s): %s' % (' '.join(argv), rc, (err or out).strip()))
-    try:
-        return json.loads(out) if out.strip() else []
-    except ValueError as e:
-        raise DoctorError('`%s` printed no valid JSON: %s' % (' '.join(argv), e))
-
-
 def management_interface(runner, environ):
     """``(interface, client_address)`` of the management connection, ``(None, None)`` without one."""
     client = ssh_client(environ)
     if not client:
         return None, None
-    fam = version_of(client, 4)
-    routes = _json(runner, ['ip', '-j', '-%d' % fam, 'route', 'get', client])
-    dev = routes[0].get('dev') if routes else None
-    return dev, client
+    lookup = KernelState(runner).route_get(client, 'ipv%d' % version_of(client, 4))
+    return (lookup or {}).get('dev'), client
 
 
 def related_interfaces(runner, interface):
     """Interfaces whose link or MTU change also cuts the management interface: the ports of a
     bridge it is, the bridge it is a port of."""
-    out = []
-    links = _json(runner, ['ip', '-j', 'link', 'show'])
-    me = [link for link in links if link.get('ifname') == interface]
-    for link in links:
-        if link.get('master') == interface:
-            out.append(link['ifname'])
-    if me and me[0].get('master'):
-        out.append(me[0]['master'])
+    links = KernelState(runner).interfaces()
+    out = [name for name, link in links.items() if link['master'] == interface]
+    me = links.get(interface)
+    if me and me['master']:
+        out.append(me['master'])
     return sorted(set(out))
 
 
 def snapshot(runner, interface, family=4):
-    links = _json(runner, ['ip', '-j', 'link', 'show', 'dev', interface])
-    if not links:
+    """The interface's MTU and admin state and the main table's routes through it or default, in
+    the read model's shapes (docs/facts_schema.md interfaces / routes)."""
+    state = KernelState(runner)
+    link = state.interfaces().get(interface)
+    if link is None:
         raise DoctorError('interface %s not found' % interface)
-    link = links[0]
-    fam = '-%d' % family
-    routes = _json(runner, ['ip', '-j', fam, 'route', 'show', 'table', 'main'])
-    keep = [r for r in routes if r.get('dev') == interface or r.get('dst') == 'default']
-    return {'interface': interface, 'family': family, 'mtu': link.get('mtu'),
-            'up': 'UP' in (link.get('flags') or []), 'routes': keep}
+    routes = state.routes('ipv%d' % family, 'main')
+    keep = [r for r in routes if r['dev'] == interface or r['dst'] == 'default']
+    return {'interface': interface, 'family': family, 'mtu': link['mtu'], 'up': link['admin_up'], 'routes': keep}
 
 
 def _route_argv(route, family):
@@ -126,7 +112,7 @@ def _route_argv(route, family):
         argv += ['via', route['gateway']]
     if route.get('dev'):
         argv += ['dev', route['dev']]
-    if route.get('protocol'):
+    if route.get('protocol') and route['protocol'] != 'boot':   # boot: what iproute2 leaves out
         argv += ['proto', str(route['protocol'])]
     if route.get('scope') and route.get('scope') != 'global':
         argv += ['scope', str(route['scope'])]
@@ -134,7 +120,7 @@ def _route_argv(route, family):
         argv += ['src', route['prefsrc']]
     if route.get('metric') is not None:
         argv += ['metric', str(route['metric'])]
-    if 'onlink' in (route.get('flags') or []):
+    if route.get('onlink') is True or 'onlink' in (route.get('flags') or []):   # schema / raw ip -j (older guard files)
         argv.append('onlink')
     return argv + ['table', 'main']
 

@@ -174,6 +174,7 @@ def parse_interfaces(links, addrs, devices=()):
             'oper_state': link.get('operstate'),
             'mtu': _int_or_none(link.get('mtu')),
             'max_mtu': max_mtu if max_mtu else None,
+            'min_mtu': _int_or_none(link.get('min_mtu')) or None,
             'mac': mac,
             'master': link.get('master'),
             'link': link.get('link') if isinstance(link.get('link'), string_types) else None,
@@ -485,14 +486,18 @@ def sysctl_paths(conf_names):
     return paths
 
 
+def sysctl_value(content):
+    """Integer value of a /proc/sys file (or of a sysctl.d line's value); None when missing or not one."""
+    if content is None:
+        return None
+    return _int_or_none(to_text(content).strip())
+
+
 def parse_sysctls(values, conf_names):
     """{path: file content or None} -> schema ``sysctls`` (missing keys absent)."""
     result = {'ipv4': {}, 'ipv6': {}, 'conf': {}}
     for path, where in sysctl_paths(conf_names).items():
-        content = values.get(path)
-        if content is None:
-            continue
-        value = _int_or_none(to_text(content).strip())
+        value = sysctl_value(values.get(path))
         if value is None:
             continue
         if where[0] == 'conf':

@@ -13,8 +13,22 @@ __metaclass__ = type
 import errno
 import os
 
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+
 C_LOCALE = {'LANG': 'C', 'LC_ALL': 'C'}
 NOT_FOUND_RC = 127
+
+
+def checked(run, argv):
+    """stdout of ``run(argv)`` (any ``(rc, stdout, stderr)`` runner) when it succeeded; DoctorError
+    naming the command, its exit status and what it said otherwise."""
+    rc, out, err = run(argv)
+    if rc != 0:
+        raise DoctorError('`%s` failed (rc=%s): %s' % (' '.join(to_text(a) for a in argv), rc,
+                                                       to_text(err or out or '').strip()))
+    return out
 
 
 class CommandRunner(object):

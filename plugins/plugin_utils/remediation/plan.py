@@ -236,23 +236,36 @@ def loop_item_of(result):
     return result.get(result.get('ansible_loop_var') or 'item', result.get('item'))
 
 
+def _loop_items(registered):
+    """The items of a registered loop result, or None when ``registered`` is a single task's
+    result. Every item of a loop carries its loop variable (``ansible_loop_var``, or ``item``),
+    whether it ran, was skipped, failed or was unreachable."""
+    items = registered.get('results') if isinstance(registered, dict) else None
+    if not isinstance(items, list):
+        return None
+    if any(isinstance(item, dict) and ('ansible_loop_var' in item or 'item' in item) for item in items):
+        return items
+    return None
+
+
 def _results_of(registered):
     """Flatten a registered icmp_probe result (single or looped) to a list of per-target results,
-    each with the probing host as ``_host``."""
+    each with the probing host as ``_host``. Loop items that were skipped, failed or unreachable
+    probed nothing and are left out, wherever they stand in the loop."""
     out = []
     if not registered:
         return out
-    items = registered.get('results') if isinstance(registered, dict) else None
-    if isinstance(items, list) and items and isinstance(items[0], dict) and 'results' in items[0]:
+    items = _loop_items(registered)
+    if items is not None:
         for item in items:
+            if not isinstance(item, dict) or item.get('skipped') or item.get('failed') or item.get('unreachable'):
+                continue
             loop_item = loop_item_of(item)
             host = loop_item if isinstance(loop_item, str) else (loop_item or {}).get('host')
-            if item.get('skipped') or item.get('failed') or item.get('unreachable'):
-                continue
             for r in item.get('results') or []:
                 out.append(dict(r, _host=host))
         return out
-    for r in items or []:
+    for r in registered.get('results') or []:
         out.append(dict(r))
     return out
 

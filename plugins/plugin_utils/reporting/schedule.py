@@ -35,6 +35,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.verdict import path_verdict
+
 STATE_VERSION = 1
 DEFAULTS = {
     'budget_hosts': 1,        # at most this many distinct hosts changed per run (0: report only)
@@ -142,14 +144,17 @@ def fix_hosts(path):
 
 
 def decide(state, diagnosed, now, settings=None):
-    """``diagnosed``: list of diagnosed broken paths (report paths: ``name``/``source``/``target_ip``,
-    ``findings``), in priority order. Returns ``(actions, new_state)``; an action is
-    ``{key, action, reason, hosts, detail}``."""
+    """``diagnosed``: the diagnosed paths (``diagnose_result.paths`` of the diagnose role, or report
+    paths: ``name``/``source``/``target_ip``, ``status``, ``findings``), in priority order; a path
+    whose verdict is ok (verdict.path_verdict) needs no decision and is passed over. Returns
+    ``(actions, new_state)``; an action is ``{key, action, reason, hosts, detail}``."""
     conf = settings_of(settings)
     new = load_state(state)
     actions = []
     budget = set()
     for path in diagnosed or []:
+        if path_verdict(path.get('status'), path.get('findings'), path.get('reachable')) == 'ok':
+            continue
         key = path_key(path)
         entry = _entry(new, key)
         hosts, _manual = fix_hosts(path)
@@ -254,6 +259,12 @@ def probe_of(path, registered):
     reg = (registered or {}).get(path['source'])
     results = reg.get('results') if isinstance(reg, dict) else None
     return next((r for r in results or [] if isinstance(r, dict) and r.get('target') == path['target_ip']), None)
+
+
+def paths_named(paths, names):
+    """The configured paths (``configured_paths``) whose name is in ``names``, in their order."""
+    wanted = set(names or [])
+    return [p for p in paths or [] if p.get('name') in wanted]
 
 
 def probe_items(paths, registered):

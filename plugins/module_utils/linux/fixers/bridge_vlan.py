@@ -16,7 +16,8 @@ __metaclass__ = type
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
-    apply as common_apply, check_ifname, links_by_name, require_link)
+    apply as common_apply, check_ifname, require_link)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 RUNTIME_ONLY = True
 UNSUPPORTED_HINT = ('the kernel has no bridge VLAN filtering support (CONFIG_BRIDGE_VLAN_FILTERING): '
@@ -44,38 +45,31 @@ def want_from_params(params):
             'vids': sorted(set(vids)), 'untagged': sorted(set(untagged)) if untagged is not None else None}
 
 
-def parse_vlan_show(data, port):
-    """{vid: {'pvid': bool, 'untagged': bool}} of one port from `bridge -j vlan show`.
-
-    Documented iproute2 JSON shape: [{"ifname": "vnet0", "vlans": [{"vlan": 1, "flags":
-    ["PVID", "Egress Untagged"]}, {"vlan": 10, "vlanEnd": 20}]}] (ranges when compressed).
-    """
-    out = {}
-    for entry in data or []:
-        if entry.get('ifname') != port:
-            continue
-        for v in entry.get('vlans', []):
-            flags = v.get('flags') or []
-            for vid in range(v['vlan'], v.get('vlanEnd', v['vlan']) + 1):
-                out[vid] = {'pvid': 'PVID' in flags, 'untagged': 'Egress Untagged' in flags}
-    return out
+def vlan_flags(vlans):
+    """One port's schema VLAN membership ({pvid, vids, untagged}, parse.parse_bridge_vlans) ->
+    {vid: {'pvid': bool, 'untagged': bool}}, the table the fixer plans on."""
+    return dict((vid, {'pvid': vid == vlans['pvid'], 'untagged': vid in vlans['untagged']})
+                for vid in vlans['vids'])
 
 
 def collect(runner, want):
-    links = links_by_name(runner.json(['ip', '-j', '-d', 'link', 'show']))
-    have = {'links': links, 'vlans': {}}
+    """The interfaces, the bridges (vlan_filtering) and the port's VLAN table, schema shapes."""
+    state = KernelState(runner)
+    links = state.interfaces()
+    have = {'links': links, 'bridges': state.bridges(), 'vlans': {}}
     if want['port'] in links:
-        have['vlans'] = parse_vlan_show(runner.json(['bridge', '-j', 'vlan', 'show']), want['port'])
+        port = state.bridge_vlans().get(want['port'])
+        have['vlans'] = vlan_flags(port) if port else {}
     return have
 
 
 def _is_bridge(link):
-    return (link.get('linkinfo') or {}).get('info_kind') == 'bridge'
+    return link.get('kind') == 'bridge'
 
 
 def _check_port(want, have):
     link = require_link(have['links'], want['port'], 'port')
-    if not link.get('master') and not _is_bridge(link):
+    if not link['master'] and not _is_bridge(link):
         raise DoctorError('%s is neither a bridge port nor a bridge' % want['port'])
     return link
 
@@ -143,11 +137,10 @@ def states(want, have, changes):
 
 def warnings(want, have):
     link = have['links'].get(want['port']) or {}
-    bridge = link if _is_bridge(link) else have['links'].get(link.get('master') or '') or {}
-    data = (bridge.get('linkinfo') or {}).get('info_data') or {}
-    if bridge and data.get('vlan_filtering', 0) == 0:
+    bridge = have['bridges'].get(want['port'] if _is_bridge(link) else link.get('master'))
+    if bridge and not bridge['vlan_filtering']:
         return ['vlan_filtering is off on bridge %s: the VLAN table is kept but not enforced '
-                'until it is turned on (this module leaves it as is)' % bridge.get('ifname')]
+                'until it is turned on (this module leaves it as is)' % bridge['name']]
     return []
 
 

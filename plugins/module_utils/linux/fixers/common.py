@@ -14,7 +14,7 @@ import re
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE, checked
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import safe_write
 
 C_ENV = C_LOCALE
@@ -52,10 +52,7 @@ class Runner(object):
 
     def check(self, argv):
         """Run a command that must succeed; raise DoctorError naming it otherwise."""
-        rc, out, err = self.run(argv)
-        if rc != 0:
-            raise DoctorError("`%s` failed (rc=%s): %s" % (argv_text(argv), rc, (err or out).strip()))
-        return out
+        return checked(self.run, argv)
 
     def json(self, argv):
         out = self.check(argv)
@@ -204,17 +201,23 @@ def parse_ip(value, what='address'):
     return str(ip), 'ipv%d' % ip.version
 
 
-def parse_prefix(value, what='prefix'):
-    """Canonical network string ('10.0.0.0/24', host routes '/32') and family."""
+def strict_network(value, what='prefix', kind='prefix'):
+    """The ``ipaddress`` network of a prefix without host bits (an address is a /32 or /128), or
+    DoctorError: not a ``kind``, or host bits set (saying the prefix meant)."""
     text = to_text(value).strip()
     try:
-        net = ipaddress.ip_network(text, strict=True)
+        return ipaddress.ip_network(text, strict=True)
     except ValueError:
         try:
             loose = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 prefix" % (what, value))
+            raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 %s" % (what, value, kind))
         raise DoctorError("%s '%s' has host bits set (did you mean %s?)" % (what, value, loose))
+
+
+def parse_prefix(value, what='prefix'):
+    """Canonical network string ('10.0.0.0/24', host routes '/32') and family."""
+    net = strict_network(value, what)
     return str(net), 'ipv%d' % net.version
 
 
@@ -248,29 +251,25 @@ def family_flag(family):
     return '-4' if family == 'ipv4' else '-6'
 
 
-def links_by_name(links):
-    """{ifname: link dict} from `ip -j [-d] link show`."""
-    return dict((link.get('ifname'), link) for link in links if link.get('ifname'))
-
-
 def require_link(links, name, what='interface'):
+    """The interface ``name`` of ``links`` ({name: schema interface}, KernelState.interfaces)."""
     if name not in links:
         raise DoctorError("%s '%s' does not exist on this host (known: %s)"
                           % (what, name, ', '.join(sorted(links)) or 'none'))
     return links[name]
 
 
-def connected_networks(addrs, family, device=None):
-    """[(ifname, ip_interface)] of the addresses of `ip -j addr show` in a family."""
+def connected_networks(links, family, device=None):
+    """[(ifname, ip_interface)] of the addresses in a family of the schema interfaces ``links``
+    ({name: interface}, read with their addresses)."""
     out = []
-    for link in addrs:
-        if device is not None and link.get('ifname') != device:
+    for name, iface in links.items():
+        if device is not None and name != device:
             continue
-        for a in link.get('addr_info', []):
-            fam = 'ipv4' if a.get('family') == 'inet' else 'ipv6' if a.get('family') == 'inet6' else None
-            if fam != family or 'local' not in a:
+        for a in iface.get('addresses') or []:
+            if a['family'] != family or a['prefixlen'] is None:
                 continue
-            out.append((link['ifname'], ipaddress.ip_interface('%s/%s' % (a['local'], a['prefixlen']))))
+            out.append((name, ipaddress.ip_interface(u'%s/%s' % (a['address'], a['prefixlen']))))
     return out
 
 
@@ -292,7 +291,7 @@ def subnet_reserved(ip, net):
     return None
 
 
-def check_gateway_connected(gateway, family, addrs, device=None, link_routes=None):
+def check_gateway_connected(gateway, family, links, device=None, link_routes=None):
     """Refuse a gateway that is not on a connected subnet (or is one of our own addresses).
 
     Connected = the subnet of an address of the host, or a device route (a route without a
@@ -303,7 +302,7 @@ def check_gateway_connected(gateway, family, addrs, device=None, link_routes=Non
     if not_a_host(ip):
         raise DoctorError("gateway %s is an unspecified, loopback, multicast or broadcast address, not a "
                           "next hop" % gateway)
-    nets = connected_networks(addrs, family, device)
+    nets = connected_networks(links, family, device)
     for ifname, iface in nets:
         if iface.ip == ip:
             raise DoctorError("gateway %s is an address of this host (%s), not a next hop" % (gateway, ifname))

@@ -51,7 +51,7 @@ def plan(want, have):
     if want['device'] is not None:
         require_link(have['links'], want['device'], 'device')
     if want['state'] == 'present':
-        check_gateway_connected(want['gateway'], want['family'], have['addrs'], want['device'], have.get('link_routes'))
+        check_gateway_connected(want['gateway'], want['family'], have['links'], want['device'], have.get('link_routes'))
         changes, _metric = R.plan_present(want['family'], 'default', 'main', have['defaults'],
                                           want['gateway'], want['device'], want['metric'])
         return changes
@@ -63,7 +63,7 @@ def plan(want, have):
 def _dev_guess(want, have):
     if want['state'] != 'present':
         return None
-    on = check_gateway_connected(want['gateway'], want['family'], have['addrs'], want['device'], have.get('link_routes'))
+    on = check_gateway_connected(want['gateway'], want['family'], have['links'], want['device'], have.get('link_routes'))
     return on[0] if len(on) == 1 else None
 
 

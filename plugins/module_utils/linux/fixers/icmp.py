@@ -36,8 +36,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import json
-import ipaddress
 import re
 import shlex
 
@@ -48,7 +46,10 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
     evaluate_packet, parse_iptables_save, parse_nft_ruleset)
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import parse_firewalld_zones
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import apply as base_apply
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import argv_text, partial_failure
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
+    argv_text, partial_failure, strict_network)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import checked
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.icmp_rules import (
     IPT_BIN, delete_save_line, find_ours, insert_save_line, iptables_nft_tables,
     ipt_spec, nft_expr, nft_match_words, normalise_iptables_save)
@@ -75,15 +76,7 @@ def _prefix(value, what, family=None):
     if not text:
         raise DoctorError("%s must be an address or prefix, or 'any' (got an empty string, which would "
                           "match every address)" % what)
-    try:
-        net = ipaddress.ip_network(text, strict=True)
-    except ValueError:
-        try:
-            loose = ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            raise DoctorError("%s '%s' is not a valid IPv4 or IPv6 address or prefix" % (what, value))
-        raise DoctorError("%s '%s' has host bits set (did you mean %s?)" % (what, value, loose))
-    return net
+    return strict_network(value, what, 'address or prefix')
 
 
 def _representative(net):
@@ -209,10 +202,8 @@ def _sources(have):
 
 
 def _rc_ok(runner, argv):
-    rc, out, err = runner.run(argv)
-    if rc != 0:
-        raise DoctorError("`%s` failed (rc=%s): %s" % (argv_text(argv), rc, (err or out).strip()))
-    return out
+    """stdout of a read command that must succeed (any runner with ``run``)."""
+    return checked(runner.run, argv)
 
 
 def collect(runner, want):
@@ -268,11 +259,11 @@ def incoming_interfaces(runner, want):
         return found
     for pkt in packets(want):
         if pkt['src'] and pkt['src'] not in found:
-            rc, out, _err = runner.run(['ip', '-j', 'route', 'get', pkt['src']])
             try:
-                dev = json.loads(out)[0].get('dev') if rc == 0 else None
-            except (ValueError, IndexError, AttributeError):
-                dev = None
+                lookup = KernelState(runner).route_get(pkt['src'])
+            except DoctorError:   # no route back: the zone cannot be told from the interface
+                lookup = None
+            dev = (lookup or {}).get('dev')
             if dev and dev != 'lo':
                 found[pkt['src']] = dev
     return found

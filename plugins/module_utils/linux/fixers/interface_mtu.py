@@ -7,7 +7,8 @@ __metaclass__ = type
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
-    check_ifname, links_by_name, require_link)
+    check_ifname, require_link)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 RUNTIME_ONLY = True
 IPV4_MIN_MTU = 68
@@ -25,15 +26,11 @@ def want_from_params(params):
 
 
 def collect(runner, want):
-    return {'links': links_by_name(runner.json(['ip', '-j', '-d', 'link', 'show']))}
-
-
-def kind(link):
-    return (link.get('linkinfo') or {}).get('info_kind')
+    return {'links': KernelState(runner).interfaces()}
 
 
 def ports_of(links, bridge):
-    return sorted(n for n, link in links.items() if link.get('master') == bridge)
+    return sorted(n for n, link in links.items() if link['master'] == bridge)
 
 
 def _targets(want, have):
@@ -41,9 +38,8 @@ def _targets(want, have):
     link = require_link(links, want['interface'])
     names = [want['interface']]
     if want['bridge_ports']:
-        if kind(link) != 'bridge':
-            raise DoctorError("bridge_ports=true but %s is not a bridge (kind: %s)"
-                              % (want['interface'], kind(link) or 'unknown'))
+        if link['kind'] != 'bridge':
+            raise DoctorError("bridge_ports=true but %s is not a bridge (kind: %s)" % (want['interface'], link['kind']))
         # ports first: a bridge's MTU is bounded by its ports' on older kernels
         names = ports_of(links, want['interface']) + names
     return names
@@ -54,20 +50,20 @@ def plan(want, have):
     names = _targets(want, have)
     for name in names:   # validate all before changing any
         link = links[name]
-        low = max(IPV4_MIN_MTU, int(link.get('min_mtu') or 0))
-        high = min(int(link.get('max_mtu') or IP_MAX_MTU), IP_MAX_MTU)   # no max_mtu: the driver sets none
+        low = max(IPV4_MIN_MTU, link['min_mtu'] or 0)
+        high = min(link['max_mtu'] or IP_MAX_MTU, IP_MAX_MTU)   # no max_mtu: the driver sets none
         if want['mtu'] < low:
             raise DoctorError('mtu %s is below the minimum %s of %s' % (want['mtu'], low, name))
         if high and want['mtu'] > high:
             raise DoctorError('mtu %s is above the maximum %s that device %s supports'
                               % (want['mtu'], high, name))
     return [{'action': 'set_mtu', 'argv': ['ip', 'link', 'set', 'dev', n, 'mtu', str(want['mtu'])]}
-            for n in names if links[n].get('mtu') != want['mtu']]
+            for n in names if links[n]['mtu'] != want['mtu']]
 
 
 def states(want, have, changes):
     names = _targets(want, have)
-    before = dict((n, have['links'][n].get('mtu')) for n in names)
+    before = dict((n, have['links'][n]['mtu']) for n in names)
     after = dict(before)
     for c in changes:
         after[c['argv'][4]] = want['mtu']

@@ -8,7 +8,8 @@ __metaclass__ = type
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
-    check_ifname, links_by_name, require_link)
+    check_ifname, require_link)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 RUNTIME_ONLY = True
 HELD_STATES = ('blocking', 'listening', 'learning')
@@ -24,45 +25,51 @@ def want_from_params(params):
 
 
 def collect(runner, want):
-    have = {'links': links_by_name(runner.json(['ip', '-j', '-d', 'link', 'show'])),
-            'ports': {}}
-    link = have['links'].get(want['interface'])
-    if want['release_stp'] and link and link.get('master'):
-        have['ports'] = links_by_name(runner.json(['bridge', '-j', 'link', 'show']))
-    return have
+    """The interfaces and bridges (schema shapes); a port's STP state from ``bridge -j link`` when
+    ``release_stp`` asks about it."""
+    state = KernelState(runner)
+    links = state.interfaces()
+    link = links.get(want['interface'])
+    return {'links': links, 'bridges': state.bridges(port_states=bool(want['release_stp'] and link and link['master']))}
 
 
-def admin_up(link):
-    return 'UP' in (link.get('flags') or [])
+def bridge_stp_on(bridge):
+    return bool(bridge and bridge['stp_enabled'])
 
 
-def bridge_stp_on(bridge_link):
-    data = (bridge_link.get('linkinfo') or {}).get('info_data') or {}
-    return data.get('stp_state', 0) != 0
+def _port(want, have):
+    """The schema bridge port entry of the interface, or None when it is no bridge's port."""
+    master = (have['links'].get(want['interface']) or {}).get('master')
+    for port in (have['bridges'].get(master) or {}).get('ports') or []:
+        if port['name'] == want['interface']:
+            return port
+    return None
 
 
 def port_state(want, have):
-    port = have['ports'].get(want['interface'])
-    return port.get('state') if port else None
+    if not want['release_stp']:
+        return None
+    port = _port(want, have)
+    return port['state'] if port else None
 
 
 def plan(want, have):
     link = require_link(have['links'], want['interface'])
     changes = []
     if want['release_stp']:
-        master = link.get('master')
-        if not master or want['interface'] not in have['ports']:
+        master = link['master']
+        if not master or _port(want, have) is None:
             raise DoctorError('release_stp=true but %s is not a bridge port' % want['interface'])
-        bridge = require_link(have['links'], master, 'bridge')
+        require_link(have['links'], master, 'bridge')
         state = port_state(want, have)
         if state in HELD_STATES:
-            if bridge_stp_on(bridge):
+            if bridge_stp_on(have['bridges'][master]):
                 raise DoctorError('port %s is %s on bridge %s, which runs STP: the STP state machine owns '
                                   'the port state; refusing to force it (fix the loop or turn STP off)'
                                   % (want['interface'], state, master))
-    if want['state'] == 'up' and not admin_up(link):
+    if want['state'] == 'up' and not link['admin_up']:
         changes.append({'action': 'link_up', 'argv': ['ip', 'link', 'set', 'dev', want['interface'], 'up']})
-    elif want['state'] == 'down' and admin_up(link):
+    elif want['state'] == 'down' and link['admin_up']:
         changes.append({'action': 'link_down', 'argv': ['ip', 'link', 'set', 'dev', want['interface'], 'down']})
     if want['release_stp'] and port_state(want, have) in HELD_STATES:
         changes.append({'action': 'release_stp',
@@ -79,12 +86,12 @@ def _view(want, have, up, state):
 
 def states(want, have, changes):
     link = have['links'][want['interface']]
-    up, state = admin_up(link), port_state(want, have)
+    up, state = link['admin_up'], port_state(want, have)
     after_up, after_state = up, state
     for c in changes:
         if c['action'] == 'link_up':
             after_up = True
-            bridge = have['links'].get(link.get('master') or '')
+            bridge = have['bridges'].get(link['master'])
             if state == 'disabled' and bridge is not None and not bridge_stp_on(bridge):
                 after_state = 'forwarding'
         elif c['action'] == 'link_down':
@@ -96,7 +103,7 @@ def states(want, have, changes):
 
 def warnings(want, have):
     link = have['links'].get(want['interface']) or {}
-    if want['state'] == 'up' and 'NO-CARRIER' in (link.get('flags') or []) and admin_up(link):
+    if want['state'] == 'up' and link.get('admin_up') and link.get('carrier') is False:
         return ['%s is up but has no carrier: the other end (peer, cable, VM NIC) is down'
                 % want['interface']]
     return []

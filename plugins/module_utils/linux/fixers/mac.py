@@ -25,6 +25,8 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import pars
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.nft import set_elements
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
     check_ifname, parse_mac)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.parse import parse_interfaces
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 RUNTIME_ONLY = True
 COMMENT = 'vmnet.doctor'
@@ -49,13 +51,14 @@ def want_from_params(params):
 
 
 def have_from_outputs(nft_json, links):
-    """``have`` from ``nft -j list ruleset`` (None when nft is absent) and ``ip -j -d link show``."""
+    """``have`` from ``nft -j list ruleset`` (None when nft is absent) and the decoded ``ip -j -d
+    link show`` (normalised by the collector's parser: {name: schema interface})."""
     return {'nft': parse_nft_ruleset(nft_json) if nft_json is not None else None,
-            'links': dict((link.get('ifname'), link) for link in links or [] if link.get('ifname'))}
+            'links': dict((i['name'], i) for i in parse_interfaces(links or [], []) if i['name'])}
 
 
 def collect(runner, want):
-    links = runner.json(['ip', '-j', '-d', 'link', 'show'])
+    links = KernelState(runner).links()
     nft_json = None
     if runner.module.get_bin_path('nft'):
         nft_json = runner.check(['nft', '-j', 'list', 'ruleset'])
@@ -198,12 +201,12 @@ def simulate(want, have):
     for what in ('bridge', 'port'):
         if want[what] and want[what] not in links:
             raise DoctorError("%s '%s' does not exist on this host; nothing was changed" % (what, want[what]))
-    if want['bridge'] and (links[want['bridge']].get('linkinfo') or {}).get('info_kind') != 'bridge':
+    if want['bridge'] and links[want['bridge']]['kind'] != 'bridge':
         raise DoctorError("'%s' is not a bridge; nothing was changed" % want['bridge'])
-    if want['port'] and (links[want['port']].get('linkinfo') or {}).get('info_kind') == 'bridge':
+    if want['port'] and links[want['port']]['kind'] == 'bridge':
         raise DoctorError("port '%s' is a bridge, not a bridge port (name the VM's port, e.g. its tap or "
                           "veth); nothing was changed" % want['port'])
-    if want['bridge'] and want['port'] and links[want['port']].get('master') != want['bridge']:
+    if want['bridge'] and want['port'] and links[want['port']]['master'] != want['bridge']:
         raise DoctorError("port '%s' is not a port of bridge '%s' (its master is %s); nothing was changed"
                           % (want['port'], want['bridge'], links[want['port']].get('master')))
     if have['nft'] is None:

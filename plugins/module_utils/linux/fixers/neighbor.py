@@ -16,8 +16,8 @@ import ipaddress
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
-    check_ifname, connected_networks, links_by_name, not_a_host, parse_ip, parse_mac, require_link,
-    subnet_reserved)
+    check_ifname, connected_networks, not_a_host, parse_ip, parse_mac, require_link, subnet_reserved)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 RUNTIME_ONLY = True
 UNRESOLVED = ('INCOMPLETE', 'FAILED')
@@ -44,22 +44,17 @@ def want_from_params(params):
     return {'state': state, 'address': address, 'family': family, 'mac': mac, 'device': device, 'nud': nud}
 
 
-def normalise(entry):
-    states = entry.get('state') or []
-    return {'dev': entry.get('dev'), 'mac': (entry.get('lladdr') or '').lower() or None,
+def entry_view(neighbor):
+    """One schema neighbour (parse.parse_neighbors) -> the fields the fixer compares."""
+    states = neighbor['state']
+    return {'dev': neighbor['dev'], 'mac': neighbor['mac'],
             'state': states[0] if states else None, 'permanent': 'PERMANENT' in states}
 
 
 def collect(runner, want):
-    flag = '-4' if want['family'] == 'ipv4' else '-6'
-    entries = runner.json(['ip', '-j', flag, 'neigh', 'show', 'to', want['address']])
-    found = []
-    for e in entries:
-        if 'dst' in e and str(ipaddress.ip_address(e['dst'])) == want['address']:
-            found.append(normalise(e))
-    return {'entries': found,
-            'links': links_by_name(runner.json(['ip', '-j', 'link', 'show'])),
-            'addrs': runner.json(['ip', '-j', 'addr', 'show'])}
+    state = KernelState(runner)
+    return {'entries': [entry_view(n) for n in state.neighbors(want['family'], want['address'])],
+            'links': state.interfaces(addresses=True)}
 
 
 def _nud(want, current):
@@ -77,11 +72,10 @@ def plan(want, have):
         require_link(have['links'], want['device'], 'device')
     if want['state'] == 'present':
         link = have['links'][want['device']]
-        if link.get('link_type') not in (None, 'ether'):
-            raise DoctorError('device %s (link type %s) has no MAC-based neighbours'
-                              % (want['device'], link.get('link_type')))
+        if link['mac'] is None or link['kind'] == 'loopback':
+            raise DoctorError('device %s (kind %s) has no MAC-based neighbours' % (want['device'], link['kind']))
         ip = ipaddress.ip_address(want['address'])
-        for ifname, iface in connected_networks(have['addrs'], want['family']):
+        for ifname, iface in connected_networks(have['links'], want['family']):
             if iface.ip == ip:
                 raise DoctorError('%s is an address of this host, not a neighbour' % want['address'])
             reserved = subnet_reserved(ip, iface.network)
@@ -128,7 +122,7 @@ def warnings(want, have):
     if want['state'] != 'present':
         return []
     ip = ipaddress.ip_address(want['address'])
-    nets = connected_networks(have['addrs'], want['family'], want['device'])
+    nets = connected_networks(have['links'], want['family'], want['device'])
     if not ip.is_link_local and not any(ip in iface.network for _n, iface in nets):
         return ['%s is not on a subnet of %s: the entry is only used if a route sends that address '
                 'out of %s' % (want['address'], want['device'], want['device'])]

@@ -16,6 +16,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import check_ifname
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.parse import sysctl_value
 
 DEFAULT_PERSIST_FILE = '/etc/sysctl.d/90-vmnet-doctor.conf'
 FILE_HEADER = ('# Managed by the vmnet.doctor.net_sysctl Ansible module: reachability settings.\n'
@@ -126,13 +127,6 @@ def file_with(content, key, value):
     return '\n'.join(lines) + '\n'
 
 
-def _int(text):
-    try:
-        return int((text or '').strip())
-    except ValueError:
-        return None
-
-
 def plan(want, have):
     if have['runtime'] is None:
         if want['interface'] not in ('all', 'default'):
@@ -140,7 +134,7 @@ def plan(want, have):
                               % (want['interface'], want['path']))
         raise DoctorError('%s is not available on this kernel (no %s)' % (want['key'], want['path']))
     changes = []
-    if _int(have['runtime']) != want['value']:
+    if sysctl_value(have['runtime']) != want['value']:
         changes.append({'action': 'set_runtime', 'proc': want['path'], 'content': '%d\n' % want['value']})
     if want['persist'] and file_value(have['file'], want['key']) != str(want['value']):
         changes.append({'action': 'persist', 'write': want['persist_file'],
@@ -157,7 +151,7 @@ def _view(want, runtime, persisted):
 
 
 def states(want, have, changes):
-    runtime, persisted = _int(have['runtime']), _int(file_value(have['file'], want['key']))
+    runtime, persisted = sysctl_value(have['runtime']), sysctl_value(file_value(have['file'], want['key']))
     after_rt, after_p = runtime, persisted
     for c in changes:
         if c['action'] == 'set_runtime':
@@ -173,12 +167,12 @@ def runtime_only(want):
 
 def warnings(want, have):
     out = []
-    persisted = _int(file_value(have['file'], want['key']))
+    persisted = sysctl_value(file_value(have['file'], want['key']))
     if not want['persist'] and persisted is not None and persisted != want['value']:
         out.append('%s sets %s = %s, which will come back at the next boot (use persist=true)'
                    % (want['persist_file'], want['key'], persisted))
     if want['name'] == 'rp_filter' and want['interface'] != 'all':
-        all_value = _int(have.get('rp_filter_all'))
+        all_value = sysctl_value(have.get('rp_filter_all'))
         if all_value is not None and all_value > want['value']:
             out.append('net.ipv4.conf.all.rp_filter is %s: the kernel uses max(all, %s), so the effective '
                        'value stays %s' % (all_value, want['interface'], all_value))

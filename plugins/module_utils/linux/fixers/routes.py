@@ -6,57 +6,43 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
-
-from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
-    argv_text, family_flag, links_by_name, route_dst)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import family_flag, route_dst
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 DEFAULT_METRIC = {'ipv4': 0, 'ipv6': 1024}
 
 
-def normalise_route(r, family):
-    """One `ip -j route show` entry -> the fields the fixers compare."""
-    gateway = r.get('gateway')
-    if gateway is None and r.get('via'):
-        gateway = r['via'].get('host')
+def route_view(route):
+    """One schema route (docs/facts_schema.md, parse.parse_routes) -> the fields the fixers compare:
+    ``dst`` as a prefix (``default`` is 0.0.0.0/0 or ::/0), the kernel's default metric when the
+    listing leaves it out, multipath next hops as their gateways."""
+    family = route['family']
     return {
-        'dst': route_dst(r.get('dst', 'default'), family),
-        'type': r.get('type', 'unicast'),
-        'gateway': gateway,
-        'dev': r.get('dev'),
-        'metric': int(r.get('metric', DEFAULT_METRIC[family])),
-        'nexthops': [n.get('gateway') for n in r.get('nexthops', [])] or None,
+        'dst': route_dst(route['dst'], family),
+        'type': route['type'],
+        'gateway': route['gateway'],
+        'dev': route['dev'],
+        'metric': DEFAULT_METRIC[family] if route['metric'] is None else route['metric'],
+        'nexthops': [hop['gateway'] for hop in route['nexthops']] or None,
     }
 
 
-def read_table(runner, family, table):
-    """`ip -j route show table T` normalised. A table without any route "does not exist" for
-    the kernel (iproute2 prints an error and exits 2): that is an empty table."""
-    argv = ['ip', '-j', family_flag(family), 'route', 'show', 'table', table]
-    rc, out, err = runner.run(argv)
-    if rc != 0:
-        if table != 'main' and 'FIB table does not exist' in err:
-            return []
-        raise DoctorError("`%s` failed (rc=%s): %s" % (argv_text(argv), rc, (err or out).strip()))
-    try:
-        routes = json.loads(out) if out.strip() else []
-    except ValueError as e:
-        raise DoctorError("`%s` printed no valid JSON: %s" % (argv_text(argv), e))
-    return [normalise_route(r, family) for r in routes]
+def read_table(state, family, table):
+    """The routes of one table and family (``KernelState.routes``), as route views."""
+    return [route_view(r) for r in state.routes(family, table)]
 
 
 def collect_routes(runner, family, table='main'):
-    """Routes of one table and family, plus what validation needs: the links, the addresses
-    and the device routes (routes without next hop) of the main table."""
-    routes = read_table(runner, family, table)
-    main = routes if table == 'main' else read_table(runner, family, 'main')
+    """Routes of one table and family, plus what validation needs: the interfaces with their
+    addresses and the device routes (routes without next hop) of the main table."""
+    state = KernelState(runner)
+    routes = read_table(state, family, table)
+    main = routes if table == 'main' else read_table(state, family, 'main')
     return {
         'link_routes': [(r['dst'], r['dev']) for r in main
                         if r['type'] == 'unicast' and r['gateway'] is None and not r['nexthops'] and r['dev']],
         'routes': routes,
-        'links': links_by_name(runner.json(['ip', '-j', 'link', 'show'])),
-        'addrs': runner.json(['ip', '-j', 'addr', 'show']),
+        'links': state.interfaces(addresses=True),
     }
 
 

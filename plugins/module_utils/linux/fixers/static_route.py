@@ -60,7 +60,7 @@ def plan(want, have):
         require_link(have['links'], want['device'], 'device')
     if want['state'] == 'present':
         if want['gateway'] is not None:
-            check_gateway_connected(want['gateway'], want['family'], have['addrs'], want['device'], have.get('link_routes'))
+            check_gateway_connected(want['gateway'], want['family'], have['links'], want['device'], have.get('link_routes'))
         changes, metric = R.plan_present(want['family'], want['prefix'], want['table'], have['existing'],
                                          want['gateway'], want['device'], want['metric'])
         if want['gateway'] is None and not changes:
@@ -78,7 +78,7 @@ def plan(want, have):
 def states(want, have, changes):
     guess = None
     if want['state'] == 'present' and want['gateway'] is not None:
-        on = check_gateway_connected(want['gateway'], want['family'], have['addrs'], want['device'], have.get('link_routes'))
+        on = check_gateway_connected(want['gateway'], want['family'], have['links'], want['device'], have.get('link_routes'))
         guess = on[0] if len(on) == 1 else None
     after = R.predict(have['existing'], changes, guess)
     base = {'family': want['family'], 'prefix': want['prefix'], 'table': want['table']}

@@ -87,6 +87,17 @@ def test_schedule_triage_and_record_from_registered_results(tmp_path):
                                      {'target': '192.0.2.21', 'reachable': False, 'loss_percent': 100.0}]}}
     triage = run(schedule_state, {'step': 'triage', 'state_file': state_file, 'paths': paths, 'results': results, 'now': 10.0})
     assert (triage['ok'], triage['broken']) == (['web'], ['db'])
+    assert triage['broken_paths'] == [paths[1]]
+    # decide takes the diagnose role's diagnose_result paths as they are (an ok one gets no action) and
+    # returns the configured paths to remediate (scheduled.yml hands them to the remediate role)
+    diagnosed = [{'name': 'web', 'status': 'ok', 'findings': [], 'reachable': True},
+                 {'name': 'db', 'status': 'broken', 'reachable': False,
+                  'findings': [{'code': 'ICMP_IGNORED', 'host': 'vm2',
+                                'fix': {'module': 'vmnet.doctor.net_sysctl', 'host': 'vm2', 'args': {}}}]}]
+    decision = run(schedule_state, {'step': 'decide', 'state_file': state_file, 'paths': paths,
+                                    'diagnosed': diagnosed, 'now': 15.0})
+    assert [a['key'] for a in decision['actions']] == ['db']
+    assert (decision['remediate'], decision['remediate_paths']) == (['db'], [paths[1]])
     remediated = [{'name': 'db', 'result': 'fixed', 'reachable_after': True, 'fixes': [{'host': 'vm2', 'status': 'verified'}]}]
     recorded = run(schedule_state, {'step': 'record', 'state_file': state_file, 'remediated': remediated, 'now': 20.0})
     assert recorded['outcomes'] == [{'key': 'db', 'result': 'fixed', 'hosts': ['vm2']}]

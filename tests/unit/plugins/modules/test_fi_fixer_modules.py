@@ -24,7 +24,6 @@ def fixture(name):
 
 READS = {
     ('ip', '-j', '-4', 'route', 'show', 'table', 'main'): fixture('route4_wrong_default.json'),
-    ('ip', '-j', 'link', 'show'): fixture('link.json'),
     ('ip', '-j', '-d', 'link', 'show'): fixture('link_d.json'),
     ('ip', '-j', 'addr', 'show'): fixture('addr.json'),
     ('bridge', '-j', 'link', 'show'): fixture('bridge_link.json'),

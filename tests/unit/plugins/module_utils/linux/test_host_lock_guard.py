@@ -178,3 +178,26 @@ def test_restorer_runs_unless_confirmed(tmp_path):
             assert rec['restore_log'][0]['rc'] == 0
             assert mgmt_guard.confirm(d, gid)['state'] == 'restored'
             assert not os.path.exists(path)
+
+
+def test_snapshot_reads_through_the_read_model_and_restores_the_same_routes():
+    """The guard reads the link and the main table with the collector's commands and parser
+    (linux/state.py); its routes are schema routes and restore exactly as the raw ``ip -j``
+    routes of an older guard file do."""
+    routes = load('vm1_routes.json')
+    outputs = {'ip -j -d link show': load('vm1_link_eth0.json'), 'ip -j -4 route show table main': routes}
+    snap = mgmt_guard.snapshot(fake_runner(outputs), 'eth0', 4)
+    assert (snap['interface'], snap['mtu'], snap['up']) == ('eth0', 1500, True)
+    assert [r['dst'] for r in snap['routes']] == ['default', '10.220.1.0/24']
+    assert all(r['family'] == 'ipv4' and r['table'] == 'main' for r in snap['routes'])
+    raw = dict(snap, routes=routes)
+    assert mgmt_guard.restore_commands(snap) == mgmt_guard.restore_commands(raw)
+    assert mgmt_guard.related_interfaces(fake_runner(outputs), 'eth0') == []
+
+
+def test_related_interfaces_of_a_bridge_and_of_its_port():
+    fixture = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'fixers_ip', 'link_d.json')
+    with open(fixture) as f:
+        outputs = {'ip -j -d link show': json.load(f)}
+    assert mgmt_guard.related_interfaces(fake_runner(outputs), 'br0') == ['vnet0', 'vnet1']
+    assert mgmt_guard.related_interfaces(fake_runner(outputs), 'vnet0') == ['br0']

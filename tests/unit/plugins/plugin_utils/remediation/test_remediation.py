@@ -321,3 +321,35 @@ def test_whole_path_locks_keeps_a_host_shared_with_a_whole_path_and_locks_localh
     assert give_back == ['vm1']
     assert R.path_lock_hosts(paths[1]) == ['host', 'localhost']
     assert locks['host']['acquired'] and locks['localhost']['acquired']
+
+
+def _recorded(name):
+    import json
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, '..', '..', '..', 'fixtures', 'remediation', name)) as handle:
+        return json.load(handle)
+
+
+def test_results_of_a_recorded_loop_whose_first_item_was_skipped():
+    """The first item of the recorded loop was skipped (it has no ``results``): the loop is still
+    read as a loop, the skipped item is left out and the second item's probe keeps its host."""
+    registered = _recorded('loop_first_item_skipped.json')
+    assert 'results' not in registered['results'][0]
+    results = R._results_of(registered)
+    assert [(r['_host'], r['target'], r['reachable']) for r in results] == [('localhost', '127.0.0.1', True)]
+
+
+def test_results_of_a_loop_with_every_item_skipped_and_of_a_single_probe():
+    registered = _recorded('loop_first_item_skipped.json')
+    registered['results'] = registered['results'][:1]
+    assert R._results_of(registered) == []
+    assert R._results_of({'results': [], 'skipped': True, 'msg': 'No items in the list'}) == []
+    single = {'changed': False, 'results': [probe('10.0.0.11', True)]}
+    assert R._results_of(single) == [probe('10.0.0.11', True)]
+
+
+def test_probe_view_reads_a_loop_whose_first_item_was_skipped():
+    registered = _recorded('loop_first_item_skipped.json')
+    paths = [{'index': 0, 'source': 'localhost', 'target_ip': '127.0.0.1', 'target_host': None}]
+    assert R.probe_view(paths, registered) == {'0': {'forward': {'reachable': True, 'loss': 0.0}}}

@@ -227,3 +227,15 @@ def test_run_report_one_entry_per_configured_path():
     assert run['probes'] == {'h1': {'forward': [icmp('10.0.0.1'), icmp('10.0.0.2', False)]}}
     assert run['remediation'] == {'db': {'result': 'fixed', 'reachable_after': True,
                                          'fixes': [{'host': 'vm2', 'status': 'verified'}]}}
+
+
+def test_decide_passes_over_paths_whose_verdict_is_ok():
+    """scheduled.yml hands decide the diagnose role's diagnose_result.paths as they are: an ok path
+    (engine status ok, no finding) gets no action; an unexplained one (no fix) is escalated."""
+    ok = {'name': 'p0', 'source': 'host', 'target_ip': '10.0.0.10', 'status': 'ok', 'findings': [],
+          'reachable': True}
+    unexplained = {'name': 'p2', 'source': 'host', 'target_ip': '10.0.0.12', 'status': 'unexplained',
+                   'findings': [], 'reachable': False}
+    actions, new = schedule.decide(None, [ok, path('p1', finding('vm1')), unexplained], T0, {'budget_hosts': 1})
+    assert [(a['key'], a['action']) for a in actions] == [('p1', 'remediate'), ('p2', 'escalate')]
+    assert new['last_run']['remediate'] == ['p1']

@@ -28,7 +28,7 @@ def nb_run(**kw):
     p.update(kw)
     want = nb.want_from_params(p)
     r = FakeRunner({('ip', '-j', '-4', 'neigh', 'show', 'to', want['address']): text(NEIGH.get(want['address'], 'neigh_none.json')),
-                    ('ip', '-j', 'link', 'show'): text('link.json'),
+                    ('ip', '-j', '-d', 'link', 'show'): text('link_d.json'),
                     ('ip', '-j', 'addr', 'show'): text('addr.json')})
     have = nb.collect(r, want)
     return want, have, nb.plan(want, have)

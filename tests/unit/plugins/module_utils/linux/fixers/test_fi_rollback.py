@@ -25,7 +25,6 @@ IP = {
     ('ip', '-j', '-4', 'route', 'show', 'table', 'main'): text('route4_wrong_default.json'),
     ('ip', '-j', '-6', 'route', 'show', 'table', 'main'): text('route6.json'),
     ('ip', '-j', '-4', 'route', 'show', 'table', '100'): text('route4_table100.json'),
-    ('ip', '-j', 'link', 'show'): text('link.json'),
     ('ip', '-j', '-d', 'link', 'show'): text('link_d.json'),
     ('ip', '-j', 'addr', 'show'): text('addr.json'),
     ('bridge', '-j', 'link', 'show'): text('bridge_link.json'),

@@ -20,7 +20,7 @@ def runner(route4='route4_wrong_default.json', route6='route6.json', table100='r
         ('ip', '-j', '-4', 'route', 'show', 'table', 'main'): text(route4),
         ('ip', '-j', '-6', 'route', 'show', 'table', 'main'): text(route6),
         ('ip', '-j', '-4', 'route', 'show', 'table', '100'): text(table100),
-        ('ip', '-j', 'link', 'show'): text('link.json'),
+        ('ip', '-j', '-d', 'link', 'show'): text('link_d.json'),
         ('ip', '-j', 'addr', 'show'): text('addr.json'),
     })
 
@@ -257,7 +257,8 @@ def test_dg_gateway_behind_a_device_route_counts_as_connected():
 
 def test_read_table_failure_on_main_is_an_error():
     from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import routes
+    from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
     r = FakeRunner(fail={('ip', '-j', '-4', 'route', 'show', 'table', 'main'): 'Error: something else'})
     with pytest.raises(DoctorError) as e:
-        routes.read_table(r, 'ipv4', 'main')
+        routes.read_table(KernelState(r), 'ipv4', 'main')
     assert 'ip -j -4 route show table main` failed' in str(e.value)

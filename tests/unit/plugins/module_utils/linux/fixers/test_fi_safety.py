@@ -33,7 +33,7 @@ def ip_runner():
     return FakeRunner({
         ('ip', '-j', '-4', 'route', 'show', 'table', 'main'): text('route4_wrong_default.json'),
         ('ip', '-j', '-6', 'route', 'show', 'table', 'main'): text('route6.json'),
-        ('ip', '-j', 'link', 'show'): text('link.json'),
+        ('ip', '-j', '-d', 'link', 'show'): text('link_d.json'),
         ('ip', '-j', 'addr', 'show'): text('addr.json'),
         ('ip', '-j', '-4', 'neigh', 'show', 'to', '192.0.2.0'): text('neigh_none.json'),
         ('ip', '-j', '-4', 'neigh', 'show', 'to', '192.0.2.255'): text('neigh_none.json'),
