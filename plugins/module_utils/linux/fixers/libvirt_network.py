@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import links_by_name
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.state import KernelState
 
 RUNTIME_ONLY = False      # libvirt keeps the definition and the autostart flag
 MODES = ('nat', 'route', 'open', 'isolated')
@@ -79,7 +79,7 @@ def collect(runner, want):
     have = {'active': info.get('active') == 'yes', 'autostart': info.get('autostart') == 'yes',
             'xml': xml, 'forward_mode': net['forward_mode'], 'bridge': net['bridge'], 'links': {}, 'guests': []}
     if net['bridge']:    # also when stopped: a (re)start must plug the running guests back
-        have['links'] = links_by_name(runner.json(['ip', '-j', 'link', 'show']))
+        have['links'] = KernelState(runner).interfaces()   # schema interfaces: master is the bridge
         have['guests'] = _guests(runner, want, net['bridge'])
     return have
 
