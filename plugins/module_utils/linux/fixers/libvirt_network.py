@@ -121,6 +121,7 @@ def plan(want, have):
         path = _xml_path(name)
         changes.append({'action': 'write_xml', 'write': path, 'content': target_xml})
         changes.append({'action': 'net_define', 'argv': _virsh(want, 'net-define', path)})
+        changes.append({'action': 'remove_xml', 'argv': ['rm', '-f', path]})   # libvirt keeps its own copy
         if active:
             changes.append({'action': 'net_destroy', 'argv': _virsh(want, 'net-destroy', name)})
             active = False

@@ -50,7 +50,7 @@ def test_detached_port_is_plugged():
 
 def test_forward_mode_redefines_and_restarts():
     changes = fixer.plan(want(forward_mode='route'), have())
-    assert actions(changes) == ['write_xml', 'net_define', 'net_destroy', 'net_start', 'plug_port']
+    assert actions(changes) == ['write_xml', 'net_define', 'remove_xml', 'net_destroy', 'net_start', 'plug_port']
     assert "<forward mode=\"route\" />" in changes[0]['content'] or "<forward mode='route'" in changes[0]['content'] \
         or '<forward mode="route"' in changes[0]['content']
     before, after = fixer.states(want(forward_mode='route'), have(), changes)
