@@ -25,6 +25,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
 from vmnetlab import FAULTS, Lab, destroy_lab  # noqa: E402  pylint: disable=wrong-import-position
+import phases as timing  # noqa: E402  pylint: disable=wrong-import-position
 
 PREFIX = 'dgbench'
 FAULT = 'vm_icmp_nft_drop'   # on vm1; the run must report the code the fault declares
@@ -70,10 +71,11 @@ def run_once(inventory, paths, workdir, tag):
     vars_file = os.path.join(report_dir, 'paths.json')
     with open(vars_file, 'w') as f:
         json.dump({'doctor_paths': paths, 'doctor_report_dir': report_dir}, f)
-    start = time.monotonic()
+    records = os.path.join(report_dir, 'timing.json')
+    start, wall = time.monotonic(), time.time()
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), PLAYBOOK, '-i', inventory, '-e', '@' + vars_file],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env(),
-                          cwd=REPO, check=False)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          env=timing.timing_env(env(), records), cwd=REPO, check=False)
     elapsed = time.monotonic() - start
     reports = [n for n in os.listdir(report_dir) if n.endswith('.json') and n != 'paths.json']
     if proc.returncode != 0 or not reports:
@@ -83,6 +85,7 @@ def run_once(inventory, paths, workdir, tag):
     codes = set(f['code'] for p in report['paths'] for f in p['findings'])
     if FAULTS[FAULT]['expect']['code'] not in codes or len(report['paths']) != len(paths):
         raise SystemExit('run %s did not find the fault: %s' % (tag, report['summary_lines']))
+    report['phases'] = timing.phases(timing.load(records), wall)
     return elapsed, report
 
 
@@ -108,22 +111,16 @@ def main():
             for name, paths in scenarios:
                 elapsed, report = run_once(inventory, paths, workdir, '%s-%d' % (name.replace(' ', ''), i))
                 times[name].append(elapsed)
-                phases[name].append(report['timings'].get('seconds', {}))
+                phases[name].append(report['phases'])
     finally:
         destroy_lab(PREFIX)
     print('diagnose.yml wall time, bridged lab (9 VMs), %s on vm1, %d runs each, alternating, forks=%s'
           % (FAULT, args.runs, args.forks or 'default'))
-    print('%-9s %6s %9s %7s %7s %9s %9s %9s' % ('scenario', 'paths', 'median_s', 'min_s', 'max_s',
-                                                'plan_s', 'collect_s', 'report_s'))
+    print('%-9s %6s %9s %7s %7s' % ('scenario', 'paths', 'median_s', 'min_s', 'max_s'))
     for name in ('1 path', '20 paths'):
-        ph = phases[name]
-
-        def med(key):
-            vals = [p.get(key) for p in ph if p.get(key) is not None]
-            return statistics.median(vals) if vals else float('nan')
-        print('%-9s %6d %9.2f %7.2f %7.2f %9.2f %9.2f %9.2f' % (
-            name, 1 if name == '1 path' else 20, statistics.median(times[name]), min(times[name]), max(times[name]),
-            med('started'), med('collect_started'), med('diagnose_started')))
+        print('%-9s %6d %9.2f %7.2f %7.2f' % (name, 1 if name == '1 path' else 20, statistics.median(times[name]),
+                                             min(times[name]), max(times[name])))
+    timing.table(phases)
     ratio = statistics.median(times['20 paths']) / statistics.median(times['1 path'])
     print('ratio 20 paths / 1 path (medians): %.2f' % ratio)
 
