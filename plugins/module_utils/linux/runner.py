@@ -28,6 +28,9 @@ class CommandRunner(object):
       bridge MAC filters) then cost one execution.
     """
 
+    # ``run`` caches per argv: the facts collector may run a read ahead, in a thread, for a later consumer.
+    caches = True
+
     def __init__(self, module):
         self._module = module
         self._bins = {}
