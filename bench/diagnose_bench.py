@@ -71,7 +71,7 @@ def run_once(inventory, paths, workdir, tag):
     vars_file = os.path.join(report_dir, 'paths.json')
     with open(vars_file, 'w') as f:
         json.dump({'doctor_paths': paths, 'doctor_report_dir': report_dir}, f)
-    records = os.path.join(report_dir, 'timing.json')
+    records = os.path.join(report_dir, 'timing.rec')
     start, wall = time.monotonic(), time.time()
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), PLAYBOOK, '-i', inventory, '-e', '@' + vars_file],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,

@@ -22,7 +22,7 @@ ARGUMENT_SPEC = dict(
     host=dict(type='str'),
     forward=dict(type='dict'),
     credentials=dict(type='bool', default=False),
-    reverse_always=dict(type='bool', default=False),
+    reverse_always=dict(type='bool', default=True),
 )
 
 

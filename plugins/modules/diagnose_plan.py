@@ -52,10 +52,10 @@ options:
   reverse_always:
     description:
       - With O(host), plan the reverse probe (the VM pings the source back) also for paths whose forward
-        probe got replies. By default only paths whose forward probe failed are probed back: a reply
-        already answers whether the host can ping the VM, and the reverse probe costs a round trip.
+        probe got replies. With V(false) only the paths whose forward probe failed are probed back: one
+        round trip less, but a fault of the return direction alone (the VM cannot ping the host) goes unseen.
     type: bool
-    default: false
+    default: true
   credentials:
     description:
       - Return only RV(credentials), the vCenter passwords of the paths by C(hostname|port|username).

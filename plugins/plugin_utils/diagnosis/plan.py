@@ -171,14 +171,15 @@ def forward_answered(forward, path):
     return bool((probe or {}).get('reachable'))
 
 
-def host_plan(paths, host, forward=None, reverse_always=False):
+def host_plan(paths, host, forward=None, reverse_always=True):
     """What ``host`` does for the paths it is part of:
 
     * ``targets``: the VMs it pings (it is their source);
     * ``peers``: the other ends of its paths (net_facts route lookups and ICMP verdicts);
     * ``flows``: the echo requests it forwards as hypervisor (``{src, dst}``);
-    * ``reverse_targets``: the source addresses its VM pings back - only for paths whose forward
-      probe got no reply (a reply already answers "can the host ping the VM"), unless ``reverse_always``.
+    * ``reverse_targets``: the source addresses its VM pings back; without ``reverse_always`` only for
+      paths whose forward probe got no reply (saves a round trip, but a fault of the return direction
+      alone - the VM cannot ping the host back - then goes unseen).
 
     The source address of a path is the one its forward probe used (``forward``: ``{host:
     registered forward probe}``); before the probes only ``targets`` and the VM peers are known."""

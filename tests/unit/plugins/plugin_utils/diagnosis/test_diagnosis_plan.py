@@ -135,7 +135,7 @@ def test_plan_after_the_probes_uses_the_source_address_each_probe_used():
 def test_reverse_probe_only_for_paths_whose_forward_probe_failed():
     forward = {'hostA': {'results': [probe('192.0.2.20', source='192.0.2.10')]},
                'hostB': {'results': [probe('192.0.2.20', reachable=False, source='198.51.100.5')]}}
-    vm1 = plan.host_plan(PATHS, 'vm1', forward)
+    vm1 = plan.host_plan(PATHS, 'vm1', forward, reverse_always=False)
     assert vm1['reverse_targets'] == ['198.51.100.5'] and vm1['peers'] == ['192.0.2.10', '198.51.100.5']
     assert plan.host_plan(PATHS, 'vm1', forward, reverse_always=True)['reverse_targets'] == [
         '192.0.2.10', '198.51.100.5']
