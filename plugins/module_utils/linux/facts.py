@@ -14,7 +14,6 @@ __metaclass__ = type
 import ipaddress
 import json
 import socket
-import threading
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
@@ -51,12 +50,13 @@ BRIDGE_FDB = ['bridge', '-j', 'fdb', 'show']
 
 ICMP_HOOKS = ('input', 'output', 'forward')
 
-# The firewall front-ends are Python programs (0.2-0.4 s each just to start, most of net_facts' time):
-# they run in the background while the ip/bridge dumps are read, and the runner's cache hands their
-# output to the firewall collector, which asks for the same argv.
+# Reads started at once in background threads (``CommandRunner.prefetch``): their process start-ups overlap
+# instead of adding up; the collectors below ask for the same argv and get the cached result. The firewall
+# front-ends are Python programs (0.2-0.4 s each just to start), most of net_facts' time when run in turn.
 FIREWALLD_STATE = ['firewall-cmd', '--state']
-FIREWALLD_RUNNING = (['firewall-cmd', '--list-all-zones'], ['firewall-cmd', '--get-default-zone'])
 UFW_STATUS = ['ufw', 'status', 'verbose']
+IPTABLES_READS = (['iptables', '-V'], ['iptables-nft-save'], ['ip6tables-nft-save'], ['iptables-legacy-save'],
+                  ['ip6tables-legacy-save'])
 
 
 # --------------------------------------------------------------------------- options
@@ -275,22 +275,21 @@ def _collect_firewall(col, queries, gather_rulesets):
     col.facts['firewall'] = section
 
 
-def _start_slow_reads(runner, tools):
-    """Start the firewalld and ufw reads of the firewall collector in threads (only for the tools that are
-    installed); returns the threads to join. Read-only, like every command here."""
-    def firewalld():
-        rc, out, _err = runner.run(FIREWALLD_STATE)
-        if rc == 0 and out.strip() == 'running':
-            for argv in FIREWALLD_RUNNING:
-                runner.run(argv)
-
-    jobs = ([firewalld] if tools.get('firewall_cmd') else []) + \
-        ([lambda: runner.run(UFW_STATUS)] if tools.get('ufw') else [])
-    threads = [threading.Thread(target=job) for job in jobs]
-    for thread in threads:
-        thread.daemon = True
-        thread.start()
-    return threads
+def _prefetch(runner, tools, families, wanted):
+    """Start every read that does not depend on another one (see IPTABLES_READS), when the runner can."""
+    if not getattr(runner, 'caches', False) or not hasattr(runner, 'prefetch'):
+        return
+    reads = []
+    if tools['ip']:
+        reads += [['ip', '-j', '-d', 'link', 'show'], ['ip', '-j', 'addr', 'show'], ['ip', '-j', 'neigh', 'show']]
+        for _family, flag in families:
+            reads += [['ip', '-j', flag, 'route', 'show', 'table', 'all'], ['ip', '-j', flag, 'rule', 'show']]
+        reads += [['ip', '-j', 'route', 'get', address] for address in wanted]
+    reads += [FIREWALLD_STATE] if tools['firewall_cmd'] else []
+    reads += [UFW_STATUS] if tools['ufw'] else []
+    reads += [NFT_RULESET] if tools['nft'] else []
+    reads += list(IPTABLES_READS) if tools['iptables'] or tools['iptables_legacy'] else []
+    runner.prefetch(reads)
 
 
 def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rulesets=False):
@@ -299,9 +298,14 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     col = _Collector(runner, facts)
     facts['hostname'] = socket.gethostname()
     tools = facts['tools'] = _detect_tools(runner)
-    slow_reads = _start_slow_reads(runner, tools) if getattr(runner, 'caches', False) else []
     has_ipv6 = runner.exists('/proc/sys/net/ipv6')
     families = [('ipv4', '-4')] + ([('ipv6', '-6')] if has_ipv6 else [])
+    wanted = list(peers)
+    for flow in flows:
+        for address in (flow['src'], flow['dst']):
+            if address not in wanted:
+                wanted.append(address)
+    _prefetch(runner, tools, families, wanted)
 
     links = []
     if tools['ip']:
@@ -316,11 +320,6 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
             rules = col.json('ip rule', ['ip', '-j', flag, 'rule', 'show'])
             facts['policy_rules'].extend(parse.parse_rules(rules, family))
         facts['neighbors'] = parse.parse_neighbors(col.json('ip neigh', ['ip', '-j', 'neigh', 'show']))
-        wanted = list(peers)
-        for flow in flows:
-            for address in (flow['src'], flow['dst']):
-                if address not in wanted:
-                    wanted.append(address)
         for address in wanted:
             rc, out, err = runner.run(['ip', '-j', 'route', 'get', address])
             facts['route_lookups'].append(parse.parse_route_get(address, rc, out, err, json.loads))
@@ -342,8 +341,6 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
 
     facts['sysctls'] = _collect_sysctls(col)
     queries = build_icmp_queries(peers, flows, facts['route_lookups'], facts['interfaces'])
-    for thread in slow_reads:
-        thread.join()
     _collect_firewall(col, queries, gather_rulesets)
     _collect_mac_filters(col, facts['bridges'])
     return facts
