@@ -26,8 +26,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 COLLECT_STEPS = (
     ('Probe the VMs', 'probe'), ('Send the large', 'large probe'), ('Work out the peers', 'plan'),
-    ('Gather the network', 'net_facts'), ('Let the VM ping', 'reverse probe'), ('Witness', 'witness'),
-    ('Start the witness', 'witness start'), ('Wait for the witness', 'witness wait'),
+    ('Gather the network', 'net_facts'), ('Let the VM ping', 'reverse probe'),
+    ('Witness the failed paths on this hop', 'witness start'), ('Wait for the witness', 'witness wait'),
+    ('Witness', 'witness unexplained'), ('Diagnose the failed', 'witness unexplained'),
     ('Find the interface', 'mgmt'),
 )
 PROBE_TASKS = ('Ping the VMs', 'Send the large', 'Let the VMs ping', 'Keep the probe results')
