@@ -28,7 +28,7 @@ COLLECT_STEPS = (
     ('Probe the VMs', 'probe'), ('Send the large', 'large probe'), ('Work out the peers', 'plan'),
     ('Gather the network', 'net_facts'), ('Let the VM ping', 'reverse probe'),
     ('Witness the failed paths on this hop', 'witness start'), ('Wait for the witness', 'witness wait'),
-    ('Witness', 'witness unexplained'), ('Diagnose the failed', 'witness unexplained'),
+    ('Witness', 'witness unfixed'), ('Diagnose the failed', 'witness unfixed'),
     ('Find the interface', 'mgmt'),
 )
 PROBE_TASKS = ('Ping the VMs', 'Send the large', 'Let the VMs ping', 'Keep the probe results')

@@ -52,7 +52,7 @@ options:
   reverse_always:
     description:
       - With O(host), plan the reverse probe (the VM pings the source back) also for paths whose forward
-        probe got replies. With V(false) only the paths whose forward probe failed are probed back: one
+        probe got replies. With V(false) only the paths whose forward probe failed are probed back; one
         round trip less, but a fault of the return direction alone (the VM cannot ping the host) goes unseen.
     type: bool
     default: true
