@@ -9,8 +9,9 @@ vm1, then runs, alternating so both see the same machine load:
 * ``1 path``   host -> vm1 (broken), with target_host and hypervisor;
 * ``20 paths`` host -> vm1..vm9, vm1..vm9 -> host, vm1 -> vm2, vm3 -> vm4 (vm1's paths broken).
 
-Prints a table of medians over ``--runs`` runs (default 3) and checks every run found the fault.
-Needs root. Usage: ``.venv/bin/python bench/diagnose_bench.py [--runs N] [--forks N]``.
+With ``--many 100`` also 100 paths (10 VMs: the 20 above, then VM to VM). Prints a table of medians over
+``--runs`` runs (default 3), the seconds per phase (bench/phases.py) and checks every run found the fault.
+Needs root. Usage: ``.venv/bin/python bench/diagnose_bench.py [--runs N] [--forks N] [--many 100]``.
 """
 import argparse
 import json
@@ -25,6 +26,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
 from vmnetlab import FAULTS, Lab, destroy_lab  # noqa: E402  pylint: disable=wrong-import-position
+import phases as timing  # noqa: E402  pylint: disable=wrong-import-position
 
 PREFIX = 'dgbench'
 FAULT = 'vm_icmp_nft_drop'   # on vm1; the run must report the code the fault declares
@@ -52,10 +54,10 @@ def paths_one(lab):
 
 def paths_twenty(lab):
     out = []
-    for vm in lab.vm_names:
+    for vm in lab.vm_names[:9]:
         out.append({'name': 'host->%s' % vm, 'source': lab.ns('host'), 'target_ip': lab.ip(vm),
                     'target_host': lab.ns(vm), 'hypervisor': lab.ns('hv')})
-    for vm in lab.vm_names:
+    for vm in lab.vm_names[:9]:
         out.append({'name': '%s->host' % vm, 'source': lab.ns(vm), 'target_ip': lab.ip('host'),
                     'target_host': lab.ns('host'), 'hypervisor': lab.ns('hv')})
     out.append({'name': 'vm1->vm2', 'source': lab.ns('vm1'), 'target_ip': lab.ip('vm2'),
@@ -65,15 +67,30 @@ def paths_twenty(lab):
     return out
 
 
+def paths_many(lab, count):
+    """``count`` paths: the 20 of paths_twenty, then VM to VM in both directions."""
+    out = paths_twenty(lab)
+    for a in lab.vm_names:
+        for b in lab.vm_names:
+            pair = {'name': '%s->%s' % (a, b), 'source': lab.ns(a), 'target_ip': lab.ip(b),
+                    'target_host': lab.ns(b), 'hypervisor': lab.ns('hv')}
+            if a != b and pair['name'] not in [p['name'] for p in out]:
+                out.append(pair)
+    if len(out) < count:
+        raise SystemExit('the lab has too few VMs for %d paths' % count)
+    return out[:count]
+
+
 def run_once(inventory, paths, workdir, tag):
     report_dir = tempfile.mkdtemp(prefix='%s-' % tag, dir=workdir)
     vars_file = os.path.join(report_dir, 'paths.json')
     with open(vars_file, 'w') as f:
         json.dump({'doctor_paths': paths, 'doctor_report_dir': report_dir}, f)
-    start = time.monotonic()
+    records = os.path.join(report_dir, 'timing.rec')
+    start, wall = time.monotonic(), time.time()
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), PLAYBOOK, '-i', inventory, '-e', '@' + vars_file],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env(),
-                          cwd=REPO, check=False)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          env=timing.timing_env(env(), records), cwd=REPO, check=False)
     elapsed = time.monotonic() - start
     reports = [n for n in os.listdir(report_dir) if n.endswith('.json') and n != 'paths.json']
     if proc.returncode != 0 or not reports:
@@ -83,6 +100,7 @@ def run_once(inventory, paths, workdir, tag):
     codes = set(f['code'] for p in report['paths'] for f in p['findings'])
     if FAULTS[FAULT]['expect']['code'] not in codes or len(report['paths']) != len(paths):
         raise SystemExit('run %s did not find the fault: %s' % (tag, report['summary_lines']))
+    report['phases'] = timing.phases(timing.load(records), wall)
     return elapsed, report
 
 
@@ -90,42 +108,41 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--forks', type=int, default=None, help='ansible forks (default: ansible.cfg / 5)')
+    parser.add_argument('--many', type=int, default=0, help='also run this many paths (100: a lab with 10 VMs)')
     args = parser.parse_args()
     global FORKS  # pylint: disable=global-statement
     FORKS = args.forks
     destroy_lab(PREFIX)
-    lab = Lab(PREFIX, 'bridged', vms=9)
-    times = {'1 path': [], '20 paths': []}
-    phases = {'1 path': [], '20 paths': []}
+    lab = Lab(PREFIX, 'bridged', vms=10 if args.many > 90 else 9)
+    names = ['1 path', '20 paths'] + (['%d paths' % args.many] if args.many else [])
+    times = dict((name, []) for name in names)
+    phases = dict((name, []) for name in names)
     try:
         lab.up()
         lab.inject(FAULT)
         workdir = tempfile.mkdtemp(prefix='dgbench-')
         inventory = lab.write_inventory(os.path.join(workdir, 'hosts.yml'))
-        scenarios = (('1 path', paths_one(lab)), ('20 paths', paths_twenty(lab)))
+        scenarios = [('1 path', paths_one(lab)), ('20 paths', paths_twenty(lab))]
+        if args.many:
+            scenarios.append((names[2], paths_many(lab, args.many)))
         run_once(inventory, paths_one(lab), workdir, 'warmup')
         for i in range(args.runs):
             for name, paths in scenarios:
                 elapsed, report = run_once(inventory, paths, workdir, '%s-%d' % (name.replace(' ', ''), i))
                 times[name].append(elapsed)
-                phases[name].append(report['timings'].get('seconds', {}))
+                phases[name].append(report['phases'])
     finally:
         destroy_lab(PREFIX)
-    print('diagnose.yml wall time, bridged lab (9 VMs), %s on vm1, %d runs each, alternating, forks=%s'
-          % (FAULT, args.runs, args.forks or 'default'))
-    print('%-9s %6s %9s %7s %7s %9s %9s %9s' % ('scenario', 'paths', 'median_s', 'min_s', 'max_s',
-                                                'plan_s', 'collect_s', 'report_s'))
-    for name in ('1 path', '20 paths'):
-        ph = phases[name]
-
-        def med(key):
-            vals = [p.get(key) for p in ph if p.get(key) is not None]
-            return statistics.median(vals) if vals else float('nan')
-        print('%-9s %6d %9.2f %7.2f %7.2f %9.2f %9.2f %9.2f' % (
-            name, 1 if name == '1 path' else 20, statistics.median(times[name]), min(times[name]), max(times[name]),
-            med('started'), med('collect_started'), med('diagnose_started')))
-    ratio = statistics.median(times['20 paths']) / statistics.median(times['1 path'])
-    print('ratio 20 paths / 1 path (medians): %.2f' % ratio)
+    print('diagnose.yml wall time, bridged lab (%d VMs), %s on vm1, %d runs each, alternating, forks=%s'
+          % (len(lab.vm_names), FAULT, args.runs, args.forks or 'default'))
+    print('%-10s %9s %7s %7s' % ('scenario', 'median_s', 'min_s', 'max_s'))
+    for name in names:
+        print('%-10s %9.2f %7.2f %7.2f' % (name, statistics.median(times[name]), min(times[name]), max(times[name])))
+    timing.table(phases)
+    for name in names[1:]:
+        ratio = statistics.median(times[name]) / statistics.median(times['1 path'])
+        print('ratio %s / 1 path (medians): %.2f' % (name, ratio))
+    print('load average: %s' % ' '.join(open('/proc/loadavg').read().split()[:3]))
 
 
 if __name__ == '__main__':

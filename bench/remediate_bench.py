@@ -29,11 +29,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
 from vmnetlab import FAULTS, Lab, destroy_lab, faults_fixed_by  # noqa: E402  pylint: disable=wrong-import-position
+import phases as timing  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'remediate.yml')
 BIN = os.path.dirname(sys.executable)
 # The lab faults with an automatic fix (as they declare it), grouped by their first topology.
 SAFE = {}
+PHASES = {}   # {column: [phases of each run]}
 for _name in faults_fixed_by(True):
     SAFE.setdefault(FAULTS[_name]['topologies'][0], []).append(_name)
 
@@ -51,20 +53,23 @@ def epoch(iso):
     return datetime.datetime.fromisoformat(text).timestamp()
 
 
-def run(inventory, extra):
-    """Run remediate.yml; return (report, seconds from start to each path's verified reachability, wall)."""
+def run(inventory, extra, column='faults'):
+    """Run remediate.yml; return (report, seconds from start to each path's verified reachability, wall).
+    The run's phases go to PHASES[column]."""
     report_dir = tempfile.mkdtemp(prefix='rmbench-')
     extra = dict(extra, doctor_report_dir=report_dir)
+    records = os.path.join(report_dir, 'timing.rec')
     start = time.time()
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), PLAYBOOK, '-i', inventory, '-e', json.dumps(extra)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env(),
-                          cwd=REPO, check=False)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          env=timing.timing_env(env(), records), cwd=REPO, check=False)
     wall = time.time() - start
     files = [f for f in sorted(glob.glob(report_dir + '/*.json')) if not f.endswith('-diagnosis.json')]
     if proc.returncode != 0 or not files:
         raise RuntimeError('remediate.yml failed (rc=%d):\n%s' % (proc.returncode, proc.stdout[-3000:]))
     with open(files[-1]) as f:
         report = json.load(f)
+    PHASES.setdefault(column, []).append(timing.phases(timing.load(records), start))
     times = [(epoch(p['restored_at']) - start) if p.get('restored_at') and p['reachable_after'] else None
              for p in report['paths']]
     return report, times, wall
@@ -143,7 +148,7 @@ def twenty():
             paths.append({'source': lab.ns(a), 'target_ip': lab.ip(b), 'target_host': lab.ns(b),
                           'hypervisor': lab.ns('hv')})
         assert len(paths) == 20
-        report, times, wall = run(inv, {'doctor_paths': paths})
+        report, times, wall = run(inv, {'doctor_paths': paths}, '20 paths')
         ok = [t for t in times if t is not None]
         fixes = [f for p in report['paths'] for f in p['fixes']]
         print('20 paths: %d restored; reachable after median %.1f s, max %.1f s; run %.1f s; %d fixes applied'
@@ -162,9 +167,15 @@ def main():
     parser.add_argument('--skip-faults', action='store_true')
     args = parser.parse_args()
     if not args.skip_faults:
-        per_fault(args.reps, [f for f in args.faults.split(',') if f])
+        rows = per_fault(args.reps, [f for f in args.faults.split(',') if f])
+        reach = [r[2] for r in rows]
+        if reach:
+            print('faults: %d; reachable after median %.1f s, max %.1f s (%s); runs median %.1f s'
+                  % (len(rows), statistics.median(reach), max(reach), max(rows, key=lambda r: r[2])[0],
+                     statistics.median([r[3] for r in rows])), flush=True)
     if not args.skip_twenty:
         twenty()
+    timing.table(PHASES, 'phases (median over the runs of each column; "faults": every single-fault run)')
 
 
 if __name__ == '__main__':

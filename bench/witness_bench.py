@@ -27,11 +27,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
 from vmnetlab import Lab, destroy_lab  # noqa: E402  pylint: disable=wrong-import-position
+import phases as timing  # noqa: E402  pylint: disable=wrong-import-position
 
 PREFIX = 'wibench'
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'diagnose.yml')
 BIN = os.path.dirname(sys.executable)
 FAULT = 'vm_arp_nft_drop'
+PHASES = {}
 
 
 def env():
@@ -42,20 +44,22 @@ def env():
     return out
 
 
-def run_once(lab, inventory, workdir, witness):
+def run_once(lab, inventory, workdir, witness, kind):
     report_dir = tempfile.mkdtemp(dir=workdir)
     extra = {'doctor_source': lab.ns('host'), 'doctor_target_ip': lab.ip('vm1'), 'doctor_target_host': lab.ns('vm1'),
              'doctor_hypervisor': lab.ns('hv'), 'doctor_report_dir': report_dir, 'diagnose_witness': witness}
+    records = os.path.join(workdir, 'timing-%s.json' % os.path.basename(report_dir))
     started = time.time()
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), PLAYBOOK, '-i', inventory, '-e', json.dumps(extra)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env(),
-                          check=False)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          env=timing.timing_env(env(), records), check=False)
     elapsed = time.time() - started
     reports = sorted(name for name in os.listdir(report_dir) if name.endswith('.json'))
     if proc.returncode != 0 or not reports:
         raise SystemExit('ansible-playbook failed:\n%s' % proc.stdout[-3000:])
     with open(os.path.join(report_dir, reports[-1])) as handle:
         path = json.load(handle)['paths'][0]
+    PHASES.setdefault(kind, []).append(timing.phases(timing.load(records), started))
     return elapsed, path
 
 
@@ -74,7 +78,7 @@ def main():
         lab.inject(FAULT)
         for _run in range(args.runs):
             for kind, witness in (('without', False), ('with', True)):
-                elapsed, path = run_once(lab, inventory, workdir, witness)
+                elapsed, path = run_once(lab, inventory, workdir, witness, kind)
                 located = [f for f in path['findings'] if f['code'] == 'PACKET_DROPPED_FIREWALL'
                            and f['host'] == lab.ns('vm1')]
                 if path['status'] not in ('broken', 'unexplained') or bool(located) != witness:
@@ -83,7 +87,7 @@ def main():
                 times[kind].append(elapsed)
         lab.heal(FAULT)
         for _run in range(args.runs):
-            elapsed, path = run_once(lab, inventory, workdir, True)
+            elapsed, path = run_once(lab, inventory, workdir, True, 'healthy')
             if path['status'] != 'ok' or 'witness' in path:
                 raise SystemExit('healthy: expected ok without witness, got %s' % path['status'])
             times['healthy'].append(elapsed)
@@ -93,6 +97,7 @@ def main():
     print('%-10s %8s   %s' % ('run', 'median s', 'all runs'))
     for kind in ('without', 'with', 'healthy'):
         print('%-10s %8.1f   %s' % (kind, med[kind], ' '.join('%.1f' % t for t in times[kind])))
+    timing.table(dict((k, PHASES[k]) for k in ('without', 'with', 'healthy')))
     ratio = med['with'] / med['without']
     print('ratio with/without witness: %.2fx (target <= 1.3x)' % ratio)
     print('load average: %s' % ' '.join(open('/proc/loadavg').read().split()[:3]))

@@ -22,6 +22,7 @@ ARGUMENT_SPEC = dict(
     host=dict(type='str'),
     forward=dict(type='dict'),
     credentials=dict(type='bool', default=False),
+    reverse_always=dict(type='bool', default=True),
 )
 
 
@@ -45,7 +46,7 @@ class ActionModule(ActionBase):
         except DoctorError as exc:
             raise AnsibleActionFail(exc.message)
         if args['host'] is not None:
-            result.update(plan.host_plan(paths, args['host'], args['forward']))
+            result.update(plan.host_plan(paths, args['host'], args['forward'], args['reverse_always']))
         else:
             result.update(paths=paths, hosts=plan.hosts_involved(paths),
                           plan=plan.collection_plan(paths, args['forward']),

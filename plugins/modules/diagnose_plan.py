@@ -49,6 +49,13 @@ options:
         each used is what the VM pings back and what a hypervisor's flows start from; without them only
         the targets and the VM peers are planned.
     type: dict
+  reverse_always:
+    description:
+      - With O(host), plan the reverse probe (the VM pings the source back) also for paths whose forward
+        probe got replies. With V(false) only the paths whose forward probe failed are probed back; one
+        round trip less, but a fault of the return direction alone (the VM cannot ping the host) goes unseen.
+    type: bool
+    default: true
   credentials:
     description:
       - Return only RV(credentials), the vCenter passwords of the paths by C(hostname|port|username).
@@ -129,7 +136,8 @@ flows:
   elements: dict
   sample: [{src: 192.0.2.10, dst: 192.0.2.20}]
 reverse_targets:
-  description: The source addresses the VM O(host) pings back.
+  description: The source addresses the VM O(host) pings back (for paths whose forward probe failed,
+    or all with O(reverse_always)).
   returned: with O(host)
   type: list
   elements: str

@@ -165,13 +165,21 @@ def source_address(forward, path):
     return (probe or {}).get('source_address') or None
 
 
-def host_plan(paths, host, forward=None):
+def forward_answered(forward, path):
+    """True when the path's forward probe ran and got replies."""
+    probe = _first(results_of((forward or {}).get(path['source'])), 'target', path['target_ip'])
+    return bool((probe or {}).get('reachable'))
+
+
+def host_plan(paths, host, forward=None, reverse_always=True):
     """What ``host`` does for the paths it is part of:
 
     * ``targets``: the VMs it pings (it is their source);
     * ``peers``: the other ends of its paths (net_facts route lookups and ICMP verdicts);
     * ``flows``: the echo requests it forwards as hypervisor (``{src, dst}``);
-    * ``reverse_targets``: the source addresses its VM pings back.
+    * ``reverse_targets``: the source addresses its VM pings back; without ``reverse_always`` only for
+      paths whose forward probe got no reply (saves a round trip, but a fault of the return direction
+      alone - the VM cannot ping the host back - then goes unseen).
 
     The source address of a path is the one its forward probe used (``forward``: ``{host:
     registered forward probe}``); before the probes only ``targets`` and the VM peers are known."""
@@ -183,7 +191,8 @@ def host_plan(paths, host, forward=None):
             peers.append(p['target_ip'])
         if p.get('target_host') == host and src_ip:
             peers.append(src_ip)
-            reverse.append(src_ip)
+            if reverse_always or not forward_answered(forward, p):
+                reverse.append(src_ip)
         if p.get('hypervisor') == host:
             peers.append(p['target_ip'])
             if src_ip:

@@ -589,7 +589,10 @@ def probe_targets(state, indexes=None):
         if indexes is not None and p['index'] not in indexes:
             continue
         fwd.setdefault(p['source'], []).append(p['target_ip'])
-        if 'forward_large' in (p.get('probes_before') or {}):
+        before = p.get('probes_before') or {}
+        # The diagnosis sends the large probe only where the small one answered: a path whose small
+        # probe failed gets it once a fix may have restored it.
+        if 'forward_large' in before or not (before.get('forward') or {}).get('reachable', True):
             large.setdefault(p['source'], []).append(p['target_ip'])
         addr = (state.get('source_addresses') or {}).get(str(p['index']))
         if p.get('target_host') and addr and 'reverse' in (p.get('probes_before') or {}):

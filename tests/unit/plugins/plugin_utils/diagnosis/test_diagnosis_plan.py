@@ -124,12 +124,21 @@ def test_plan_after_the_probes_uses_the_source_address_each_probe_used():
     forward = {'hostA': {'results': [probe('192.0.2.20', source='192.0.2.10'),
                                      probe('192.0.2.21', reachable=False, source='192.0.2.10')]},
                'hostB': {'results': [probe('192.0.2.20', source='198.51.100.5')]}}
-    assert plan.host_plan(PATHS, 'vm1', forward) == {
+    assert plan.host_plan(PATHS, 'vm1', forward, reverse_always=True) == {
         'targets': [], 'peers': ['192.0.2.10', '198.51.100.5'], 'flows': [],
         'reverse_targets': ['192.0.2.10', '198.51.100.5']}
     kvm = plan.host_plan(PATHS, 'kvm1', forward)
     assert kvm['peers'] == ['192.0.2.20', '192.0.2.10', '192.0.2.21']
     assert kvm['flows'] == [{'src': '192.0.2.10', 'dst': '192.0.2.20'}, {'src': '192.0.2.10', 'dst': '192.0.2.21'}]
+
+
+def test_reverse_probe_only_for_paths_whose_forward_probe_failed():
+    forward = {'hostA': {'results': [probe('192.0.2.20', source='192.0.2.10')]},
+               'hostB': {'results': [probe('192.0.2.20', reachable=False, source='198.51.100.5')]}}
+    vm1 = plan.host_plan(PATHS, 'vm1', forward, reverse_always=False)
+    assert vm1['reverse_targets'] == ['198.51.100.5'] and vm1['peers'] == ['192.0.2.10', '198.51.100.5']
+    assert plan.host_plan(PATHS, 'vm1', forward, reverse_always=True)['reverse_targets'] == [
+        '192.0.2.10', '198.51.100.5']
 
 
 @pytest.mark.parametrize('registered', [

@@ -353,3 +353,11 @@ def test_probe_view_reads_a_loop_whose_first_item_was_skipped():
     registered = _recorded('loop_first_item_skipped.json')
     paths = [{'index': 0, 'source': 'localhost', 'target_ip': '127.0.0.1', 'target_host': None}]
     assert R.probe_view(paths, registered) == {'0': {'forward': {'reachable': True, 'loss': 0.0}}}
+
+
+def test_verification_sends_the_large_probe_to_paths_the_diagnosis_sent_it_only_when_small_answered():
+    sys2 = finding('ICMP_IGNORED', 'vm2', 'net_sysctl', {'name': 'icmp_echo_ignore_all', 'value': 0})
+    plan = R.build_plan([path([SYSCTL]), path([sys2], target='10.0.0.12', vm='vm2')])
+    # path 0: small probe failed, so the diagnosis sent no large probe; path 1: small answered, no large sent
+    state = R.new_state(plan, {'0': cls(100), '1': {'forward': {'reachable': True, 'loss': 0.0}}}, 't0')
+    assert R.probe_targets(state)['forward_large'] == [{'host': 'host', 'targets': ['10.0.0.11']}]
