@@ -179,7 +179,13 @@ def test_prediction_matches_kernel(topo, scenario):
             plan.append((family, direction, _legs(node, family, direction)))
     queries = [q for _f, _d, legs in plan for q in legs]
     facts = collect_firewall(topo.runner(node), queries)
-    assert facts["_errors"] == []
+    if scenario == "ufw_like" and shutil.which("ufw"):
+        # ufw_like is ufw's IPv4 chain layout without ufw's ip6tables chains: an installed ufw reads its
+        # own chains, cannot list the IPv6 ones and says so; that error is reported, the verdicts come from
+        # the rules themselves (real ufw: tests/integration/test_fw_daemons.py)
+        assert facts["_errors"] == [("ufw", "ufw status verbose: ERROR: problem running ip6tables")]
+    else:
+        assert facts["_errors"] == []
     results = facts["icmp"]
     assert len(results) == len(queries)
 
