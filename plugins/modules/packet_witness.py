@@ -91,7 +91,8 @@ options:
     description:
       - Seconds into the window at which this hop sends (with O(send)). Witnesses started at the same time on the
         other hops attach at about the same moment (within about 1.5 s on a loaded machine); this margin
-        covers the difference.
+        covers the difference. When this hop's own drop probe took longer to attach, it waits half that
+        attach time instead (the other hops are as loaded).
     type: float
     default: 2.0
 attributes:

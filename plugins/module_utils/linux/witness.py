@@ -654,7 +654,9 @@ class Witness(object):
 
     def _loop(self, result, started, duration, trace_fd):
         """The window: ``duration`` seconds from ``started`` (when every source is ready), sending at ``send_after``."""
-        send_at = started + float(self.p.get('send_after') or 0)
+        # A hop whose own drop probe was slow to attach (a loaded machine) gives the other hops, started
+        # at about the same time and as loaded, the same extra time: half its own attach time.
+        send_at = started + max(float(self.p.get('send_after') or 0), float(result.get('ready_after') or 0) / 2)
         sent = not self.p.get('send')
         deadline = started + duration
         if not sent:
