@@ -11,7 +11,11 @@
   the host answers a real ping; running the fixer again with the same arguments changes nothing
   (the tag mismatch also gets a full second remediate run that changes nothing). A manual finding is
   reported and nothing is touched.
-* The fixers: check mode and diff change nothing, an unknown port or bridge fails and changes nothing.
+* The fixers: check mode and diff change nothing, an unknown port, bridge or interface (or a bad MTU) fails
+  and changes nothing.
+* The packet witness runs on every fault: drop records on OVS ports (the kernel's copy of frames the
+  userspace datapath took) are not drops; the switch's ofproto/trace is, and the OVS finding is not
+  contradicted.
 * ``lab.py down`` stops the daemons by their pidfiles, also after a crash (no state file).
 
 One lab for the module (prefix "ov" + random), healed between tests.
@@ -31,7 +35,7 @@ PLAYBOOK = os.path.join(REPO, 'playbooks', 'remediate.yml')
 LAB_PY = os.path.join(REPO, 'tests', 'lab', 'lab.py')
 OVS_FAULTS = sorted(name for name, fault in FAULTS.items() if fault['topologies'] == ['ovs'])
 FAST = {'diagnose_probe_count': 2, 'diagnose_probe_timeout': 0.5, 'remediate_probe_count': 2,
-        'remediate_probe_timeout': 0.5, 'diagnose_witness': False}
+        'remediate_probe_timeout': 0.5, 'remediate_witness_when': 'failed'}
 
 
 @pytest.fixture(scope='module')
@@ -76,6 +80,7 @@ def _ovs_state(lab):
                        'flows': sorted(line.split('actions=')[0].split('priority=')[-1] + line.split('actions=')[1]
                                        for line in lab.run('hv', ovslab.ofctl_argv(lab, 'dump-flows', bridge)).stdout
                                        .splitlines() if 'actions=' in line)}
+    out['mtu_request'] = ovslab.vsctl(lab, '--format=json', '--columns=name,mtu_request', 'list', 'Interface').stdout
     return out
 
 
@@ -88,6 +93,15 @@ def _remediate(run_playbook, lab, tmp_path, name):
     files = sorted(f for f in report_dir.glob('*.json') if not f.name.endswith('-diagnosis.json'))
     with open(str(files[-1])) as handle:
         return json.load(handle), (data or {}).get('stats', {})
+
+
+def _witness_of(report, tmp_path, name):
+    """The packet witness summary of the first diagnosis (the remediate report's diagnosis file)."""
+    files = sorted((tmp_path / name).glob('*-diagnosis.json'))
+    if not files:
+        return report['paths'][0].get('witness')
+    with open(str(files[0])) as handle:
+        return json.load(handle)['paths'][0].get('witness')
 
 
 # ------------------------------------------------------------------ facts
@@ -128,14 +142,25 @@ def test_facts_without_open_vswitch_say_so(healed, ansible_run, tmp_path):
 def test_fault_is_diagnosed_and_remediated(healed, run_playbook, ansible_run, tmp_path, fault):
     lab = healed
     code, node, fixer, obj = expected_finding(fault, {'{vm1_ip}': lab.ip('vm1'), '{vm1_mac}': lab.mac('vm1')})
+    size = FAULTS[fault]['breaks'][0].get('size')       # ovs_mtu_request: only large pings fail
     lab.inject(fault)
-    assert not lab.reachable('host', 'vm1', attempts=1)
+    assert not lab.reachable('host', 'vm1', size=size, attempts=1)
     before = _ovs_state(lab)
     report, _stats = _remediate(run_playbook, lab, tmp_path, 'first')
     path = report['paths'][0]
     finding = path['findings'][0]
     assert (finding['code'], finding['host']) == (code, lab.ns(node)), path['findings']
     assert dict((k, finding['object'].get(k)) for k in obj) == obj, finding['object']
+    # The witness ran: the kernel's copy of frames OVS takes from its ports is no drop, the switch's
+    # own trace says where the echo stops, and it does not contradict the OVS finding.
+    assert finding.get('witness') != 'contradicted', finding
+    witness = _witness_of(report, tmp_path, 'first')
+    assert (witness is None) is (size is not None), witness     # the probe's small echo answers: no witness
+    assert witness is None or witness['stopped'], witness
+    assert witness is None or witness['stopped'].get('reason') != 'OTHERHOST' and 'OTHERHOST' not in \
+        witness['located'], witness
+    if witness and witness['stopped']['role'] == 'switch':
+        assert 'Open vSwitch ofproto/trace' in witness['located'] and witness['ovs'], witness
     if fixer is None:
         assert path['result'] != 'restored' and path['fixes'] == [], path['fixes']
         assert finding['status'] == 'manual' and finding['reason'], finding
@@ -144,7 +169,7 @@ def test_fault_is_diagnosed_and_remediated(healed, run_playbook, ansible_run, tm
     fix = [f for f in path['fixes'] if f['status'] == 'verified'][0]
     assert fix['module'] == 'vmnet.doctor.' + fixer and code in fix['codes'], path['fixes']
     assert path['result'] == 'restored' and path['reachable_after'] is True, report['summary_lines']
-    assert lab.reachable('host', 'vm1') and lab.reachable('vm1', 'host')
+    assert lab.reachable('host', 'vm1', size=size) and lab.reachable('vm1', 'host', size=size)
     after = _ovs_state(lab)
     again = ansible_run(lab.inventory_path, fix['host'], fix['module'], fix['args'])
     assert not again.get('failed') and again['changed'] is False, again
@@ -168,6 +193,9 @@ def test_fixers_check_mode_diff_and_bad_input(healed, run_playbook, task_results
         ('unknown port', 'ovs_port_vlan', {'port': 'vnet-nope', 'tag': 10}, False),
         ('other bridge', 'ovs_port_vlan', {'port': 'vnet-vm1', 'bridge': 'br-ex', 'tag': 10}, False),
         ('unknown bridge', 'ovs_flow', {'bridge': 'br-nope', 'priority': 1}, False),
+        ('check mtu', 'ovs_interface', {'interface': 'vnet-vm1', 'mtu_request': 1400}, True),
+        ('unknown interface', 'ovs_interface', {'interface': 'vnet-nope', 'mtu_request': 1500}, False),
+        ('bad mtu', 'ovs_interface', {'interface': 'vnet-vm1', 'mtu_request': 20}, False),
     ]
     tasks = [{'name': name, 'vmnet.doctor.' + module: dict(args, rundir=rundir), 'check_mode': check, 'diff': check,
               'ignore_errors': True} for name, module, args, check in cases]
@@ -181,7 +209,12 @@ def test_fixers_check_mode_diff_and_bad_input(healed, run_playbook, task_results
     assert vlan['diff']['after']['trunks'] == [10] and vlan['diff']['after']['tag'] is None
     flow = res['check flow']
     assert flow['changed'] is True and flow['diff']['after']['present'] is True, flow
-    for name, words in (('unknown port', "port 'vnet-nope' does not exist"),
+    mtu = res['check mtu']
+    assert mtu['changed'] is True and mtu['diff']['before']['mtu_request'] is None, mtu
+    assert mtu['diff']['after'] == {'interface': 'vnet-vm1', 'mtu_request': 1400, 'mtu': 1400}, mtu
+    for name, words in (('unknown interface', "interface 'vnet-nope' does not exist"),
+                        ('bad mtu', 'mtu_request 20 is out of range'),
+                        ('unknown port', "port 'vnet-nope' does not exist"),
                         ('other bridge', 'is on bridge br-int, not br-ex'),
                         ('unknown bridge', "bridge 'br-nope' does not exist")):
         assert res[name].get('failed') and words in res[name]['msg'], res[name]

@@ -28,6 +28,7 @@ VM_BRIDGE = 'br-int'
 UPLINK_BRIDGE = 'br-ex'
 DROP_COOKIE = '0xbad1ab'
 SMALL_MTU = 1280
+BIG_PING = 3000                  # payload of the ping that ovs_mtu_request breaks (fragments of 1500 bytes)
 HV_MAC = '02:76:6d:02:30:01'     # the hypervisor's internal port hv0
 DAEMONS = ('ovs-vswitchd', 'ovsdb-server')
 SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
@@ -226,6 +227,18 @@ FAULTS = {
         'expect': {'code': 'OVS_SECURE_NO_FLOWS', 'host': 'hv', 'fixer': None,
                    'object': {'type': 'ovs_bridge', 'name': VM_BRIDGE}},
     },
+    'ovs_mtu_request': {
+        'topologies': ['ovs'], 'node': 'hv', 'layer': 'link',
+        'summary': "vm1's OVS interface has mtu_request=%d (the rest of the segment uses 1500); OVS re-applies it "
+                   "whenever the kernel MTU changes" % SMALL_MTU,
+        'breaks': [{'ping': ['host', 'vm1'], 'size': BIG_PING}],
+        'intact': [{'ping': ['host', 'vm1']}],
+        'evidence': "hv: ovs-vsctl get interface vnet-vm1 mtu_request = %d, mtu = %d; uplink0, hv0 and the VM's "
+                    "eth0 use 1500" % (SMALL_MTU, SMALL_MTU),
+        'heal': "ovs-vsctl set interface vnet-vm1 mtu_request=1500; ovs-vsctl clear interface vnet-vm1 mtu_request",
+        'expect': {'code': 'MTU_MISMATCH', 'host': 'hv', 'fixer': 'ovs_interface',
+                   'object': {'type': 'ovs_interface', 'name': 'vnet-vm1', 'mtu_request': SMALL_MTU}},
+    },
 }
 
 
@@ -275,3 +288,10 @@ def _inject_ovs_secure_no_flows(lab, record):
     record['undo'].append(['hv', vsctl_argv(lab, 'del-fail-mode', VM_BRIDGE), None])
     lab._do(record, 'hv', vsctl_argv(lab, 'set-fail-mode', VM_BRIDGE, 'secure'))
     lab._do(record, 'hv', ofctl_argv(lab, 'del-flows', VM_BRIDGE))
+
+
+def _inject_ovs_mtu_request(lab, record):
+    port = lab.port('vm1')
+    record['undo'].append(['hv', vsctl_argv(lab, 'clear', 'interface', port, 'mtu_request'), None])
+    lab._do(record, 'hv', vsctl_argv(lab, 'set', 'interface', port, 'mtu_request=%d' % SMALL_MTU),
+            undo=vsctl_argv(lab, 'set', 'interface', port, 'mtu_request=1500'))

@@ -260,14 +260,18 @@ CATALOG = {
                      'differ. Reported when the large probe with DF failed, or no large probe was run; a passing large probe '
                      'turns it into a note. VMware (object `vmware_vswitch` / `vmware_dvs`): the MTU of the VM '
                      'NIC\'s virtual switch differs from the VMkernel NICs on that switch, the guest interface '
-                     'holding the target address and `vmware.host_mtu`.',
+                     'holding the target address and `vmware.host_mtu`. Open vSwitch (object `ovs_interface`): the '
+                     'odd one out is an OVS interface with an `mtu_request`, which OVS applies again over any kernel '
+                     'change (proven on the OVS lab).',
         'fix': '`vmnet.doctor.interface_mtu` on the odd one out: a bridge lower than both ends is raised with its ports '
                '(`bridge_ports: true`); an end that differs from the others is set to the segment MTU; with only two '
                'ends known, the larger one is lowered. VMware: when every other member agrees, '
                '`vmnet.doctor.vmware_vswitch_policy` with the switch (`esxi_hostname` and `switch`, or '
-               '`switch_type: distributed`) and `mtu` set to theirs; otherwise manual.',
+               '`switch_type: distributed`) and `mtu` set to theirs; otherwise manual. Open vSwitch `mtu_request`: '
+               '`vmnet.doctor.ovs_interface` with `mtu_request` set to the segment MTU.',
         'auto_fix': True,
         'module': 'vmnet.doctor.interface_mtu',
+        'platform_modules': ('vmnet.doctor.ovs_interface',),
         'checks': ('checks_l2.check_mtu', 'checks_vmware.check_vmware'),
     },
     'VLAN_MISMATCH': {

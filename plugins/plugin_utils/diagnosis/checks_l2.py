@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import fix_manual, fix_module
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.topology import source_bridge
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.checks_ovs import fix_args as ovs_fix_args
 
 STRONG_MATCH = ('fdb', 'peer_ifindex', 'link_name', 'libvirt_tap_mac')
 STP_NOT_FORWARDING = ('blocking', 'listening', 'learning')
@@ -356,8 +357,15 @@ def check_mtu(ctx, large_probe):
         if fix['args']['mtu'] > (iface.get('max_mtu') or fix['args']['mtu']):
             fix = fix_manual('%s cannot take MTU %s (max_mtu %s): lower the other side instead.' % (
                 iface['name'], want, iface.get('max_mtu')))
-        ctx.find('MTU_MISMATCH', role, 'forward',
-                 {'type': 'interface', 'name': iface['name'], 'mtu': iface['mtu']}, evidence, confidence,
+        obj = {'type': 'interface', 'name': iface['name'], 'mtu': iface['mtu']}
+        requested = _ovs_mtu_request(ctx, role, iface['name']) if not odd_bridge else None
+        if requested:       # OVS re-applies mtu_request over any kernel change: mend the OVSDB column
+            ovs_facts = ctx.views[role].facts['ovs']
+            obj = {'type': 'ovs_interface', 'name': iface['name'], 'mtu': iface['mtu'], 'mtu_request': requested}
+            evidence['ovs_mtu_request'] = requested
+            fix = fix_module('ovs_interface', ctx.host(role), **ovs_fix_args(
+                ovs_facts, interface=iface['name'], mtu_request=want))
+        ctx.find('MTU_MISMATCH', role, 'forward', obj, evidence, confidence,
                  'MTU %s on %s of %s differs from the segment MTU %s (%s).' % (
                      iface['mtu'], iface['name'], ctx.host(role), want,
                      ', '.join('%s/%s=%s' % (ctx.host(m[0]), m[2]['name'], m[2]['mtu']) for m in members)),
@@ -368,6 +376,18 @@ def check_mtu(ctx, large_probe):
     if reported:
         return ctx.failed(cid, 'switch', '%d segment(s) with mixed MTU' % reported)
     return ctx.passed(cid, 'switch', 'MTU consistent on %d segment(s)' % checked)
+
+
+def _ovs_mtu_request(ctx, role, name):
+    """The ``mtu_request`` Open vSwitch holds for interface ``name`` on the hop, or None."""
+    view = ctx.views.get(role)
+    ovs_facts = ((view.facts or {}).get('ovs') or {}) if view is not None and view.present else {}
+    for br in ovs_facts.get('bridges') or [] if ovs_facts.get('present') else []:
+        for port in br.get('ports') or []:
+            for iface in port.get('interfaces') or []:
+                if iface.get('name') == name and iface.get('mtu_request'):
+                    return iface['mtu_request']
+    return None
 
 
 def check_duplicate_mac(ctx, extra_views=()):

@@ -64,7 +64,8 @@ class _Switch(object):
         return None
 
 
-def _fix_args(ovs, **args):
+def fix_args(ovs, **args):
+    """Fixer arguments, with ``rundir`` when Open vSwitch runs from a non-default directory."""
     if ovs.get('rundir') and ovs.get('rundir') != DEFAULT_RUNDIR:
         args['rundir'] = ovs['rundir']
     return args
@@ -196,7 +197,7 @@ def _vlan(ctx, sw, ovs, vm_port, src_port, evidence):
                         'vlan_mode %s).' % (vid, src_port, what, port['name'], ctx.host('switch'), port.get('tag'),
                                             port.get('trunks') or 'all', port.get('vlan_mode') or 'default'),
                         fix_module('ovs_port_vlan', ctx.host('switch'),
-                                   **_fix_args(ovs, bridge=bridge, port=port['name'], **_vlan_fix(port, vid, untagged))),
+                                   **fix_args(ovs, bridge=bridge, port=port['name'], **_vlan_fix(port, vid, untagged))),
                         check_id=CID)
     return None
 
@@ -238,7 +239,7 @@ def _flow_drop(ctx, sw, ovs, lost, evidence):
                         'actions=%s (%s packets).' % (bridge['name'], ctx.host('switch'), name, flow['table'],
                                                       flow['priority'], flow['cookie'], flow['match'],
                                                       flow['actions'] or 'drop', flow['n_packets']),
-                        fix_module('ovs_flow', ctx.host('switch'), **_fix_args(
+                        fix_module('ovs_flow', ctx.host('switch'), **fix_args(
                             ovs, bridge=bridge['name'], table=flow['table'], priority=flow['priority'],
                             cookie=flow['cookie'], match=flow['match'], state='absent')),
                         check_id=CID)

@@ -84,14 +84,74 @@ def reason_code(reason):
     return REASON_CODES.get(reason, 'PACKET_DROPPED')
 
 
-def _hops(witness, present):
-    """{role: witness dict or None} for the roles on the path."""
+def _hops(witness, present, views=None):
+    """{role: witness dict or None} for the roles on the path.
+
+    On a hop running Open vSwitch, the kernel's drop records on OVS ports are left out (kept apart in
+    ``ovs_rx``): the userspace datapath reads its ports' frames with a packet socket, and the kernel then
+    frees its own copy (``OTHERHOST`` for a frame addressed to another MAC). That is the switch's receive
+    path, not a drop; the switch's own verdict is ``ofproto/trace`` (see ovs_verdict).
+    """
     out = {}
     for role in ROLES:
         if role in present:
             value = (witness or {}).get(role)
-            out[role] = value if isinstance(value, dict) else None
+            value = value if isinstance(value, dict) else None
+            ports = ovs_ports((views or {}).get(role))
+            if value and ports and value.get('drops'):
+                value = dict(value, drops=[d for d in value['drops'] if d.get('interface') not in ports],
+                             ovs_rx=[d for d in value['drops'] if d.get('interface') in ports])
+            out[role] = value
     return out
+
+
+def _ovs(view):
+    ovs = ((view.facts or {}).get('ovs') or {}) if view is not None and view.present else {}
+    return ovs if ovs.get('present') else {}
+
+
+def ovs_ports(view):
+    """Names of the OVS interfaces of a hop (its facts' ``ovs`` section), an empty set without OVS."""
+    return set(iface.get('name') for br in _ovs(view).get('bridges') or [] for port in br.get('ports') or []
+               for iface in port.get('interfaces') or [])
+
+
+def ovs_verdict(view, src, dst, src_port=None, vm_port=None):
+    """The switch's own account of the path's echo on an OVS hop: its ofproto/trace of the request (from
+    the source's port) and the reply (from the VM's port), and for a trace that ends in an OpenFlow rule
+    the packet counter of that flow; or None."""
+    ovs = _ovs(view)
+    want = {('echo-request', src, dst): src_port, ('echo-reply', dst, src): vm_port}
+    traces = [t for t in ovs.get('traces') or [] if (t.get('packet'), t.get('src'), t.get('dst')) in want
+              and want[(t.get('packet'), t.get('src'), t.get('dst'))] in (None, t.get('in_port'))]
+    if not traces:
+        return None
+    flows = dict(((b.get('name'), f.get('table'), f.get('priority'), f.get('cookie'), f.get('match')), f)
+                 for b in ovs.get('bridges') or [] for f in b.get('flows') or [])
+    out = []
+    for trace in traces:
+        rule = trace.get('deciding_rule') or {}
+        flow = flows.get((rule.get('bridge'), rule.get('table'), rule.get('priority'), rule.get('cookie'),
+                          rule.get('match')))
+        out.append({'packet': trace.get('packet'), 'in_port': trace.get('in_port'), 'bridge': trace.get('bridge'),
+                    'outputs': trace.get('outputs') or [], 'datapath_actions': trace.get('datapath_actions'),
+                    'deciding_rule': rule or None, 'flow_n_packets': None if flow is None else flow.get('n_packets'),
+                    'error': trace.get('error')})
+    return out
+
+
+def _ovs_text(verdict):
+    if not verdict:
+        return None
+    parts = []
+    for t in verdict:
+        rule = t.get('deciding_rule') or {}
+        parts.append('%s from %s -> %s%s' % (
+            t['packet'], t['in_port'], ', '.join(t['outputs']) or 'dropped (datapath actions %s)'
+            % t.get('datapath_actions'),
+            '' if t['outputs'] or not rule.get('match') else ' by flow table %s priority %s %s (%s packets)'
+            % (rule.get('table'), rule.get('priority'), rule.get('match'), t.get('flow_n_packets'))))
+    return 'Open vSwitch ofproto/trace: ' + '; '.join(parts)
 
 
 def _seen(hop, direction, kind):
@@ -382,7 +442,7 @@ def apply(ctx, witness, reachable):
     present = [r for r in ROLES if ctx.views.get(r) is not None and ctx.views[r].present] or ['source']
     if 'source' not in present:
         present = ['source'] + present
-    hops = _hops(witness, present)
+    hops = _hops(witness, present, ctx.views)
     hosts = dict((r, ctx.host(r)) for r in present)
     where = None if reachable else locate(hops, hosts)
     summary = {'hops': dict((r, _hop_summary(h)) for r, h in hops.items()), 'located': None, 'why': None,
@@ -408,6 +468,13 @@ def apply(ctx, witness, reachable):
         return summary
     summary['located'] = _location_text(ctx, where)
     summary['stopped'] = stopped_at(ctx, where)
+    if summary['stopped']['role'] in ('switch',) or summary['stopped'].get('from_role') == 'switch':
+        topo = ctx.topology
+        verdict = ovs_verdict(ctx.views.get('switch'), topo.get('source_ip'), ctx.target_ip,
+                              (topo.get('src_port') or {}).get('name'), (topo.get('vm_port') or {}).get('name'))
+        if verdict:
+            summary['ovs'] = verdict
+            summary['located'] += '; ' + _ovs_text(verdict)
     if unexplained:
         finding = located_finding(ctx, hops, where)
         if finding is None:
@@ -451,7 +518,7 @@ def _hop_summary(hop):
     if hop is None:
         return {'available': False, 'why': _hop_why(None)}
     keys = ('available', 'why', 'drop_source', 'drop_why', 'nft_trace', 'netns_inode', 'interfaces', 'drops',
-            'nft_verdicts', 'sent', 'ready_after')
+            'nft_verdicts', 'sent', 'ready_after', 'ovs_rx')
     out = dict((k, hop.get(k)) for k in keys if k in hop)
     if not hop.get('available', False) and not out.get('why'):
         out['why'] = _hop_why(hop)

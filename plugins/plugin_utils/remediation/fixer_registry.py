@@ -193,6 +193,15 @@ def ovs_port_vlan_inverse(args, result):
     return [call('ovs_port_vlan', undo)], None
 
 
+def ovs_interface_inverse(args, result):
+    before, after = result.get('before') or {}, result.get('after') or {}
+    if before.get('mtu_request') == after.get('mtu_request'):
+        return [], None
+    undo = dict((k, args[k]) for k in ('interface', 'rundir') if args.get(k))
+    undo['mtu_request'] = before.get('mtu_request') or 0
+    return [call('ovs_interface', undo)], None
+
+
 def ovs_flow_inverse(args, result):
     before = result.get('before') or {}
     undo = dict((k, args[k]) for k in ('bridge', 'table', 'priority', 'cookie', 'match', 'rundir') if k in args)
@@ -257,6 +266,7 @@ FIXERS = {
     'net_sysctl': _entry('linux', 'module', net_sysctl_inverse),
     'ovs_port_vlan': _entry('linux', 'module', ovs_port_vlan_inverse),
     'ovs_flow': _entry('linux', 'module', ovs_flow_inverse),
+    'ovs_interface': _entry('linux', 'module', ovs_interface_inverse),
     'vmware_vswitch_policy': _entry('vmware', 'controller', _vmware_inverse(
         'vmware_vswitch_policy', ('switch_type', 'esxi_hostname', 'switch', 'portgroup'))),
     'vmware_vm_nic': _entry('vmware', 'controller', _vmware_inverse(

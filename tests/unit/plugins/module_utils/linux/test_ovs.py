@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import ovs_flow, ovs_port_vlan
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import ovs_flow, ovs_interface, ovs_port_vlan
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ovs')
@@ -153,3 +153,44 @@ def test_inverses():
               'after': {'tag': 10, 'trunks': [], 'vlan_mode': None}}
     calls, _why = fixer_registry.inverse('ovs_port_vlan', {'port': 'vnet1', 'tag': 10}, result)
     assert calls == [{'module': 'vmnet.doctor.ovs_port_vlan', 'args': {'port': 'vnet1', 'tag': 20}}]
+
+
+# ------------------------------------------------------------------ ovs_interface (mtu_request)
+IFACES = {'vnet1': {'mtu': 1280, 'mtu_request': 1280}, 'uplink0': {'mtu': 1500, 'mtu_request': []}}
+
+
+@pytest.mark.parametrize('name, value, argv_tail, after', [
+    ('vnet1', 1500, ['set', 'Interface', 'vnet1', 'mtu_request=1500'], {'mtu_request': 1500, 'mtu': 1500}),
+    ('vnet1', 0, ['clear', 'Interface', 'vnet1', 'mtu_request'], {'mtu_request': None, 'mtu': 1280}),
+    ('vnet1', 1280, None, {'mtu_request': 1280, 'mtu': 1280}),
+    ('uplink0', 0, None, {'mtu_request': None, 'mtu': 1500}),
+])
+def test_interface_mtu_request_plan(name, value, argv_tail, after):
+    want = ovs_interface.want_from_params({'interface': name, 'mtu_request': value, 'rundir': '/run/x'})
+    have = {'interfaces': IFACES}
+    changes = ovs_interface.plan(want, have)
+    assert [c['argv'][3:] for c in changes] == ([argv_tail] if argv_tail else [])
+    assert all(c['argv'][2] == '--db=unix:/run/x/db.sock' for c in changes)
+    _before, predicted = ovs_interface.states(want, have, changes)
+    assert dict((k, predicted[k]) for k in after) == after
+
+
+def test_interface_mtu_request_bad_input():
+    with pytest.raises(DoctorError) as err:
+        ovs_interface.plan(ovs_interface.want_from_params({'interface': 'nope', 'mtu_request': 1500}),
+                           {'interfaces': IFACES})
+    assert "interface 'nope' does not exist" in str(err.value)
+    with pytest.raises(DoctorError) as err:
+        ovs_interface.want_from_params({'interface': 'vnet1', 'mtu_request': 20})
+    assert 'out of range' in str(err.value)
+
+
+def test_interface_mtu_request_inverse():
+    result = {'changed': True, 'before': {'interface': 'vnet1', 'mtu_request': 1280},
+              'after': {'interface': 'vnet1', 'mtu_request': 1500}}
+    calls, _why = fixer_registry.inverse('ovs_interface', {'interface': 'vnet1', 'mtu_request': 1500}, result)
+    assert calls == [{'module': 'vmnet.doctor.ovs_interface', 'args': {'interface': 'vnet1', 'mtu_request': 1280}}]
+    result = {'changed': True, 'before': {'mtu_request': None}, 'after': {'mtu_request': 1500}}
+    calls, _why = fixer_registry.inverse('ovs_interface', {'interface': 'vnet1', 'mtu_request': 1500, 'rundir': '/r'},
+                                         result)
+    assert calls[0]['args'] == {'interface': 'vnet1', 'mtu_request': 0, 'rundir': '/r'}

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_witness as cw
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.checks_ovs import check_ovs
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import HostView
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import PathContext
@@ -129,3 +130,25 @@ def test_without_ovs_skipped_with_the_note():
     ctx = PathContext('p', {'switch': HostView('switch', 'hv', {'ovs': ovs.empty()})}, DST)
     check_ovs(ctx)
     assert ctx.checks[-1]['status'] == 'skipped'
+
+
+# ------------------------------------------------------------------ the packet witness on an OVS hop
+def test_witness_leaves_out_the_kernels_copy_of_frames_on_ovs_ports_and_reads_the_switch():
+    """The userspace datapath reads uplink0 with a packet socket; the kernel then frees its own copy
+    (OTHERHOST): the witness keeps that apart (ovs_rx) and takes the switch's verdict from ofproto/trace."""
+    sw = _switch()
+    _lose_request(sw)
+    other = {'reason': 'OTHERHOST', 'location': 'ip_rcv_core', 'interface': 'uplink0',
+             'packet': {'kind': 'echo_request', 'src': SRC, 'dst': DST}}
+    real = dict(other, interface='eth9', reason='NETFILTER_DROP')
+    views = {'switch': HostView('switch', 'hv', {'ovs': sw})}
+    hops = cw._hops({'switch': {'available': True, 'drops': [other, real]}}, ['switch'], views)
+    assert hops['switch']['drops'] == [real] and hops['switch']['ovs_rx'] == [other]
+    verdict = cw.ovs_verdict(views['switch'], SRC, DST)
+    request = [t for t in verdict if t['packet'] == 'echo-request'][0]
+    assert request['outputs'] == ['br-ex'] and request['in_port'] == 'uplink0'
+    assert cw.ovs_verdict(HostView('switch', 'hv', {}), SRC, DST) is None
+    assert cw._hops({'switch': {'available': True, 'drops': [other]}}, ['switch'], {})['switch']['drops'] == [other]
+    assert [t['packet'] for t in cw.ovs_verdict(views['switch'], SRC, DST, 'uplink0', 'vnet-vm1')] == \
+        ['echo-request', 'echo-reply']
+    assert cw.ovs_verdict(views['switch'], SRC, DST, 'hv0', 'hv0') is None

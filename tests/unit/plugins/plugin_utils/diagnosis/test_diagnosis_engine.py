@@ -534,3 +534,19 @@ def test_wrapped_facts_and_default_name_are_accepted():
     result = engine.diagnose([p, dict(b.path(b.bridged()), name='second')])
     assert [r['name'] for r in result['paths']] == ['lab-host -> 10.10.0.11', 'second']
     assert result['broken_paths'] == ['second']
+
+
+def test_mtu_set_through_open_vswitch_is_fixed_in_the_ovsdb_and_reported_once():
+    """An OVS interface with mtu_request: interface_mtu would not hold (OVS applies the request again)."""
+    world = b.bridged()
+    b.get_iface(world['hv'], 'p-vm1')['mtu'] = 1280
+    world['hv']['ovs'] = {'present': True, 'rundir': '/run/lab-ovs', 'bridges': [
+        {'name': 'br0', 'ports': [{'name': 'p-vm1', 'interfaces': [{'name': 'p-vm1', 'mtu': 1280,
+                                                                   'mtu_request': 1280}]}]}]}
+    large = b.probe(False, size=1472, dont_fragment=True)
+    res = run(b.path(world, reachable=True, forward_large=large))
+    assert [(f['code'], f['host']) for f in res['findings']] == [('MTU_MISMATCH', 'lab-hv')]
+    f = res['findings'][0]
+    assert f['object'] == {'type': 'ovs_interface', 'name': 'p-vm1', 'mtu': 1280, 'mtu_request': 1280}
+    assert f['fix'] == {'module': 'vmnet.doctor.ovs_interface', 'host': 'lab-hv',
+                        'args': {'interface': 'p-vm1', 'mtu_request': 1500, 'rundir': '/run/lab-ovs'}}
