@@ -9,11 +9,12 @@ connection runs every module that way), so the real /etc is never touched:
 
 * host: ifupdown (``/etc/network/interfaces`` with an ``iface eth0 inet static`` stanza);
 * vm1: systemd-networkd (``/etc/systemd/network/10-eth0.network``);
-* hv: a NetworkManager keyfile while NetworkManager does not run (a manager vmnet.doctor only
-  detects: the result says so and nothing is written).
+* hv: a NetworkManager keyfile for eth1 while NetworkManager does not run (rewritten through
+  ``nmcli --offline connection modify``); hv's eth0, which no manager names, gets a message and
+  nothing is written.
 
 Neither ifupdown (``ifup`` is not installed here) nor systemd-networkd (it needs systemd as PID 1
-and udev) runs in these namespaces: the test re-applies the persisted ifupdown ``up`` line as
+and udev), nor NetworkManager, runs in these namespaces: the test re-applies the persisted ifupdown ``up`` line as
 ifup would (through /bin/sh in the namespace) and checks the networkd drop-in's content; a real
 ``ifup``/``networkctl reload`` is not exercised. Needs root.
 """
@@ -41,7 +42,8 @@ IFUPDOWN = ('# lab host: ifupdown\n'
             'iface eth1 inet static\n'
             '    address 10.220.2.1/24\n')
 NETWORKD = '[Match]\nName=eth0\n\n[Network]\nAddress=10.220.1.11/24\nGateway=10.220.1.1\n'
-KEYFILE = '[connection]\nid=eth1\ntype=ethernet\ninterface-name=eth1\n\n[ipv4]\nmethod=manual\n'
+KEYFILE = ('[connection]\nid=eth1\nuuid=5c1c6a0e-3b9e-4e43-9d0c-6f3f8b6f0a11\ntype=ethernet\ninterface-name=eth1\n\n'
+           '[ipv4]\naddress1=10.220.2.2/24\nmethod=manual\n')
 
 
 def etc(lab, node, path):
@@ -149,10 +151,23 @@ def test_networkd_dropin_route_and_mtu(lab, ansible_run):
     assert '10.220.2.0/24' not in lab.run('vm1', ['ip', 'route']).stdout
 
 
-def test_unsupported_manager_is_named_and_nothing_written(lab, ansible_run):
+def test_nm_keyfile_mtu_offline_and_unknown_interface(lab, ansible_run):
     keyfile = etc(lab, 'hv', 'NetworkManager/system-connections/eth1.nmconnection')
+    args = {'interface': 'eth1', 'mtu': 1400, 'persist': True}
+    res = ansible_run(lab.inventory_path, lab.ns('hv'), 'vmnet.doctor.interface_mtu', args, diff=True)
+    assert res['changed'] and res['runtime_only'] is False, res
+    assert res['persisted'] == [{'manager': 'NetworkManager', 'setting': 'mtu 1400',
+                                 'path': '/etc/NetworkManager/system-connections/eth1.nmconnection'}]
+    text = read(keyfile)
+    assert '[ethernet]\nmtu=1400\n' in text and 'uuid=5c1c6a0e-3b9e-4e43-9d0c-6f3f8b6f0a11' in text, text
+    assert res['diff']['before']['persisted'] == {'/etc/NetworkManager/system-connections/eth1.nmconnection': KEYFILE}
+    again = ansible_run(lab.inventory_path, lab.ns('hv'), 'vmnet.doctor.interface_mtu', args)
+    assert again['changed'] is False, again
+    undo(ansible_run, lab, 'hv', 'interface_mtu', args, res)
+    assert '[ethernet]\nmtu=1500\n' in read(keyfile)
+
     res = ansible_run(lab.inventory_path, lab.ns('hv'), 'vmnet.doctor.interface_mtu',
-                      {'interface': 'eth1', 'mtu': 1500, 'persist': True})
+                      {'interface': 'eth0', 'mtu': 1500, 'persist': True})
     assert not res.get('failed') and res['changed'] is False and res['runtime_only'] is True, res
-    assert 'managed by NetworkManager keyfile' in res['persist_skipped'][0], res
-    assert res['persisted'] == [] and read(keyfile) == KEYFILE
+    assert 'no network manager configuration for eth0 was found' in res['persist_skipped'][0], res
+    assert res['persisted'] == []

@@ -7,7 +7,9 @@
 never by guessing:
 
 * NetworkManager, when ``nmcli`` answers and the device has an active connection: changes go
-  through ``nmcli connection modify`` (the profile is saved by NetworkManager itself);
+  through ``nmcli connection modify`` (the profile is saved by NetworkManager itself); while it
+  does not run, a keyfile in /etc/NetworkManager/system-connections naming the interface
+  (``interface-name=``) is rewritten by ``nmcli --offline connection modify`` (NetworkManager >= 1.40);
 * systemd-networkd: the first ``.network`` file (in networkd's order) whose ``[Match] Name=``
   matches the interface; changes go into the drop-in ``/etc/systemd/network/<file>.d/vmnet-doctor.conf``
   (a file vmnet.doctor owns entirely; systemd.network(5));
@@ -16,7 +18,7 @@ never by guessing:
 
 Detected but not written (a message says so, nothing is changed): netplan (its YAML is rendered
 into networkd/NetworkManager files at boot: edit it with ``netplan set``), ifcfg (RHEL network-scripts),
-NetworkManager keyfiles while NetworkManager does not run. No manager found: a message, nothing written.
+NetworkManager keyfiles when nmcli is not installed. No manager found: a message, nothing written.
 
 A *setting* (what a fixer asks to persist) is a dict: ``{'kind': 'gateway', 'ifname', 'family',
 'gateway'}`` (gateway None: remove the persisted default gateway, ``only`` when given: only if it is
@@ -65,8 +67,12 @@ def detect(runner, ifname, root='/'):
     stanzas = ifupdown_stanzas(runner, ifname, root)
     if stanzas:
         return {'manager': 'ifupdown', 'path': stanzas[0]['path']}
+    keyfile = _nm_keyfile(ifname, root)
+    if keyfile and runner.module_bin('nmcli'):
+        ctype = dict(dict(parse_ini(_read(keyfile) or '')).get('connection', [])).get('type', 'ethernet')
+        return {'manager': 'NetworkManager', 'keyfile': keyfile, 'type': ctype}
     for what, found in (('netplan', _netplan_mentions(ifname, root)), ('ifcfg', _ifcfg_file(ifname, root)),
-                        ('NetworkManager keyfile', _nm_keyfile(ifname, root))):
+                        ('NetworkManager keyfile (nmcli is not installed)', keyfile)):
         if found:
             return {'manager': None, 'message': "%s is managed by %s (%s), which vmnet.doctor does not write to "
                                                 "(see the README): not persisted" % (ifname, what, found)}
@@ -348,13 +354,43 @@ def _nm_route_text(prefix, r):
                     ([str(r['metric'])] if r.get('metric') is not None else []))
 
 
+def keyfile_values(text, mtu_key):
+    """The values ``nm_plan`` compares, read from a NetworkManager keyfile (nm-settings-keyfile(5):
+    ``gateway=`` or the gateway after ``addressN=addr/plen,``; ``routeN=dst,gateway,metric``)."""
+    sections = dict(parse_ini(text or ''))
+    out = {}
+    for fam in ('ipv4', 'ipv6'):
+        kv = sections.get(fam, [])
+        gw = dict(kv).get('gateway', '')
+        for k, v in kv:
+            if re.match(r'^address\d*$', k) and ',' in v:
+                gw = gw or v.split(',', 1)[1]
+        out[fam + '.gateway'] = gw
+        routes = []
+        for k, v in sorted(kv, key=lambda item: item[0]):
+            if re.match(r'^route\d*$', k):
+                w = v.split(',')
+                gwr = w[1] if len(w) > 1 and w[1] not in ('', '0.0.0.0', '::') else None
+                routes.append(' '.join([w[0]] + [gwr or ''] * bool(gwr) + w[2:3]).strip())
+        out[fam + '.routes'] = ', '.join(routes)
+    section, _dot, key = mtu_key.partition('.')
+    out[mtu_key] = dict(sections.get('ethernet' if section == '802-3-ethernet' else section, [])).get(key, '')
+    return out
+
+
 def nm_plan(runner, found, settings):
-    """(changes, before, after) through ``nmcli connection modify`` of the device's connection."""
-    conn = found['connection']
+    """(changes, before, after) through ``nmcli connection modify`` of the device's connection, or,
+    while NetworkManager does not run, ``nmcli --offline connection modify`` of its keyfile (nmcli
+    rewrites the keyfile it reads on stdin; vmnet.doctor writes the result back)."""
+    conn = found.get('connection')
     mtu_key = _nm_mtu_key(found['type'])
     keys = ['ipv4.gateway', 'ipv6.gateway', 'ipv4.routes', 'ipv6.routes', mtu_key]
-    values = runner.check(['nmcli', '-g', ','.join(keys), 'connection', 'show', conn]).splitlines()
-    cur = dict(zip(keys, [v.strip() for v in values] + [''] * len(keys)))
+    if conn is None:
+        content = runner.read_file(found['keyfile'])
+        cur = keyfile_values(content, mtu_key)
+    else:
+        values = runner.check(['nmcli', '-g', ','.join(keys), 'connection', 'show', conn]).splitlines()
+        cur = dict(zip(keys, [v.strip() for v in values] + [''] * len(keys)))
     before = dict(cur)
     mods = []
     for s in settings:
@@ -384,10 +420,13 @@ def nm_plan(runner, found, settings):
         cur[mods[-1][0]] = mods[-1][1]
     after = dict(cur)
     if _norm(before) == _norm(after):
-        return [], before, after
-    argv = ['nmcli', 'connection', 'modify', conn]
+        return [], (content if conn is None else before), (content if conn is None else after)
+    argv = ['nmcli', 'connection', 'modify'] + ([conn] if conn else [])
     for k, v in mods:
         argv += [k, v]
+    if conn is None:
+        new = runner.filter(argv[:1] + ['--offline'] + argv[1:], content)
+        return _file_changes(found['keyfile'], content, new), content, new
     return [{'action': 'nmcli_modify', 'argv': argv}], before, after
 
 
@@ -416,7 +455,10 @@ def plan(runner, settings, root='/'):
         if found['manager'] is None:
             out['skipped'].append(found['message'])
             continue
-        if found['manager'] == 'NetworkManager':
+        if found['manager'] == 'NetworkManager' and found.get('keyfile'):
+            changes, before, after = nm_plan(runner, found, group)
+            where, key = {'path': found['keyfile']}, found['keyfile']
+        elif found['manager'] == 'NetworkManager':
             changes, before, after = nm_plan(runner, found, group)
             where = {'connection': found['connection']}
             key = 'NetworkManager connection %s' % found['connection']

@@ -55,6 +55,18 @@ class Runner(object):
         """Run a command that must succeed; raise DoctorError naming it otherwise."""
         return checked(self.run, argv)
 
+    def module_bin(self, tool):
+        """Path of ``tool`` on the target, or None."""
+        return self.module.get_bin_path(tool, required=False)
+
+    def filter(self, argv, data):
+        """stdout of a command that reads ``data`` on stdin and changes nothing (``nmcli --offline``)."""
+        rc, out, err = self.module.run_command(self._resolve(argv), data=data, binary_data=True,
+                                               environ_update=C_ENV)
+        if rc != 0:
+            raise DoctorError('`%s` failed (rc=%s): %s' % (argv_text(argv), rc, (err or out).strip()))
+        return out
+
     def json(self, argv):
         out = self.check(argv)
         if not out.strip():

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import shutil
+import subprocess
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
@@ -24,8 +26,9 @@ def fixture(name):
 class FileRunner(object):
     """Real file I/O under a test root; nmcli answers from ``nm`` (None: nmcli not running)."""
 
-    def __init__(self, nm=None):
+    def __init__(self, nm=None, offline=False):
         self.nm = nm or {}
+        self.offline = offline
         self.ran = []
 
     def run(self, argv):
@@ -43,6 +46,14 @@ class FileRunner(object):
                 os.makedirs(argv[2])
             return ''
         return self.run(argv)[1]
+
+    def module_bin(self, tool):
+        return shutil.which(tool) if self.offline else None
+
+    def filter(self, argv, data):
+        proc = subprocess.run([shutil.which(argv[0])] + argv[1:], input=data, capture_output=True, text=True,
+                              check=True)
+        return proc.stdout
 
     read_file = staticmethod(safe_write.read_regular)
     check_writable = staticmethod(safe_write.check_target)
@@ -220,3 +231,37 @@ def test_nm_already_right_changes_nothing(tmp_path):
 def test_nm_absent_gateway_of_another_is_kept(tmp_path):
     p = persist.plan(nm_runner(), [dict(GW, gateway=None, only='192.0.2.1')], str(tmp_path))
     assert p['changes'] == []
+
+
+KEYFILE = ('[connection]\nid=eth0\nuuid=5c1c6a0e-3b9e-4e43-9d0c-6f3f8b6f0a11\ntype=ethernet\ninterface-name=eth0\n\n'
+           '[ethernet]\nmtu=1500\n\n[ipv4]\naddress1=192.0.2.10/24,192.0.2.99\nmethod=manual\n'
+           'route1=10.9.0.0/24,192.0.2.1,100\n')
+
+
+def test_keyfile_values():
+    assert persist.keyfile_values(KEYFILE, '802-3-ethernet.mtu') == {
+        'ipv4.gateway': '192.0.2.99', 'ipv4.routes': '10.9.0.0/24 192.0.2.1 100', 'ipv6.gateway': '',
+        'ipv6.routes': '', '802-3-ethernet.mtu': '1500'}
+
+
+def test_keyfile_already_right_is_not_rewritten(tmp_path):
+    put(tmp_path, '/etc/NetworkManager/system-connections/eth0.nmconnection', KEYFILE)
+    same = [dict(GW, gateway='192.0.2.99'), dict(ROUTE, metric=100), dict(MTU, mtu=1500)]
+    p = persist.plan(FileRunner(offline=True), same, str(tmp_path))
+    assert p['changes'] == [] and p['persisted'][0]['manager'] == 'NetworkManager'
+
+
+@pytest.mark.skipif(not shutil.which('nmcli'), reason='nmcli (NetworkManager >= 1.40) is not installed')
+def test_keyfile_round_trip_through_nmcli_offline(tmp_path):
+    path = put(tmp_path, '/etc/NetworkManager/system-connections/eth0.nmconnection', KEYFILE)
+    runner = FileRunner(offline=True)
+    p = run_plan(runner, [GW, ROUTE, MTU], tmp_path)
+    assert [c['action'] for c in p['changes']] == ['persist_write']
+    values = persist.keyfile_values(open(path).read(), '802-3-ethernet.mtu')
+    assert (values['ipv4.gateway'], values['ipv4.routes'], values['802-3-ethernet.mtu']) == (
+        '192.0.2.1', '10.9.0.0/24 192.0.2.1 50', '1400')
+    assert persist.plan(runner, [GW, ROUTE, MTU], str(tmp_path))['changes'] == []
+    run_plan(runner, [dict(GW, gateway='192.0.2.99'), dict(ROUTE, metric=100), dict(MTU, mtu=1500)], tmp_path)
+    values = persist.keyfile_values(open(path).read(), '802-3-ethernet.mtu')
+    assert (values['ipv4.gateway'], values['ipv4.routes'], values['802-3-ethernet.mtu']) == (
+        '192.0.2.99', '10.9.0.0/24 192.0.2.1 100', '1500')
