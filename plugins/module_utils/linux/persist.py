@@ -464,7 +464,8 @@ def plan(runner, settings, root='/'):
             key = 'NetworkManager connection %s' % found['connection']
         elif found['manager'] == 'systemd-networkd':
             path = found['dropin']
-            runner.check_writable(path) if os.path.isdir(os.path.dirname(path)) else None
+            if os.path.isdir(os.path.dirname(path)):
+                runner.check_writable(path)
             before = runner.read_file(path)
             state = networkd_state(before)
             for s in group:

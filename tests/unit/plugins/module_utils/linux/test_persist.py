@@ -265,3 +265,22 @@ def test_keyfile_round_trip_through_nmcli_offline(tmp_path):
     values = persist.keyfile_values(open(path).read(), '802-3-ethernet.mtu')
     assert (values['ipv4.gateway'], values['ipv4.routes'], values['802-3-ethernet.mtu']) == (
         '192.0.2.99', '10.9.0.0/24 192.0.2.1 100', '1500')
+
+
+# ---------------------------------------------------------------- rollback keeps persist
+
+def test_inverse_passes_persist_only_when_something_was_persisted():
+    from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
+    args = {'prefix': '10.9.0.0/24', 'gateway': '192.0.2.1', 'persist': True}
+    result = {'changed': True, 'before': {'prefix': '10.9.0.0/24', 'table': 'main', 'routes': []},
+              'persisted': [{'manager': 'ifupdown', 'path': '/etc/network/interfaces', 'setting': 'route 10.9.0.0/24'}]}
+    calls, _reason = fixer_registry.inverse('static_route', args, result)
+    assert calls[0]['args'] == {'prefix': '10.9.0.0/24', 'table': 'main', 'state': 'absent', 'persist': True}
+    calls, _reason = fixer_registry.inverse('static_route', args, dict(result, persisted=[]))
+    assert 'persist' not in calls[0]['args']
+    mtu = {'changed': True, 'before': {'mtu': {'eth0': 1500}}, 'after': {'mtu': {'eth0': 1400}},
+           'persisted': [{'manager': 'systemd-networkd', 'path': '/x', 'setting': 'mtu 1400'}]}
+    calls, _reason = fixer_registry.inverse('interface_mtu', {'interface': 'eth0', 'mtu': 1400, 'persist': True}, mtu)
+    assert calls == [{'module': 'vmnet.doctor.interface_mtu', 'args': {'interface': 'eth0', 'mtu': 1500, 'persist': True}}]
+    for name in ('default_gateway', 'static_route', 'interface_mtu'):
+        assert fixer_registry.entry(name)['persist'] is True
