@@ -18,8 +18,7 @@ description:
     it acts on the default route with exactly that metric (creating it if needed) and leaves routes with
     other metrics alone (a warning says when a lower-metric route still wins).
   - Refuses a gateway that is not on a connected subnet, or that is an address of the host itself.
-  - The change is runtime only (not written to any network configuration file); the result says so
-    with RV(runtime_only).
+  - The change is runtime only unless O(persist=true); the result says so with RV(runtime_only).
 author: vmnet.doctor contributors (@vmnet-doctor)
 options:
   gateway:
@@ -48,6 +47,20 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  persist:
+    description:
+      - Also write the change where the host's network manager keeps it, so that it survives a reboot or a
+        reconfiguration, in the NetworkManager connection of the device (C(nmcli connection modify); while
+        NetworkManager does not run, its keyfile through C(nmcli --offline connection modify)), a
+        systemd-networkd drop-in C(/etc/systemd/network/<file>.network.d/vmnet-doctor.conf), or the
+        C(iface) stanza of the device in C(/etc/network/interfaces) (ifupdown).
+      - The manager is found from its own files and state; netplan, ifcfg, NetworkManager keyfiles without
+        C(nmcli), and a device no manager knows get a warning and RV(persist_skipped),
+        nothing is written for them.
+      - The result lists what was written where in RV(persisted); diff shows the file content or the
+        connection values before and after.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vmnet.doctor.attributes
@@ -98,8 +111,20 @@ after:
   returned: always
   type: dict
   sample: {"family": "ipv4", "default_routes": [{"dst": "0.0.0.0/0", "gateway": "192.0.2.1", "dev": "eth0", "metric": 100}]}
+persisted:
+  description: What was persisted (or, in check mode, would be), with O(persist=true).
+  returned: when O(persist=true)
+  type: list
+  elements: dict
+  sample: [{"manager": "ifupdown", "path": "/etc/network/interfaces", "setting": "gateway 192.0.2.1"}]
+persist_skipped:
+  description: Why some of the change was not persisted (unknown or unsupported network manager).
+  returned: when O(persist=true)
+  type: list
+  elements: str
+  sample: ["no network manager configuration for eth0 was found (NetworkManager, systemd-networkd, ifupdown, netplan, ifcfg): not persisted"]
 runtime_only:
-  description: True; the route is not persisted and is lost at reboot or when the network is reconfigured.
+  description: True unless O(persist=true) persisted the change; the route is not persisted and is lost at reboot or when the network is reconfigured.
   returned: always
   type: bool
   sample: true
@@ -119,6 +144,7 @@ def main():
             metric=dict(type='int'),
             family=dict(type='str', choices=['ipv4', 'ipv6']),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
+            persist=dict(type='bool', default=False),
         ),
         required_if=[('state', 'present', ['gateway'])],
         supports_check_mode=True,

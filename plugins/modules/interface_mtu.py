@@ -14,7 +14,7 @@ description:
   - Sets the MTU of O(interface), within 68 (the IPv4 minimum) and the device's own minimum and maximum
     (C(min_mtu)/C(max_mtu) of C(ip -j -d link show)). Every device is checked before any is changed.
   - For a bridge, O(bridge_ports=true) sets the same MTU on all its ports too (ports first).
-  - The change is runtime only; the result says so with RV(runtime_only).
+  - The change is runtime only unless O(persist=true); the result says so with RV(runtime_only).
 author: vmnet.doctor contributors (@vmnet-doctor)
 options:
   interface:
@@ -27,6 +27,20 @@ options:
     required: true
   bridge_ports:
     description: When O(interface) is a bridge, also set the MTU of every port enslaved to it.
+    type: bool
+    default: false
+  persist:
+    description:
+      - Also write the change where the host's network manager keeps it, so that it survives a reboot or a
+        reconfiguration, in the NetworkManager connection of the device (C(nmcli connection modify); while
+        NetworkManager does not run, its keyfile through C(nmcli --offline connection modify)), a
+        systemd-networkd drop-in C(/etc/systemd/network/<file>.network.d/vmnet-doctor.conf), or the
+        C(iface) stanza of the device in C(/etc/network/interfaces) (ifupdown).
+      - The manager is found from its own files and state; netplan, ifcfg, NetworkManager keyfiles without
+        C(nmcli), and a device no manager knows get a warning and RV(persist_skipped),
+        nothing is written for them.
+      - The result lists what was written where in RV(persisted); diff shows the file content or the
+        connection values before and after.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -72,8 +86,20 @@ after:
   returned: always
   type: dict
   sample: {"mtu": {"eth0": 1500}}
+persisted:
+  description: What was persisted (or, in check mode, would be), with O(persist=true).
+  returned: when O(persist=true)
+  type: list
+  elements: dict
+  sample: [{"manager": "ifupdown", "path": "/etc/network/interfaces", "setting": "gateway 192.0.2.1"}]
+persist_skipped:
+  description: Why some of the change was not persisted (unknown or unsupported network manager).
+  returned: when O(persist=true)
+  type: list
+  elements: str
+  sample: ["no network manager configuration for eth0 was found (NetworkManager, systemd-networkd, ifupdown, netplan, ifcfg): not persisted"]
 runtime_only:
-  description: True; the MTU is not persisted.
+  description: True unless O(persist=true) persisted the change; the MTU is not persisted.
   returned: always
   type: bool
   sample: true
@@ -91,6 +117,7 @@ def main():
             interface=dict(type='str', required=True),
             mtu=dict(type='int', required=True),
             bridge_ports=dict(type='bool', default=False),
+            persist=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

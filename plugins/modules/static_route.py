@@ -16,7 +16,7 @@ description:
   - Several routes to the same prefix are ranked by metric. Without O(metric) the module acts on the one
     in use (lowest metric), keeping its metric; with O(metric) on the route with exactly that metric.
   - Refuses a gateway that is not on a connected subnet.
-  - The change is runtime only; the result says so with RV(runtime_only).
+  - The change is runtime only unless O(persist=true); the result says so with RV(runtime_only).
 author: vmnet.doctor contributors (@vmnet-doctor)
 options:
   prefix:
@@ -48,6 +48,20 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  persist:
+    description:
+      - Also write the change where the host's network manager keeps it, so that it survives a reboot or a
+        reconfiguration, in the NetworkManager connection of the device (C(nmcli connection modify); while
+        NetworkManager does not run, its keyfile through C(nmcli --offline connection modify)), a
+        systemd-networkd drop-in C(/etc/systemd/network/<file>.network.d/vmnet-doctor.conf), or the
+        C(iface) stanza of the device in C(/etc/network/interfaces) (ifupdown).
+      - The manager is found from its own files and state; netplan, ifcfg, NetworkManager keyfiles without
+        C(nmcli), and a device no manager knows get a warning and RV(persist_skipped),
+        nothing is written for them.
+      - The result lists what was written where in RV(persisted); diff shows the file content or the
+        connection values before and after.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vmnet.doctor.attributes
@@ -91,8 +105,20 @@ after:
   type: dict
   sample: {"family": "ipv4", "prefix": "198.51.100.0/24", "table": "main",
            "routes": [{"dst": "198.51.100.0/24", "gateway": "192.0.2.1", "dev": "eth0", "metric": 0}]}
+persisted:
+  description: What was persisted (or, in check mode, would be), with O(persist=true).
+  returned: when O(persist=true)
+  type: list
+  elements: dict
+  sample: [{"manager": "ifupdown", "path": "/etc/network/interfaces", "setting": "gateway 192.0.2.1"}]
+persist_skipped:
+  description: Why some of the change was not persisted (unknown or unsupported network manager).
+  returned: when O(persist=true)
+  type: list
+  elements: str
+  sample: ["no network manager configuration for eth0 was found (NetworkManager, systemd-networkd, ifupdown, netplan, ifcfg): not persisted"]
 runtime_only:
-  description: True; the route is not persisted.
+  description: True unless O(persist=true) persisted the change; the route is not persisted.
   returned: always
   type: bool
   sample: true
@@ -113,6 +139,7 @@ def main():
             metric=dict(type='int'),
             table=dict(type='str', default='main'),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
+            persist=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

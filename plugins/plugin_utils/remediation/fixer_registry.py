@@ -90,17 +90,25 @@ def mac_allow_inverse(args, result):
     return [call('mac_allow', dict(args, state='absent'))], None
 
 
+def _keep_persist(args, result, calls):
+    # a fix that was persisted is undone in the manager's configuration too
+    if args.get('persist') and result.get('persisted'):
+        for c in calls:
+            c['args']['persist'] = True
+    return calls, None
+
+
 def default_gateway_inverse(args, result):
     before, after = result.get('before') or {}, result.get('after') or {}
     family = before.get('family')
     routes = before.get('default_routes') or []
     if routes:
-        return [call('default_gateway', _route_args(routes[0], family))], None
+        return _keep_persist(args, result, [call('default_gateway', _route_args(routes[0], family))])
     added = (after.get('default_routes') or [{}])[0]
     undo = {'state': 'absent', 'family': family}
     if added.get('gateway'):
         undo['gateway'] = added['gateway']
-    return [call('default_gateway', undo)], None
+    return _keep_persist(args, result, [call('default_gateway', undo)])
 
 
 def static_route_inverse(args, result):
@@ -113,15 +121,15 @@ def static_route_inverse(args, result):
         undo.update({'prefix': prefix, 'table': table})
         if not undo.get('gateway'):
             undo.pop('gateway')
-        return [call('static_route', undo)], None
-    return [call('static_route', {'prefix': prefix, 'table': table, 'state': 'absent'})], None
+        return _keep_persist(args, result, [call('static_route', undo)])
+    return _keep_persist(args, result, [call('static_route', {'prefix': prefix, 'table': table, 'state': 'absent'})])
 
 
 def interface_mtu_inverse(args, result):
     mtus = (result.get('before') or {}).get('mtu') or {}
     changed = (result.get('after') or {}).get('mtu') or {}
-    return [call('interface_mtu', {'interface': name, 'mtu': int(mtu)})
-            for name, mtu in sorted(mtus.items()) if changed.get(name) != mtu], None
+    return _keep_persist(args, result, [call('interface_mtu', {'interface': name, 'mtu': int(mtu)})
+                                        for name, mtu in sorted(mtus.items()) if changed.get(name) != mtu])
 
 
 def link_state_inverse(args, result):
@@ -256,9 +264,11 @@ def _entry(platform, runs, inverse, guard=None, unguarded=False, linux_twin=None
 FIXERS = {
     'icmp_rule': _entry('linux', 'module', icmp_rule_inverse, persist=True),
     'mac_allow': _entry('linux', 'module', mac_allow_inverse),
-    'default_gateway': _entry('linux', 'module', default_gateway_inverse, guard={'args': ('device',), 'unset': True}),
-    'static_route': _entry('linux', 'module', static_route_inverse, guard={'args': ('device',), 'unset': True}),
-    'interface_mtu': _entry('linux', 'module', interface_mtu_inverse, guard={'args': ('interface',)}),
+    'default_gateway': _entry('linux', 'module', default_gateway_inverse, guard={'args': ('device',), 'unset': True},
+                              persist=True),
+    'static_route': _entry('linux', 'module', static_route_inverse, guard={'args': ('device',), 'unset': True},
+                           persist=True),
+    'interface_mtu': _entry('linux', 'module', interface_mtu_inverse, guard={'args': ('interface',)}, persist=True),
     'link_state': _entry('linux', 'module', link_state_inverse, guard={'args': ('interface',)}),
     'bridge_vlan': _entry('linux', 'module', bridge_vlan_inverse, guard={'args': ('port',)}),
     'neighbor': _entry('linux', 'module', neighbor_inverse),

@@ -15,6 +15,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE, checked
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import persist
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import safe_write
 
 C_ENV = C_LOCALE
@@ -54,6 +55,18 @@ class Runner(object):
         """Run a command that must succeed; raise DoctorError naming it otherwise."""
         return checked(self.run, argv)
 
+    def module_bin(self, tool):
+        """Path of ``tool`` on the target, or None."""
+        return self.module.get_bin_path(tool, required=False)
+
+    def filter(self, argv, data):
+        """stdout of a command that reads ``data`` on stdin and changes nothing (``nmcli --offline``)."""
+        rc, out, err = self.module.run_command(self._resolve(argv), data=data, binary_data=True,
+                                               environ_update=C_ENV)
+        if rc != 0:
+            raise DoctorError('`%s` failed (rc=%s): %s' % (argv_text(argv), rc, (err or out).strip()))
+        return out
+
     def json(self, argv):
         out = self.check(argv)
         if not out.strip():
@@ -85,6 +98,15 @@ class Runner(object):
         a symlink, device node or directory at ``path`` is refused."""
         safe_write.write_atomic(path, content)
 
+    def remove(self, path, what='persist file'):
+        """Delete a regular file (a persist file vmnet.doctor wrote); refuses anything else."""
+        if safe_write.check_target(path, what) is None:
+            return
+        try:
+            os.unlink(path)
+        except OSError as e:
+            raise DoctorError("cannot remove %s %s: %s" % (what, path, e.strerror))
+
     def write_proc(self, path, value):
         """Write a /proc/sys value in place (no temp file: procfs does not allow it)."""
         try:
@@ -107,6 +129,8 @@ def apply(runner, changes):
                 runner.check(change['argv'])
             elif 'proc' in change:
                 runner.write_proc(change['proc'], change['content'])
+            elif 'remove' in change:
+                runner.remove(change['remove'])
             else:
                 runner.write(change['write'], change['content'])
         except DoctorError as e:
@@ -129,6 +153,8 @@ def describe(change):
         return argv_text(change['argv'])
     if 'proc' in change:
         return 'write %s to %s' % (change['content'].strip(), change['proc'])
+    if 'remove' in change:
+        return 'remove %s' % change['remove']
     return 'write %s' % change['write']
 
 
@@ -142,6 +168,8 @@ def change_view(change):
     elif 'proc' in change:
         view.setdefault('action', 'write_proc')
         view['value'] = change['content'].strip()
+    elif 'remove' in change:
+        view.setdefault('action', 'remove_file')
     else:
         view.setdefault('action', 'write_file')
     return view
@@ -158,20 +186,41 @@ def gate(runner, fixer, params, check_mode, apply_hook=None):
     changes = fixer.plan(want, have)
     before, after = fixer.states(want, have, changes)
     warnings = fixer.warnings(want, have) if hasattr(fixer, 'warnings') else []
+    saved = None
+    if params.get('persist') and hasattr(fixer, 'persist_settings'):
+        saved = persist.plan(runner, fixer.persist_settings(want, have))
+        warnings = list(warnings) + saved['warnings'] + saved['skipped']
+    kernel = changes
+    changes = changes + (saved['changes'] if saved else [])
     if changes and not check_mode:
-        (apply_hook or apply)(runner, changes)
+        if kernel:
+            (apply_hook or apply)(runner, kernel)
+        if saved and saved['changes']:
+            try:
+                apply(runner, saved['changes'])
+            except DoctorError as e:
+                raise DoctorError(to_text(e), detail={'applied': [describe(c) for c in kernel]})
         again = fixer.collect(runner, want)
         after = fixer.states(want, again, [])[0]
         left = fixer.plan(want, again)
+        if saved:
+            left += persist.plan(runner, fixer.persist_settings(want, again))['changes']
         if left:
             raise DoctorError('the change was applied but the host still differs: %s would still be needed'
                               % '; '.join(describe(c) for c in left),
                               detail={'applied': [describe(c) for c in changes]})
     runtime_only = fixer.runtime_only(want) if callable(getattr(fixer, 'runtime_only', None)) \
         else fixer.RUNTIME_ONLY
-    return dict(changed=bool(changes), changes=[change_view(c) for c in changes],
-                commands=[describe(c) for c in changes], before=before, after=after, warnings=list(warnings),
-                runtime_only=runtime_only)
+    result = dict(changed=bool(changes), changes=[change_view(c) for c in changes],
+                  commands=[describe(c) for c in changes], before=before, after=after, warnings=list(warnings),
+                  runtime_only=runtime_only)
+    if saved is not None:
+        result['before'] = dict(before, persisted=saved['before'])
+        result['after'] = dict(result['after'], persisted=saved['after'])
+        result['persisted'] = saved['persisted']
+        result['persist_skipped'] = saved['skipped']
+        result['runtime_only'] = bool(saved['skipped']) or not saved['persisted']
+    return result
 
 
 def run_fixer(module, fixer, apply_hook=None):

@@ -81,3 +81,18 @@ def warnings(want, have):
                 out.append('default route via %s dev %s metric %s has a lower metric than %s and '
                            'stays preferred' % (r['gateway'], r['dev'], r['metric'], want['metric']))
     return out
+
+
+def persist_settings(want, have):
+    """What ``persist: true`` writes into the host's network manager (linux/persist.py)."""
+    if want['state'] == 'present':
+        dev = want['device'] or _dev_guess(want, have)
+        if dev is None:
+            return [{'message': 'gateway %s is connected on several interfaces: give device to persist it'
+                                % want['gateway']}]
+        return [{'kind': 'gateway', 'ifname': dev, 'family': want['family'], 'gateway': want['gateway']}]
+    devs = sorted(set([want['device']] if want['device'] else
+                      [r['dev'] for r in have['defaults'] if r['dev'] and
+                       (want['gateway'] is None or r['gateway'] == want['gateway'])]))
+    return [{'kind': 'gateway', 'ifname': d, 'family': want['family'], 'gateway': None, 'only': want['gateway']}
+            for d in devs]

@@ -68,3 +68,8 @@ def states(want, have, changes):
     for c in changes:
         after[c['argv'][4]] = want['mtu']
     return {'mtu': before}, {'mtu': after}
+
+
+def persist_settings(want, have):
+    """What ``persist: true`` writes into the host's network manager (linux/persist.py)."""
+    return [{'kind': 'mtu', 'ifname': n, 'mtu': want['mtu']} for n in _targets(want, have)]

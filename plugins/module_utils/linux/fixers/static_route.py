@@ -84,3 +84,21 @@ def states(want, have, changes):
     base = {'family': want['family'], 'prefix': want['prefix'], 'table': want['table']}
     before = dict(base, routes=[R.route_public(r) for r in have['existing']])
     return before, dict(base, routes=[R.route_public(r) for r in after])
+
+
+def persist_settings(want, have):
+    """What ``persist: true`` writes into the host's network manager (linux/persist.py)."""
+    if want['table'] != 'main':
+        return [{'message': 'routes of table %s are not persisted (main table only)' % want['table']}]
+    if want['state'] == 'present':
+        dev = want['device']
+        if dev is None:
+            on = check_gateway_connected(want['gateway'], want['family'], have['links'], None, have.get('link_routes'))
+            dev = on[0] if len(on) == 1 else None
+        if dev is None:
+            return [{'message': 'gateway %s is connected on several interfaces: give device to persist the route'
+                                % want['gateway']}]
+        return [{'kind': 'route', 'ifname': dev, 'prefix': want['prefix'], 'gateway': want['gateway'],
+                 'metric': want['metric'], 'state': 'present'}]
+    devs = sorted(set([want['device']] if want['device'] else [r['dev'] for r in have['existing'] if r['dev']]))
+    return [{'kind': 'route', 'ifname': d, 'prefix': want['prefix'], 'state': 'absent'} for d in devs]
