@@ -7,7 +7,7 @@
 #            collected after the top-level one, as a plain `pytest tests/integration` does)
 #   shard b: every other tests/integration/test_*.py (new files land here by default)
 #   shard c: the labs that run their own switch and firewall daemons (Open vSwitch, libvirtd,
-#            firewalld/ufw), each in its own namespaces, and the witness's IPv6/vlan/remediation runs
+#            firewalld/ufw), each in its own namespaces, and the packet witness's files
 #
 # Extra arguments go to every pytest run (make integration PYTEST_ARGS='-k mtu').
 # Each shard's output is printed when both are done, then one closing line for all of them.
@@ -16,9 +16,9 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$ROOT/.venv/bin/python"
 LOGS="$ROOT/.cache/integration"
-LONG=(test_remediate_role.py test_witness.py test_host_locks.py test_icmp_ignored_ipv6.py
+LONG=(test_remediate_role.py test_host_locks.py test_icmp_ignored_ipv6.py
       test_scheduled.py test_rulebook.py test_ops_examples.py)
-DAEMONS=(test_ovs.py test_libvirt.py test_fw_daemons.py test_witness_more.py)
+DAEMONS=(test_ovs.py test_libvirt.py test_fw_daemons.py test_witness.py test_witness_more.py)
 
 cd "$ROOT" || exit 1
 rm -rf "$LOGS"
