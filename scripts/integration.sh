@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the integration tests in two shards side by side: the lab tests mostly wait on network
+# Run the integration tests in three shards side by side: the lab tests mostly wait on network
 # timeouts and ansible round trips, not CPU, and each test builds its own namespaces under a
 # unique prefix, so two pytest processes share the machine safely.
 #
@@ -10,7 +10,7 @@
 #            firewalld/ufw), each in its own namespaces, and the packet witness's files
 #
 # Extra arguments go to every pytest run (make integration PYTEST_ARGS='-k mtu').
-# Each shard's output is printed when both are done, then one closing line for all of them.
+# Each shard's output is printed when all are done, then one closing line for all of them.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
