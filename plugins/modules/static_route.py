@@ -48,24 +48,11 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  persist:
-    description:
-      - Also write the change where the host's network manager keeps it, so that it survives a reboot or a
-        reconfiguration, in the NetworkManager connection of the device (C(nmcli connection modify); while
-        NetworkManager does not run, its keyfile through C(nmcli --offline connection modify)), a
-        systemd-networkd drop-in C(/etc/systemd/network/<file>.network.d/vmnet-doctor.conf), or the
-        C(iface) stanza of the device in C(/etc/network/interfaces) (ifupdown).
-      - The manager is found from its own files and state; netplan, ifcfg, NetworkManager keyfiles without
-        C(nmcli), and a device no manager knows get a warning and RV(persist_skipped),
-        nothing is written for them.
-      - The result lists what was written where in RV(persisted); diff shows the file content or the
-        connection values before and after.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vmnet.doctor.attributes
   - vmnet.doctor.attributes.platform_linux
+  - vmnet.doctor.persist
 '''
 
 EXAMPLES = r'''
