@@ -1212,9 +1212,12 @@ class Lab(object):
         self._set_sysctl(record, 'hv', 'net.ipv4.conf.eth0.forwarding', 0)
 
     def _flush_neighbors_of_vm1(self):
-        """Forget vm1's MAC on the host and hv, so the next ping has to ask again (not recorded: no undo)."""
+        """Forget vm1's MAC on the host and hv, so the next ping has to ask again (not recorded: no undo).
+        vm1 forgets its neighbours too: a reachability probe it would send to a stale entry is an ARP
+        request carrying its own address, which would teach the host vm1's MAC again."""
         for node in ('host', 'hv'):
             self.run(node, ['ip', 'neigh', 'flush', 'to', self.ip('vm1')], check=False)
+        self.run('vm1', ['ip', 'neigh', 'flush', 'all'], check=False)
 
     # ------------------------------------------------------------------- sshd
     def start_sshd(self, node, authorized_key_path, port=22):
