@@ -19,7 +19,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt, ovs, parse
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons, libvirt, ovs, parse
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import state as kernel
 
 try:
@@ -277,6 +277,16 @@ def _collect_firewall(col, queries, gather_rulesets):
     col.facts['firewall'] = section
 
 
+def _answer_from_host(runner, tools):
+    """Take what firewalld's and ufw's front-ends would say from the host when it already says "off"."""
+    if not getattr(runner, 'reads_host', False):
+        return
+    if tools['firewall_cmd'] and daemons.firewalld_off():
+        runner.preset(FIREWALLD_STATE, (252, 'not running\n', ''))     # firewall-cmd's own answer and code
+    if tools['ufw'] and daemons.ufw_off():
+        runner.preset(UFW_STATUS, (0, 'Status: inactive\n', ''))
+
+
 def _prefetch(runner, tools, families, wanted):
     """Start every read that does not depend on another one (see IPTABLES_READS), when the runner can."""
     if not getattr(runner, 'caches', False) or not hasattr(runner, 'prefetch'):
@@ -310,6 +320,7 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
         for address in (flow['src'], flow['dst']):
             if address not in wanted:
                 wanted.append(address)
+    _answer_from_host(runner, tools)
     _prefetch(runner, tools, families, wanted)
 
     links = []

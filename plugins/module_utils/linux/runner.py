@@ -81,6 +81,14 @@ class CommandRunner(object):
             thread.daemon = True
             thread.start()
 
+    # The host's own state may answer a read (linux/daemons.py): see ``preset``. A recorded-output runner has not.
+    reads_host = True
+
+    def preset(self, argv, result):
+        """Record ``result`` ``(rc, stdout, stderr)`` as the answer of ``argv`` without running it."""
+        with self._lock:
+            self._cache[tuple(argv)] = result
+
     def which(self, name):
         """Absolute path of ``name`` or None when it is not installed."""
         if name not in self._bins:
