@@ -267,9 +267,16 @@ def _flow_drop(ctx, sw, ovs, lost, evidence):
 
 
 def _path_ports(sw, vm_port, src_port):
-    """[(bridge, port)] the path crosses: the source port, the patch ports between the bridges, the VM port."""
-    hops = sw.path(sw.bridge_of(src_port), sw.bridge_of(vm_port)) or []
-    names = [src_port] + [p['name'] for hop in hops for p in hop] + [vm_port]
+    """[(bridge, port)] the path crosses: the source port, the patch ports between the bridges, the VM port.
+    When no patch link joins the two bridges, every patch port of both (one of them may be the broken link)."""
+    src_br, vm_br = sw.bridge_of(src_port), sw.bridge_of(vm_port)
+    hops = sw.path(src_br, vm_br)
+    if hops is None:
+        middle = [i['name'] for br, _port, i in sw.patch_ifaces() if br['name'] == src_br['name']] + \
+            [i['name'] for br, _port, i in sw.patch_ifaces() if br['name'] == vm_br['name']]
+    else:
+        middle = [p['name'] for hop in hops for p in hop]
+    names = [src_port] + middle + [vm_port]
     return [(sw.bridge_of(name), sw.port(name)) for name in names]
 
 
