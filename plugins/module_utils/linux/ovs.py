@@ -408,8 +408,8 @@ def drop_reading(run, unix_sockets):
     for pid, control in daemons:
         rc, text, err = run(['ovs-appctl', '-t', control, 'coverage/show'])
         if rc != 0:
-            reading['errors'].append('ovs-appctl -t %s coverage/show: %s' % (control, (err or text or 'rc=%s' % rc)
-                                                                              .strip()[:200]))
+            why = (err or text or 'rc=%s' % rc).strip()[:200]
+            reading['errors'].append('ovs-appctl -t %s coverage/show: %s' % (control, why))
             continue
         reading['daemons'].append({'pid': pid, 'control': control, 'counters': drop_counters(parse_coverage(text))})
     return reading

@@ -58,8 +58,8 @@ def _current(have):
 
 def plan(want, have):
     if want['bridge'] and have['bridge'] != want['bridge']:
-        raise DoctorError("Open vSwitch port '%s' is on bridge %s, not %s" % (want['port'], have['bridge'],
-                                                                             want['bridge']))
+        raise DoctorError("Open vSwitch port '%s' is on bridge %s, not %s"
+                          % (want['port'], have['bridge'], want['bridge']))
     now = _current(have)
     changes = []
     for field, _flag in FIELDS:

@@ -9,8 +9,8 @@ import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import (ovs_flow, ovs_interface, ovs_port_config,
-                                                                              ovs_port_vlan)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import ovs_flow, ovs_interface, ovs_port_vlan
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import ovs_port_config
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ovs')
@@ -195,7 +195,6 @@ def test_interface_mtu_request_inverse():
     calls, _why = fixer_registry.inverse('ovs_interface', {'interface': 'vnet1', 'mtu_request': 1500, 'rundir': '/r'},
                                          result)
     assert calls[0]['args'] == {'interface': 'vnet1', 'mtu_request': 0, 'rundir': '/r'}
-
 
 
 # ------------------------------------------------------------------ OpenFlow port config, interface errors, counters
