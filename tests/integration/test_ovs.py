@@ -136,6 +136,7 @@ def test_facts_read_the_switch_and_its_verdict(healed, ansible_run):
     iface = vm['interfaces'][0]
     assert iface['admin_state'] == 'up' and iface['link_state'] == 'up' and iface['ofport'] > 0
     assert iface['external_ids']['attached-mac'] == lab.mac('vm1') and iface['mtu'] == 1500
+    assert (iface['of_config'], iface['of_state'], iface['error']) == ([], [], None), iface
     assert [f['actions'] for f in bridges['br-int']['flows']] == ['NORMAL']
     request = [t for t in ovs['traces'] if t['in_port'] == 'uplink0' and t['packet'] == 'echo-request'][0]
     reply = [t for t in ovs['traces'] if t['in_port'] == 'vnet-vm1' and t['packet'] == 'echo-reply'][0]
