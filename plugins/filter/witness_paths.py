@@ -40,12 +40,14 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: C(addresses) (list), C(identifier) (int), C(send) (list of targets), C(paths) (names).
+  description: C(addresses) (list), C(identifier) (int), C(send) (list of targets), C(paths) (names), C(token)
+    (a file-name-safe name of this run on this host, for the witness rendezvous).
   type: dict
 '''
 
 import hashlib
 import json
+import re
 
 
 def _forward(hostvars, source, target_ip):
@@ -60,6 +62,12 @@ def run_identifier(paths, started):
     """A 16-bit ICMP identifier that every host of the run computes alike (never 0)."""
     digest = hashlib.sha256(json.dumps([paths, started], sort_keys=True, default=str).encode('utf-8')).hexdigest()
     return int(digest[:4], 16) or 1
+
+
+def run_token(started, host):
+    """A file-name-safe name of this run on this host (the witness rendezvous'), alike for every subset of paths."""
+    digest = hashlib.sha256(json.dumps(started, default=str).encode('utf-8')).hexdigest()
+    return '%s-%s' % (digest[:12], re.sub(r'[^A-Za-z0-9_.-]', '_', host)[:64])
 
 
 def witness_paths(paths, hostvars, host):
@@ -78,7 +86,7 @@ def witness_paths(paths, hostvars, host):
             send.append(path.get('target_ip'))
     started = (hostvars.get('localhost') or {}).get('__diagnose_started')
     return {'addresses': addresses, 'send': send, 'paths': names,
-            'identifier': run_identifier(paths, started)}
+            'identifier': run_identifier(paths, started), 'token': run_token(started, host)}
 
 
 class FilterModule(object):

@@ -92,9 +92,23 @@ options:
       - Seconds into the window at which this hop sends (with O(send)). Witnesses started at the same time on the
         other hops attach at about the same moment (within about 1.5 s on a loaded machine); this margin
         covers the difference. When this hop's own drop probe took longer to attach, it waits half that
-        attach time instead (the other hops are as loaded).
+        attach time instead (the other hops are as loaded). With O(rendezvous), seconds after the go signal
+        (the other hops are known to watch; a small margin covers when they see it).
     type: float
     default: 2.0
+  rendezvous:
+    description:
+      - Path prefix of a rendezvous on this host, so that no hop sends before every hop watches. Once its capture
+        socket and drop sources are attached, the module writes C(<rendezvous>.ready) and starts its window
+        (and sends, with O(send)) only when C(<rendezvous>.go) appears; packets that pass in between are
+        counted too. The caller waits for C(.ready) on every hop, then creates C(.go) on every hop (the
+        C(vmnet.doctor.diagnose) role does this). Both files are removed when the run ends.
+      - With a rendezvous O(send_after) counts from the go signal.
+    type: path
+  rendezvous_timeout:
+    description: Seconds to wait for C(<rendezvous>.go) after ready; then the window starts alone and C(errors) says so.
+    type: float
+    default: 30.0
 attributes:
   check_mode:
     support: full
@@ -182,6 +196,11 @@ witness:
       description: Seconds from the start until every source was attached.
       type: float
       sample: 1.3
+    rendezvous:
+      description: With O(rendezvous), seconds from ready until the go signal (C(go_after)) and whether it never came
+        (C(missed)); null without one.
+      type: dict
+      sample: {"go_after": 2.4, "missed": false}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -206,6 +225,8 @@ def main():
             )),
             send_after=dict(type='float', default=2.0),
             attach_timeout=dict(type='float', default=15.0),
+            rendezvous=dict(type='path'),
+            rendezvous_timeout=dict(type='float', default=30.0),
         ),
         supports_check_mode=True,
     )

@@ -27,6 +27,7 @@ __metaclass__ = type
 import ctypes
 import errno
 import ipaddress
+import json
 import os
 import re
 import select
@@ -412,6 +413,7 @@ class Witness(object):
         self.instance = None
         self.nft_input = None
         self.errors = []
+        self.signalled = False
 
     # -- drop sources
     def _start_bpftrace(self, inum, lifetime):
@@ -556,12 +558,13 @@ class Witness(object):
                               'CAP_SYS_ADMIN for the drop tracepoint): run with become: true')
         started = time.time()
         duration = float(self.p['duration'])
-        lifetime = int(duration + 10)
+        # With a rendezvous the window starts at the go signal, at most rendezvous_timeout after ready.
+        lifetime = int(duration + 10 + (self._go_timeout() if self.p.get('rendezvous') else 0))
         inum = netns_inode()
         result = {'available': True, 'why': None, 'netns_inode': inum, 'addresses': sorted(self.addresses),
                   'identifiers': sorted(self.identifiers), 'interfaces': {}, 'drops': [], 'nft_verdicts': [],
                   'sent': [], 'drop_source': 'none', 'drop_why': None, 'nft_trace': False, 'nft_why': None,
-                  'packets_seen': 0, 'truncated': False, 'errors': []}
+                  'packets_seen': 0, 'truncated': False, 'errors': [], 'rendezvous': None}
         previous = signal.signal(signal.SIGTERM, _raise_exit)
         bpf = trace_fd = nft_lines = None
         try:
@@ -595,6 +598,8 @@ class Witness(object):
                 # The window starts once the drop probe is attached (the capture socket buffers meanwhile).
                 bpf[1].ready.wait(float(self.p.get('attach_timeout') or 15))
             result['ready_after'] = round(time.time() - started, 3)
+            if self.p.get('rendezvous'):
+                self._signal_ready(result)
             self._loop(result, time.time(), duration, trace_fd)
             self._drain(result)
             if bpf is not None:
@@ -605,6 +610,7 @@ class Witness(object):
                     result['drop_why'] = 'bpftrace did not attach within the window: %s' % _stderr(bpf[0])
         finally:
             signal.signal(signal.SIGTERM, previous)
+            self._clear_rendezvous()
             if self.sock is not None:
                 self.sock.close()
             if trace_fd is not None:
@@ -654,29 +660,63 @@ class Witness(object):
                 count_packet(result['interfaces'], addr[0], 'out' if addr[2] == PACKET_OUTGOING else 'in', packet)
         result['truncated'] = True
 
-    def _loop(self, result, started, duration, trace_fd):
-        """The window: ``duration`` seconds from ``started`` (when every source is ready), sending at ``send_after``."""
-        # A hop whose own drop probe was slow to attach (a loaded machine) gives the other hops, started
-        # at about the same time and as loaded, the same extra time: half its own attach time.
-        send_at = started + max(float(self.p.get('send_after') or 0), float(result.get('ready_after') or 0) / 2)
+    # -- the rendezvous: every hop is watching before any hop sends
+    def _go_timeout(self):
+        return float(self.p.get('rendezvous_timeout') or 30.0)
+
+    def _signal_ready(self, result):
+        """Say that this hop watches: ``<rendezvous>.ready`` (its caller waits for it on every hop)."""
+        signal_rendezvous(self.p['rendezvous'], {'pid': os.getpid(), 'ready_after': result['ready_after']})
+        self.signalled = True
+
+    def _clear_rendezvous(self):
+        """Remove the go signal; ``.ready`` stays (a caller may still wait for it) until a later run's sweep."""
+        path = self.p.get('rendezvous')
+        if path:
+            try:
+                os.unlink(path + '.go')
+            except OSError:
+                pass
+
+    def _window(self, result, ready, now):
+        """When the window starts: at ready, or with a rendezvous when ``<rendezvous>.go`` appears."""
+        path = self.p.get('rendezvous')
+        if not path:
+            return ready
+        if os.path.exists(path + '.go'):
+            result['rendezvous'] = {'go_after': round(now - ready, 3), 'missed': False}
+            return now
+        if now - ready >= self._go_timeout():
+            result['rendezvous'] = {'go_after': None, 'missed': True}
+            result['errors'].append('no go signal (%s.go) within %s s of ready: the window started alone'
+                                    % (path, self._go_timeout()))
+            return now
+        return None
+
+    def _loop(self, result, ready, duration, trace_fd):
+        """The window: ``duration`` seconds from its start (ready, or the rendezvous' go), sending at ``send_after``.
+
+        Packets that arrive before the window starts are counted too: the capture socket and the drop
+        probe are attached from ``ready`` on."""
+        started = send_at = deadline = None
         sent = not self.p.get('send')
-        deadline = started + duration
-        if not sent:
-            send = self.p['send']
-            deadline = max(deadline, send_at + int(send.get('count') or 3) * float(send.get('interval') or 0.2) + 1.0)
         sender = None
         tracefs_buf = b''
         while True:
             now = time.time()
-            if not sent and now >= send_at:
+            if started is None:
+                started = self._window(result, ready, now)
+                if started is not None:
+                    send_at, deadline = self._schedule(result, started, duration)
+            if started is not None and not sent and now >= send_at:
                 sender = threading.Thread(target=self._send, args=(result['sent'],))
                 sender.daemon = True
                 sender.start()
                 sent = True
-            if now >= deadline:
+            if deadline is not None and now >= deadline:
                 break
             fds = [self.sock] + ([trace_fd] if trace_fd is not None else [])
-            readable, _w, _x = select.select(fds, [], [], min(0.1, max(deadline - now, 0.0)))
+            readable, _w, _x = select.select(fds, [], [], min(0.1, max((deadline or now + 0.1) - now, 0.0)))
             if self.sock in readable:
                 self._drain(result)
             if trace_fd is not None and trace_fd in readable:
@@ -694,6 +734,20 @@ class Witness(object):
                         result['drops'].append(drop)
         if sender is not None:
             sender.join(5)
+
+    def _schedule(self, result, started, duration):
+        """(send_at, deadline) of a window that starts at ``started``."""
+        send_after = float(self.p.get('send_after') or 0)
+        if not self.p.get('rendezvous'):
+            # Without a rendezvous, a hop whose own drop probe was slow to attach (a loaded machine) gives
+            # the other hops, started at about the same time and as loaded, the same extra time.
+            send_after = max(send_after, float(result.get('ready_after') or 0) / 2)
+        send_at = started + send_after
+        deadline = started + duration
+        send = self.p.get('send')
+        if send:
+            deadline = max(deadline, send_at + int(send.get('count') or 3) * float(send.get('interval') or 0.2) + 1.0)
+        return send_at, deadline
 
 
 def _wait_output(proc, marker, wait):
@@ -734,8 +788,52 @@ def _raise_exit(signum, _frame):
     raise SystemExit('packet witness interrupted by signal %d' % signum)
 
 
+STALE_RENDEZVOUS = 3600
+
+
+def signal_rendezvous(path, data):
+    """Write ``<path>.ready`` atomically; first sweep the directory's rendezvous files older than an hour."""
+    folder = os.path.dirname(path) or '.'
+    try:
+        os.makedirs(folder, 0o700)
+    except OSError as e:
+        if e.errno != errno.EEXIST:
+            raise DoctorError('rendezvous: cannot create %s: %s' % (folder, e.strerror))
+    stem = os.path.basename(path).split('-')[0] + '-'
+    for name in os.listdir(folder):
+        full = os.path.join(folder, name)
+        if name.startswith(stem) and name.endswith(('.ready', '.go')):
+            try:
+                if time.time() - os.stat(full).st_mtime > STALE_RENDEZVOUS:
+                    os.unlink(full)
+            except OSError:
+                pass
+    tmp = '%s.ready.%d' % (path, os.getpid())
+    with open(tmp, 'w') as handle:
+        json.dump(data, handle)
+    os.rename(tmp, path + '.ready')
+
+
 def run(params):
-    """Module entry: validate, run one bounded witness window, return the result dict."""
+    """Module entry: validate, run one bounded witness window, return the result dict.
+
+    With a rendezvous, a run that fails before it watches still writes ``.ready`` (with the error), so
+    that the caller waiting for every hop does not wait for this one until its timeout."""
+    witness = None
+    try:
+        witness = _validated(params)
+        return with_ovs_drops(witness.run)
+    except Exception as e:
+        if params.get('rendezvous') and os.path.isabs(params['rendezvous']) \
+                and not (witness is not None and witness.signalled):
+            try:
+                signal_rendezvous(params['rendezvous'], {'pid': os.getpid(), 'failed': str(e)})
+            except (DoctorError, IOError, OSError):
+                pass
+        raise
+
+
+def _validated(params):
     addresses = params.get('addresses') or []
     if not addresses:
         raise DoctorError('addresses must list the path\'s IP addresses (source and target at least)')
@@ -750,14 +848,26 @@ def run(params):
     duration = float(params.get('duration') or 0)
     if not 0.5 <= duration <= 60:
         raise DoctorError('duration must be between 0.5 and 60 seconds, got %s' % duration)
+    rendezvous = params.get('rendezvous')
+    if rendezvous is not None and not os.path.isabs(rendezvous):
+        raise DoctorError('rendezvous must be an absolute path prefix, got %r' % (rendezvous,))
+    if not 1 <= float(params.get('rendezvous_timeout') or 30.0) <= 300:
+        raise DoctorError('rendezvous_timeout must be between 1 and 300 seconds, got %s'
+                          % params.get('rendezvous_timeout'))
     send = params.get('send') or {}
     for target in send.get('targets') or []:
         try:
             ipaddress.ip_address(target)
         except ValueError:
             raise DoctorError('send.targets: %r is not an IP address' % (target,))
+    return Witness(params)
+
+
+def with_ovs_drops(run_window):
+    """``run_window()`` (the witness window), with the drop counters of this namespace's ovs-vswitchd read
+    before and after it: those that grew are the result's ``ovs_drops`` (ovs.drops_during)."""
     before = ovs_drop_reading()
-    result = Witness(params).run()
+    result = run_window()
     if before is not None:
         # ovs-vswitchd threads add their counts to the totals coverage/show prints at most once a second.
         time.sleep(OVS_COVERAGE_FLUSH)

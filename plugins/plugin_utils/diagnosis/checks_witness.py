@@ -227,6 +227,28 @@ def _point_label(point, host):
                             host or point['role'], '/'.join(point['interfaces']) or '(no interface)')
 
 
+# The kernel gave up resolving the next hop and freed the packets it had queued: a consequence, whose cause
+# is where the neighbour exchange stopped.
+NEIGH_GAVE_UP = ('NEIGH_FAILED', 'NEIGH_QUEUEFULL', 'NEIGH_DEAD')
+NEIGHBOR_KINDS = ('arp_request', 'arp_reply', 'nd_solicit', 'nd_advert')
+
+
+def _neighbor_first(hops, steps, echo_drops):
+    """True when the neighbour exchange, not the echo, says where the path stopped.
+
+    The echo never left the source; or a hop waits for a neighbour whose ARP/ND the kernel dropped; or the
+    only echo drops are the source's own queue freed because its neighbour never answered (the source asks
+    in the neighbour exchange the witness follows; a hop further on that gives up asks someone else).
+    """
+    if not echo_drops:
+        return steps[0]['seen'] == 0 or bool(_drops(hops, NEIGHBOR_KINDS))
+    gave_up = all(d.get('reason') in NEIGH_GAVE_UP for d in echo_drops)
+    if not gave_up or any(d['role'] != 'source' for d in echo_drops):
+        return False
+    arp = walk(hops, ARP_POINTS)
+    return bool(_drops(hops, NEIGHBOR_KINDS)) or bool(arp and arp[0]['seen'] and not all(s['seen'] for s in arp))
+
+
 def locate(hops, hosts):
     """Where the exchange stopped: a dict (kind of loss, role, interface, ...) or None when nothing stopped."""
     for kinds, points in ((('echo_request', 'echo_reply'), ECHO_POINTS),
@@ -235,9 +257,8 @@ def locate(hops, hosts):
         if not steps:
             continue
         drops = _drops(hops, kinds)
-        if kinds[0] == 'echo_request' and not drops and (
-                steps[0]['seen'] == 0 or _drops(hops, ('arp_request', 'arp_reply', 'nd_solicit', 'nd_advert'))):
-            continue        # the echo never left, or a hop waits for a neighbour the kernel dropped: ARP / ND
+        if kinds[0] == 'echo_request' and _neighbor_first(hops, steps, drops):
+            continue        # the echo never left, or the source waits for a neighbour: ARP / ND says where
         last, missing = None, None
         for step in steps:
             if step['seen']:

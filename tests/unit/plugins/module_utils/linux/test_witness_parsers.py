@@ -2,6 +2,7 @@
 # Copyright: (c) 2026, vmnet.doctor contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parsers of the packet witness on outputs recorded in the lab (fixtures/witness/README.md says how)."""
+import json
 import os
 import socket
 import struct
@@ -142,3 +143,34 @@ def test_nft_trace_of_an_ebtables_arp_drop_in_the_bridge():
     v = verdicts[0]
     assert (v['family'], v['table'], v['chain'], v['handle'], v['verdict']) == ('bridge', 'filter', 'FORWARD', 2, 'drop')
     assert v['packet']['arp'] is True and v['packet']['iif'] == 'uplink0' and v['packet']['oif'] == 'vnet-vm1'
+
+
+@pytest.mark.parametrize('params, text', [
+    ({'addresses': ['10.0.0.1'], 'duration': 3, 'rendezvous': 'relative/x'}, 'absolute path'),
+    ({'addresses': ['10.0.0.1'], 'duration': 3, 'rendezvous_timeout': 0.1}, 'rendezvous_timeout'),
+])
+def test_bad_rendezvous_is_refused(params, text):
+    with pytest.raises(DoctorError) as err:
+        w.run(params)
+    assert text in str(err.value)
+
+
+def test_a_run_that_fails_before_it_watches_still_signals_ready(tmp_path):
+    """The caller waits for .ready on every hop: a hop that fails says so instead of making it wait."""
+    prefix = str(tmp_path / 'rv' / 'witness-run-hv')
+    with pytest.raises(DoctorError):
+        w.run({'addresses': ['nope'], 'duration': 3, 'rendezvous': prefix})
+    with open(prefix + '.ready') as handle:
+        data = json.load(handle)
+    assert 'not an IP address' in data['failed']
+
+
+def test_rendezvous_files_older_than_an_hour_are_swept(tmp_path):
+    old, recent, other = (str(tmp_path / n) for n in ('witness-a-h.ready', 'witness-b-h.go', 'keep.ready'))
+    for path in (old, recent, other):
+        with open(path, 'w'):
+            pass
+    os.utime(old, (0, 0))
+    os.utime(other, (0, 0))
+    w.signal_rendezvous(str(tmp_path / 'witness-c-h'), {'pid': 1})
+    assert sorted(os.listdir(str(tmp_path))) == ['keep.ready', 'witness-b-h.go', 'witness-c-h.ready']

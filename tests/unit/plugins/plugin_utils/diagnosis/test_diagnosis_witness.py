@@ -118,6 +118,37 @@ def test_arp_exchange_located_when_the_echo_never_left():
     assert (f['code'], f['host'], f['witness']['exchange']) == ('PACKET_NOT_ANSWERED', 'lab-vm1', 'neighbor')
 
 
+def _gave_up(role, kind):
+    return {'reason': 'NEIGH_FAILED', 'location': 'neigh_invalidate', 'interface': 'eth0', 'netns': 1,
+            'packet': {'kind': kind, 'src': '10.0.0.1', 'dst': '10.0.0.11'}, 'role': role}
+
+
+def test_echo_freed_by_a_source_whose_neighbour_never_answered_is_located_in_the_arp_exchange():
+    """The source queued the echo until its ARP failed (NEIGH_FAILED): the cause is the VM that never answered."""
+    w = recorded()
+    for hop in w.values():
+        hop['drops'], hop['nft_verdicts'], hop['interfaces'] = [], [], {}
+    zero = dict((k, 0) for k in cw.ND_KINDS)
+    w['source']['interfaces'] = {'eth0': {'out': dict(zero, arp_request=3, echo_request=1), 'in': dict(zero)}}
+    w['source']['drops'] = [_gave_up('source', 'echo_request')]
+    w['switch']['interfaces'] = {'uplink0': {'in': dict(zero, arp_request=3), 'out': dict(zero)},
+                                 'vnet-vm1': {'out': dict(zero, arp_request=3), 'in': dict(zero)}}
+    w['target']['interfaces'] = {'eth0': {'in': dict(zero, arp_request=3), 'out': dict(zero)}}
+    p = b.path(b.bridged())
+    p['witness'] = w
+    f = run(p)['findings'][0]
+    assert (f['code'], f['host'], f['witness']['exchange']) == ('PACKET_NOT_ANSWERED', 'lab-vm1', 'neighbor')
+    # The VM that gives up resolving its own (wrong) next hop for the reply: the reply's drop there is the verdict.
+    w['source']['drops'] = []
+    w['source']['interfaces']['eth0']['out'] = dict(zero, echo_request=3)
+    w['switch']['interfaces'] = {'uplink0': {'in': dict(zero, echo_request=3), 'out': dict(zero)},
+                                 'vnet-vm1': {'out': dict(zero, echo_request=3), 'in': dict(zero)}}
+    w['target']['interfaces'] = {'eth0': {'in': dict(zero, echo_request=3), 'out': dict(zero)}}
+    w['target']['drops'] = [_gave_up('target', 'echo_reply')]
+    f = run(p)['findings'][0]
+    assert (f['code'], f['host'], f['witness']['reason']) == ('PACKET_DROPPED_NEIGHBOR', 'lab-vm1', 'NEIGH_FAILED')
+
+
 def test_reachable_path_keeps_the_witness_but_adds_nothing():
     p = b.path(b.routed(), reachable=True)
     p['witness'] = recorded()
