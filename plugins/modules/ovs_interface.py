@@ -8,7 +8,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: ovs_interface
-short_description: Set the MTU Open vSwitch requests for one of its interfaces (mtu_request)
+short_description: Set the MTU Open vSwitch requests for an interface, or the peer of a patch interface
 version_added: 0.2.0
 description:
   - Compares the C(mtu_request) column of the Open vSwitch interface O(interface) with O(mtu_request) and
@@ -16,7 +16,12 @@ description:
     O(mtu_request=0)), then waits up to 2 seconds until ovs-vswitchd has applied it to the device.
   - ovs-vswitchd applies C(mtu_request) again whenever the device's kernel MTU changes, so
     M(vmnet.doctor.interface_mtu) cannot change the MTU of such an interface; this module can.
-  - Nothing else of the interface is touched. An unknown interface fails and changes nothing.
+  - For a patch interface, O(peer) sets C(options:peer) (the patch interface on the other bridge it joins) with
+    one C(ovs-vsctl set Interface ... options:peer=...); its other options stay. Open vSwitch reports a patch
+    interface without a usable peer in the interface's C(error) column; the module waits up to 2 seconds until that
+    clears. O(peer) on an interface that is not of type C(patch) fails.
+  - Only the fields given are compared and set; nothing else of the interface is touched. An unknown interface
+    fails and changes nothing.
   - The setting lives in the OVSDB and persists across restarts (RV(runtime_only) is false).
 author: vmnet.doctor contributors (@vmnet-doctor)
 options:
@@ -28,8 +33,12 @@ options:
     description:
       - The MTU OVS is to request for the interface (68-65535); C(0) clears the column (OVS then leaves the
         device's MTU as it is).
+      - At least one of O(mtu_request) and O(peer) is required.
     type: int
-    required: true
+  peer:
+    description:
+      - For a patch interface, the name of the patch interface it is joined to (C(options:peer)).
+    type: str
   rundir:
     description:
       - Run directory of Open vSwitch (C(db.sock)) when it is not the distribution default C(/var/run/openvswitch).
@@ -50,6 +59,11 @@ EXAMPLES = r'''
   vmnet.doctor.ovs_interface:
     interface: vnet1
     mtu_request: 1500
+
+- name: Join the patch interface patch-ex to patch-int again
+  vmnet.doctor.ovs_interface:
+    interface: patch-ex
+    peer: patch-int
 
 - name: Stop OVS managing the MTU of vnet1
   vmnet.doctor.ovs_interface:
@@ -73,7 +87,9 @@ commands:
   elements: str
   sample: ["ovs-vsctl --timeout=10 --db=unix:/var/run/openvswitch/db.sock set Interface vnet1 mtu_request=1500"]
 before:
-  description: The interface's C(mtu_request) (null when not set) and the device MTU OVS reports, before.
+  description:
+    - The interface's C(mtu_request) (null when not set) and the device MTU OVS reports, before; with O(peer),
+      also the patch C(peer) and the interface's C(error).
   returned: always
   type: dict
   sample: {"interface": "vnet1", "mtu_request": 1280, "mtu": 1280}
@@ -99,9 +115,11 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             interface=dict(type='str', required=True),
-            mtu_request=dict(type='int', required=True),
+            mtu_request=dict(type='int'),
+            peer=dict(type='str'),
             rundir=dict(type='path'),
         ),
+        required_one_of=[('mtu_request', 'peer')],
         supports_check_mode=True,
     )
     run_fixer(module, fixer, fixer.apply)

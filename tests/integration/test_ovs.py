@@ -11,11 +11,13 @@
   the host answers a real ping; running the fixer again with the same arguments changes nothing
   (the tag mismatch also gets a full second remediate run that changes nothing). A manual finding is
   reported and nothing is touched.
-* The fixers: check mode and diff change nothing, an unknown port, bridge or interface (or a bad MTU) fails
-  and changes nothing.
+* The fixers: check mode and diff change nothing (VLANs, flows, MTU, patch peers, OpenFlow port config read
+  back from the switch), an unknown port, bridge or interface (or a bad MTU, a peer on a non-patch interface)
+  fails and changes nothing.
 * The packet witness runs on every fault: drop records on OVS ports (the kernel's copy of frames the
   userspace datapath took) are not drops; the switch's ofproto/trace is, and the OVS finding is not
-  contradicted.
+  contradicted. It reads the userspace datapath's own drop counters (coverage/show) around its window: when
+  the switch saw the echo of a fault that dies in the datapath enter, the counter that grew is named.
 * ``lab.py down`` stops the daemons by their pidfiles, also after a crash (no state file).
 
 One lab for the module (prefix "ov" + random), healed between tests.
@@ -27,6 +29,7 @@ import sys
 
 import pytest
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
 from vmnetlab import FAULTS, STATE_DIR, Lab, destroy_lab, expected_finding, list_lab_namespaces, unique_prefix
 import ovslab
 
@@ -34,6 +37,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'remediate.yml')
 LAB_PY = os.path.join(REPO, 'tests', 'lab', 'lab.py')
 OVS_FAULTS = sorted(name for name, fault in FAULTS.items() if fault['topologies'] == ['ovs'])
+# Faults whose echo (or ARP request) dies in the userspace datapath itself: once the switch's witness saw one
+# enter, the datapath's own drop counter (coverage/show) must have grown and be named.
+DATAPATH_DROPS = {'ovs_drop_flow': ('echo_request',), 'ovs_secure_no_flows': ('echo_request', 'arp_request')}
 FAST = {'diagnose_probe_count': 2, 'diagnose_probe_timeout': 0.5, 'remediate_probe_count': 2,
         'remediate_probe_timeout': 0.5, 'remediate_witness_when': 'failed'}
 
@@ -80,7 +86,10 @@ def _ovs_state(lab):
                        'flows': sorted(line.split('actions=')[0].split('priority=')[-1] + line.split('actions=')[1]
                                        for line in lab.run('hv', ovslab.ofctl_argv(lab, 'dump-flows', bridge)).stdout
                                        .splitlines() if 'actions=' in line)}
+        out[bridge]['port_config'] = dict((name, port['config']) for name, port in ovs.parse_ports_desc(
+            lab.run('hv', ovslab.ofctl_argv(lab, 'dump-ports-desc', bridge)).stdout).items())
     out['mtu_request'] = ovslab.vsctl(lab, '--format=json', '--columns=name,mtu_request', 'list', 'Interface').stdout
+    out['options'] = ovslab.vsctl(lab, '--format=json', '--columns=name,options', 'list', 'Interface').stdout
     return out
 
 
@@ -95,13 +104,19 @@ def _remediate(run_playbook, lab, tmp_path, name):
         return json.load(handle), (data or {}).get('stats', {})
 
 
-def _witness_of(report, tmp_path, name):
-    """The packet witness summary of the first diagnosis (the remediate report's diagnosis file)."""
+def _diagnosis_of(report, tmp_path, name):
+    """The first path of the first diagnosis (the remediate report's diagnosis file): its witness summary
+    and findings with their evidence."""
     files = sorted((tmp_path / name).glob('*-diagnosis.json'))
     if not files:
-        return report['paths'][0].get('witness')
+        return report['paths'][0]
     with open(str(files[0])) as handle:
-        return json.load(handle)['paths'][0].get('witness')
+        return json.load(handle)['paths'][0]
+
+
+def _witness_of(report, tmp_path, name):
+    """The packet witness summary of the first diagnosis."""
+    return _diagnosis_of(report, tmp_path, name).get('witness')
 
 
 # ------------------------------------------------------------------ facts
@@ -121,6 +136,7 @@ def test_facts_read_the_switch_and_its_verdict(healed, ansible_run):
     iface = vm['interfaces'][0]
     assert iface['admin_state'] == 'up' and iface['link_state'] == 'up' and iface['ofport'] > 0
     assert iface['external_ids']['attached-mac'] == lab.mac('vm1') and iface['mtu'] == 1500
+    assert (iface['of_config'], iface['of_state'], iface['error']) == ([], [], None), iface
     assert [f['actions'] for f in bridges['br-int']['flows']] == ['NORMAL']
     request = [t for t in ovs['traces'] if t['in_port'] == 'uplink0' and t['packet'] == 'echo-request'][0]
     reply = [t for t in ovs['traces'] if t['in_port'] == 'vnet-vm1' and t['packet'] == 'echo-reply'][0]
@@ -161,6 +177,15 @@ def test_fault_is_diagnosed_and_remediated(healed, run_playbook, ansible_run, tm
         witness['located'], witness
     if witness and witness['stopped']['role'] == 'switch':
         assert 'Open vSwitch ofproto/trace' in witness['located'] and witness['ovs'], witness
+    switch = (witness or {}).get('hops', {}).get('switch') or {}
+    assert witness is None or switch.get('ovs_drops', {}).get('daemons'), switch    # it read the counters
+    entered = sum(counts['in'][kind] for counts in (switch.get('interfaces') or {}).values()
+                  for kind in DATAPATH_DROPS.get(fault, ()))
+    if entered:
+        assert switch['ovs_drops']['counters'].get('drop_action_of_pipeline', 0) > 0, switch['ovs_drops']
+        assert 'drop_action_of_pipeline +' in witness['located'], witness['located']
+        evidence = _diagnosis_of(report, tmp_path, 'first')['findings'][0]['evidence']
+        assert 'drop_action_of_pipeline +' in str(evidence), evidence
     if fixer is None:
         assert path['result'] != 'restored' and path['fixes'] == [], path['fixes']
         assert finding['status'] == 'manual' and finding['reason'], finding
@@ -196,6 +221,14 @@ def test_fixers_check_mode_diff_and_bad_input(healed, run_playbook, task_results
         ('check mtu', 'ovs_interface', {'interface': 'vnet-vm1', 'mtu_request': 1400}, True),
         ('unknown interface', 'ovs_interface', {'interface': 'vnet-nope', 'mtu_request': 1500}, False),
         ('bad mtu', 'ovs_interface', {'interface': 'vnet-vm1', 'mtu_request': 20}, False),
+        ('check peer', 'ovs_interface', {'interface': 'patch-ex', 'peer': 'patch-other'}, True),
+        ('peer of no patch', 'ovs_interface', {'interface': 'vnet-vm1', 'peer': 'patch-int'}, False),
+        ('check port config', 'ovs_port_config', {'port': 'vnet-vm1', 'forward': False, 'flood': True}, True),
+        ('port config unknown port', 'ovs_port_config', {'port': 'vnet-nope', 'forward': True}, False),
+        ('port config unknown bridge', 'ovs_port_config', {'port': 'vnet-vm1', 'bridge': 'br-nope',
+                                                           'forward': True}, False),
+        ('port config other bridge', 'ovs_port_config', {'port': 'vnet-vm1', 'bridge': 'br-ex', 'receive': True},
+         False),
     ]
     tasks = [{'name': name, 'vmnet.doctor.' + module: dict(args, rundir=rundir), 'check_mode': check, 'diff': check,
               'ignore_errors': True} for name, module, args, check in cases]
@@ -212,7 +245,18 @@ def test_fixers_check_mode_diff_and_bad_input(healed, run_playbook, task_results
     mtu = res['check mtu']
     assert mtu['changed'] is True and mtu['diff']['before']['mtu_request'] is None, mtu
     assert mtu['diff']['after'] == {'interface': 'vnet-vm1', 'mtu_request': 1400, 'mtu': 1400}, mtu
+    peer = res['check peer']
+    assert peer['changed'] is True and peer['diff']['before']['peer'] == 'patch-int', peer
+    assert peer['diff']['after']['peer'] == 'patch-other' and peer['diff']['after']['mtu_request'] is None, peer
+    config = res['check port config']
+    assert config['changed'] is True and config['commands'][0].endswith('vnet-vm1 no-forward'), config
+    assert len(config['commands']) == 1 and config['diff']['before']['forward'] is True, config
+    assert config['diff']['after'] == dict(config['diff']['before'], forward=False, config=['NO_FWD']), config
     for name, words in (('unknown interface', "interface 'vnet-nope' does not exist"),
+                        ('peer of no patch', "is of type system, not patch"),
+                        ('port config unknown port', "port 'vnet-nope' does not exist"),
+                        ('port config unknown bridge', "bridge 'br-nope' does not exist"),
+                        ('port config other bridge', 'is on bridge br-int, not br-ex'),
                         ('bad mtu', 'mtu_request 20 is out of range'),
                         ('unknown port', "port 'vnet-nope' does not exist"),
                         ('other bridge', 'is on bridge br-int, not br-ex'),

@@ -239,6 +239,29 @@ FAULTS = {
         'expect': {'code': 'MTU_MISMATCH', 'host': 'hv', 'fixer': 'ovs_interface',
                    'object': {'type': 'ovs_interface', 'name': 'vnet-vm1', 'mtu_request': SMALL_MTU}},
     },
+    'ovs_patch_peer': {
+        'topologies': ['ovs'], 'node': 'hv', 'layer': 'switch',
+        'summary': "the patch port patch-ex of br-int names the peer patch-nope: br-int and br-ex are no longer joined",
+        'breaks': [{'ping': ['host', 'vm1']}],
+        'intact': [{'ping': ['vm1', 'hv']}],
+        'evidence': "hv: ovs-vsctl get interface patch-ex error = \"No usable peer 'patch-nope' exists in 'netdev' "
+                    "datapath.\" (patch-int: no usable peer 'patch-ex')",
+        'heal': "ovs-vsctl set interface patch-ex options:peer=patch-int",
+        'expect': {'code': 'OVS_INTERFACE_ERROR', 'host': 'hv', 'fixer': 'ovs_interface',
+                   'object': {'type': 'ovs_interface', 'name': 'patch-ex', 'bridge': VM_BRIDGE}},
+    },
+    'ovs_port_no_forward': {
+        'topologies': ['ovs'], 'node': 'hv', 'layer': 'switch',
+        'summary': "vm1's OVS port has the OpenFlow port config NO_FWD (ovs-ofctl mod-port br-int vnet-vm1 "
+                   "no-forward): the switch sends nothing to the VM",
+        'breaks': [{'ping': ['host', 'vm1']}],
+        'intact': [{'ping': ['host', 'hv']}],
+        'evidence': "hv: ovs-ofctl dump-ports-desc br-int: vnet-vm1 config NO_FWD; ofproto/trace: 'OFPPC_NO_FWD set, "
+                    "skipping output'; coverage/show drop_action_of_pipeline grows",
+        'heal': "ovs-ofctl mod-port br-int vnet-vm1 forward",
+        'expect': {'code': 'OVS_PORT_CONFIG', 'host': 'hv', 'fixer': 'ovs_port_config',
+                   'object': _obj('vnet-vm1', bridge=VM_BRIDGE, config=['NO_FWD'])},
+    },
 }
 
 
@@ -295,3 +318,13 @@ def _inject_ovs_mtu_request(lab, record):
     record['undo'].append(['hv', vsctl_argv(lab, 'clear', 'interface', port, 'mtu_request'), None])
     lab._do(record, 'hv', vsctl_argv(lab, 'set', 'interface', port, 'mtu_request=%d' % SMALL_MTU),
             undo=vsctl_argv(lab, 'set', 'interface', port, 'mtu_request=1500'))
+
+
+def _inject_ovs_patch_peer(lab, record):
+    lab._do(record, 'hv', vsctl_argv(lab, 'set', 'interface', 'patch-ex', 'options:peer=patch-nope'),
+            undo=vsctl_argv(lab, 'set', 'interface', 'patch-ex', 'options:peer=patch-int'))
+
+
+def _inject_ovs_port_no_forward(lab, record):
+    lab._do(record, 'hv', ofctl_argv(lab, 'mod-port', VM_BRIDGE, lab.port('vm1'), 'no-forward'),
+            undo=ofctl_argv(lab, 'mod-port', VM_BRIDGE, lab.port('vm1'), 'forward'))

@@ -32,6 +32,11 @@ _FLOW_FIELD = re.compile(r'^\s*(cookie|duration|table|n_packets|n_bytes|idle_age
 _TRACE_RULE = re.compile(r'^( *)(\d+)\. (.*)$')
 _DPIF_PORT = re.compile(r'^\s+(\S+) (\d+)/(\S+):')
 _DPIF_BRIDGE = re.compile(r'^\s+([^\s:]+):$')
+_PORT_DESC = re.compile(r'^\s*(\d+|LOCAL)\(([^)]+)\):')
+_COVERAGE = re.compile(r'^(\S+)\s+.*\btotal: (\d+)\s*$')
+_CONTROL = re.compile(r'(/\S*/ovs-vswitchd\.(\d+)\.ctl)$')
+DROP_COUNTERS = ('datapath_drop_', 'drop_action_')   # coverage counters of dropped packets (OVS 2.13+)
+PORT_CONFIG_FLAGS = ('NO_RECV', 'NO_FWD', 'NO_FLOOD')  # OpenFlow port config that stops the path's frames
 
 
 def paths(rundir=None):
@@ -96,7 +101,8 @@ def build_bridges(bridge_rows, port_rows, iface_rows):
             'mtu': _scalar(row.get('mtu')), 'mtu_request': _scalar(row.get('mtu_request')),
             'mac_in_use': _scalar(row.get('mac_in_use')),
             'external_ids': ovsdb_value(row.get('external_ids')) or {},
-            'options': ovsdb_value(row.get('options')) or {}, 'error': _scalar(row.get('error'))}
+            'options': ovsdb_value(row.get('options')) or {}, 'error': _scalar(row.get('error')),
+            'of_config': None, 'of_state': None}
     ports = dict((_scalar(row.get('_uuid')), port_of(row, ifaces)) for row in port_rows)
     bridges = []
     for row in bridge_rows:
@@ -165,6 +171,53 @@ def parse_dpif(text):
         if m and m.group(3).isdigit():
             ports[int(m.group(3))] = m.group(1)
     return ports
+
+
+def parse_ports_desc(text):
+    """``ovs-ofctl dump-ports-desc``: {port name: {ofport, config: [flags], state: [flags]}} (the OpenFlow
+    port config, e.g. NO_FWD set by ``ovs-ofctl mod-port BR PORT no-forward``, which the OVSDB does not hold)."""
+    ports, current = {}, None
+    for line in text.splitlines():
+        m = _PORT_DESC.match(line)
+        if m:
+            current = {'ofport': int(m.group(1)) if m.group(1).isdigit() else m.group(1), 'config': [], 'state': []}
+            ports[m.group(2)] = current
+            continue
+        key, _sep, value = line.strip().partition(':')
+        if current is not None and key in ('config', 'state'):
+            current[key] = [flag for flag in value.split() if flag != '0']
+    return ports
+
+
+def parse_coverage(text):
+    """``ovs-appctl coverage/show``: {counter: total} of the counters listed (OVS lists those not zero)."""
+    totals = {}
+    for line in text.splitlines():
+        m = _COVERAGE.match(line.strip())
+        if m:
+            totals[m.group(1)] = int(m.group(2))
+    return totals
+
+
+def drop_counters(totals):
+    """The datapath's own drop counters of a coverage reading (``datapath_drop_*``, ``drop_action_*``)."""
+    return dict((k, v) for k, v in totals.items() if k.startswith(DROP_COUNTERS))
+
+
+def increased(before, after):
+    """{counter: increase} of the counters that grew between two readings."""
+    return dict((k, v - before.get(k, 0)) for k, v in after.items() if v > before.get(k, 0))
+
+
+def controls(unix_sockets):
+    """The control sockets of the ovs-vswitchd daemons of this network namespace, from the text of
+    ``/proc/net/unix`` (it lists the bound sockets of the reader's namespace only): [(pid, path)]."""
+    found = set()
+    for line in unix_sockets.splitlines():
+        m = _CONTROL.search(line.strip())
+        if m:
+            found.add((int(m.group(2)), m.group(1)))
+    return sorted(found)
 
 
 def _split_actions(text):
@@ -287,6 +340,14 @@ def collect(runner, flows=(), rundir=None):
             br['flows_truncated'] = len(flows_) > MAX_FLOWS
         else:
             _error(out, 'ovs-ofctl dump-flows %s' % br['name'], rc, err)
+        rc, text, err = runner.run(['ovs-ofctl', 'dump-ports-desc', mgmt(where['rundir'], br['name'])])
+        if rc == 0:
+            desc = parse_ports_desc(text)
+            for iface in (i for p in br['ports'] for i in p['interfaces']):
+                iface['of_config'] = (desc.get(iface['name']) or {}).get('config')
+                iface['of_state'] = (desc.get(iface['name']) or {}).get('state')
+        else:
+            _error(out, 'ovs-ofctl dump-ports-desc %s' % br['name'], rc, err)
         if ctl:
             ofports = dict((i['name'], i['ofport']) for p in br['ports'] for i in p['interfaces'])
             rc, text, err = runner.run(['ovs-appctl', '-t', ctl, 'fdb/show', br['name']])
@@ -333,3 +394,41 @@ def _traces(runner, out, ctl, bridges, flows):
                     entry['error'] = None
                 traces.append(entry)
     return traces
+
+
+# ------------------------------------------------------------------------ datapath drop counters (witness)
+def drop_reading(run, unix_sockets):
+    """One reading of the datapath's own drop counters of every ovs-vswitchd of this network namespace
+    (``ovs-appctl -t <control socket> coverage/show``), or None when no ovs-vswitchd runs here.
+    ``run(argv) -> (rc, stdout, stderr)``; ``unix_sockets``: the text of ``/proc/net/unix``."""
+    daemons = controls(unix_sockets)
+    if not daemons:
+        return None
+    reading = {'daemons': [], 'errors': []}
+    for pid, control in daemons:
+        rc, text, err = run(['ovs-appctl', '-t', control, 'coverage/show'])
+        if rc != 0:
+            why = (err or text or 'rc=%s' % rc).strip()[:200]
+            reading['errors'].append('ovs-appctl -t %s coverage/show: %s' % (control, why))
+            continue
+        reading['daemons'].append({'pid': pid, 'control': control, 'counters': drop_counters(parse_coverage(text))})
+    return reading
+
+
+def drops_during(before, after):
+    """The witness's ``ovs_drops``: the datapath drop counters that increased between two readings
+    (``counters``: {name: increase}, summed over the daemons), or None without ovs-vswitchd."""
+    if before is None and after is None:
+        return None
+    first = dict((d['control'], d['counters']) for d in (before or {}).get('daemons') or [])
+    out = {'counters': {}, 'daemons': [], 'errors': list((before or {}).get('errors') or []) +
+           list((after or {}).get('errors') or [])}
+    for daemon in (after or {}).get('daemons') or []:
+        if daemon['control'] not in first:
+            out['errors'].append('%s: no reading before the window' % daemon['control'])
+            continue
+        grown = increased(first[daemon['control']], daemon['counters'])
+        out['daemons'].append({'pid': daemon['pid'], 'control': daemon['control'], 'increased': grown})
+        for name, value in grown.items():
+            out['counters'][name] = out['counters'].get(name, 0) + value
+    return out

@@ -39,6 +39,7 @@ import threading
 import time
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
 
 TRACEFS_DIRS = ('/sys/kernel/tracing', '/sys/kernel/debug/tracing')
 FORMAT_PATH = 'events/skb/kfree_skb/format'
@@ -54,6 +55,7 @@ PR_SET_PDEATHSIG = 1
 HEADER_BYTES = 48
 MAX_DROPS = 200
 MAX_VERDICTS = 200
+OVS_COVERAGE_FLUSH = 1.2     # seconds: ovs-vswitchd publishes its threads' coverage counts once a second
 # Kinds of packets the witness counts, in the order of an echo's life.
 KINDS = ('echo_request', 'echo_reply', 'arp_request', 'arp_reply', 'nd_solicit', 'nd_advert')
 
@@ -820,7 +822,7 @@ def run(params):
     witness = None
     try:
         witness = _validated(params)
-        return witness.run()
+        return with_ovs_drops(witness.run)
     except Exception as e:
         if params.get('rendezvous') and os.path.isabs(params['rendezvous']) \
                 and not (witness is not None and witness.signalled):
@@ -859,3 +861,46 @@ def _validated(params):
         except ValueError:
             raise DoctorError('send.targets: %r is not an IP address' % (target,))
     return Witness(params)
+
+
+def with_ovs_drops(run_window):
+    """``run_window()`` (the witness window), with the drop counters of this namespace's ovs-vswitchd read
+    before and after it: those that grew are the result's ``ovs_drops`` (ovs.drops_during)."""
+    before = ovs_drop_reading()
+    result = run_window()
+    if before is not None:
+        # ovs-vswitchd threads add their counts to the totals coverage/show prints at most once a second.
+        time.sleep(OVS_COVERAGE_FLUSH)
+    drops = ovs.drops_during(before, ovs_drop_reading())
+    if drops is not None:
+        result['ovs_drops'] = drops
+    return result
+
+
+# -- Open vSwitch: the userspace datapath's drops are no kernel drops; it counts them itself
+def _run_quiet(argv, timeout=5):
+    """(rc, stdout, stderr) of a read-only command, C locale, killed after ``timeout`` seconds."""
+    tool = which(argv[0])
+    if tool is None:
+        return 127, '', '%s not found' % argv[0]
+    try:
+        proc = subprocess.Popen([tool] + argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=dict(os.environ, LANG='C', LC_ALL='C'))
+    except OSError as e:
+        return 127, '', str(e)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(proc, signal.SIGKILL)
+        return 124, '', '%s timed out after %s s' % (argv[0], timeout)
+    return proc.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+
+
+def ovs_drop_reading():
+    """The drop counters of the ovs-vswitchd daemons of this namespace (ovs.drop_reading), None without."""
+    try:
+        with open('/proc/net/unix') as handle:
+            sockets = handle.read()
+    except (IOError, OSError):
+        return None
+    return ovs.drop_reading(_run_quiet, sockets)

@@ -358,6 +358,38 @@ CATALOG = {
         'module': None,
         'checks': ('checks_ovs.check_ovs',),
     },
+    'OVS_INTERFACE_ERROR': {
+        'layer': 'switch',
+        'title': 'Open vSwitch reports an error on an interface of the path',
+        'meaning': 'Open vSwitch could not set up an interface the path crosses and says why in the interface\'s '
+                   '`error` column: a patch port without a usable peer (the two bridges are no longer joined), a '
+                   'device it cannot open (the VM\'s tap is gone, a stale port), a bad option.',
+        'detection': 'OVS\'s own verdict: the `error` column (`ovs-vsctl list Interface`) of the source port, the VM '
+                     'port or a patch port between their bridges is set; the finding quotes it. Of two broken patch '
+                     'ends, the one whose peer is missing or does not name it back, and that another patch names, '
+                     'is reported.',
+        'fix': '`vmnet.doctor.ovs_interface` with `peer` for a patch interface when its right peer is unambiguous '
+               '(exactly one other patch interface names it; the inverse sets the old peer back). Otherwise manual: '
+               'the finding gives the command (start the VM again or `ovs-vsctl del-port` a stale port).',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.ovs_interface',
+        'checks': ('checks_ovs.check_ovs',),
+    },
+    'OVS_PORT_CONFIG': {
+        'layer': 'switch',
+        'title': 'OpenFlow port config stops the frames (no-receive, no-forward, no-flood)',
+        'meaning': 'A port of the path has an OpenFlow port config flag that stops the path\'s frames: NO_RECV '
+                   '(every frame received on it is dropped), NO_FWD (nothing goes out of it) or NO_FLOOD (flooded '
+                   'ARP requests and unknown unicast do not go out of it). Set with `ovs-ofctl mod-port`, by hand or '
+                   'by a controller; it is not in the OVSDB, so `ovs-vsctl` shows nothing.',
+        'detection': '`ovs-ofctl dump-ports-desc <bridge>` lists the flag in the `config` of the source port, the VM '
+                     'port or a patch port between their bridges (facts: `interfaces[].of_config`).',
+        'fix': '`vmnet.doctor.ovs_port_config` with `receive`, `forward` or `flood: true` for the flags found (one '
+               '`ovs-ofctl mod-port` each; the inverse sets them back). Runtime only, like the flag itself.',
+        'auto_fix': True,
+        'module': 'vmnet.doctor.ovs_port_config',
+        'checks': ('checks_ovs.check_ovs',),
+    },
     'MAC_FILTERED': {
         'layer': 'switch',
         'title': 'Bridge filter drops a MAC address',

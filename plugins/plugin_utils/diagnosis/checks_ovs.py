@@ -15,6 +15,10 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model impor
 CID = 'switch.ovs'
 DEFAULT_RUNDIR = '/var/run/openvswitch'
 TRUNK_MODES = ('trunk', 'native-tagged', 'native-untagged')
+CONFIG_FIXES = {'NO_RECV': 'receive', 'NO_FWD': 'forward', 'NO_FLOOD': 'flood'}
+CONFIG_EFFECT = {'NO_RECV': 'the switch drops every frame it receives on it',
+                 'NO_FWD': 'the switch sends no frame out of it',
+                 'NO_FLOOD': 'flooded frames (ARP requests, unknown unicast) do not go out of it'}
 
 
 class _Switch(object):
@@ -40,14 +44,25 @@ class _Switch(object):
                 return iface
         return ((port or {}).get('interfaces') or [None])[0]
 
+    def patch_ifaces(self):
+        """[(bridge, port, interface)] of every patch interface."""
+        return [(br, port, iface) for br, port in self.ports.values() for iface in port.get('interfaces') or []
+                if iface.get('type') == 'patch']
+
     def patches(self, bridge):
-        """[(local port, peer port, peer bridge)] of a bridge's patch ports."""
-        out = []
-        for port in bridge.get('ports') or []:
-            for iface in port.get('interfaces') or []:
-                peer = (iface.get('options') or {}).get('peer')
-                if iface.get('type') == 'patch' and peer and self.bridge_of(peer):
-                    out.append((port, self.port(peer), self.bridge_of(peer)))
+        """[(local port, peer port, peer bridge)] of the patch links of a bridge, as configured: a link is there
+        when either end names the other as its peer (one end may be broken: see _iface_error)."""
+        out, seen = [], set()
+        for br, port, iface in self.patch_ifaces():
+            peer = (iface.get('options') or {}).get('peer')
+            if not self.bridge_of(peer):
+                continue
+            ends = [(br, port), (self.bridge_of(peer), self.port(peer))]
+            for (here, local), (there, remote) in (ends, ends[::-1]):
+                key = (local['name'], remote['name'])
+                if here['name'] == bridge['name'] and key not in seen:
+                    seen.add(key)
+                    out.append((local, remote, there))
         return out
 
     def path(self, src_bridge, dst_bridge):
@@ -121,6 +136,10 @@ def check_ovs(ctx):
     if not sw.port(vm_port) or not sw.port(src_port):
         return ctx.skipped(CID, 'switch', 'the VM port (%s) and the source port (%s) are not both OVS ports'
                            % (vm_port, src_port))
+    evidence = {'vm_port': vm_port, 'source_port': src_port}
+    broken = _iface_error(ctx, sw, ovs, vm_port, src_port, evidence)
+    if broken:
+        return broken
     down = [name for name in (vm_port, src_port)
             if 'down' in ((sw.iface(name) or {}).get('admin_state'), (sw.iface(name) or {}).get('link_state'))]
     if down:    # the port checks (switch.vm_port / switch.uplink_port, LINK_DOWN) report a port that is down
@@ -137,6 +156,7 @@ def check_ovs(ctx):
         evidence['traces_missing'] = 'no ofproto/trace for %s -> %s in the facts' % (src_ip, dst_ip)
     explained = (_wrong_bridge(ctx, sw, ovs, vm_port, src_port, evidence)
                  or _vlan(ctx, sw, ovs, vm_port, src_port, evidence)
+                 or _port_config(ctx, sw, ovs, vm_port, src_port, evidence)
                  or _secure(ctx, sw, ovs, vm_port, src_port, evidence)
                  or _flow_drop(ctx, sw, ovs, lost, evidence))
     if explained:
@@ -243,4 +263,91 @@ def _flow_drop(ctx, sw, ovs, lost, evidence):
                             ovs, bridge=bridge['name'], table=flow['table'], priority=flow['priority'],
                             cookie=flow['cookie'], match=flow['match'], state='absent')),
                         check_id=CID)
+    return None
+
+
+def _path_ports(sw, vm_port, src_port):
+    """[(bridge, port)] the path crosses: the source port, the patch ports between the bridges, the VM port.
+    When no patch link joins the two bridges, every patch port of both (one of them may be the broken link)."""
+    src_br, vm_br = sw.bridge_of(src_port), sw.bridge_of(vm_port)
+    hops = sw.path(src_br, vm_br)
+    if hops is None:
+        middle = [i['name'] for br, _port, i in sw.patch_ifaces() if br['name'] == src_br['name']] + \
+            [i['name'] for br, _port, i in sw.patch_ifaces() if br['name'] == vm_br['name']]
+    else:
+        middle = [p['name'] for hop in hops for p in hop]
+    names = [src_port] + middle + [vm_port]
+    return [(sw.bridge_of(name), sw.port(name)) for name in names]
+
+
+def patch_peer_fix(sw, iface):
+    """The peer a broken patch interface must name, when that is unambiguous: exactly one other patch
+    interface names it as its peer, and the peer it names now is missing or does not name it back. None
+    otherwise (also when the pair is intact)."""
+    named = (iface.get('options') or {}).get('peer')
+    current = sw.iface(named) if sw.port(named) else None
+    if current is not None and current.get('type') == 'patch' and \
+            (current.get('options') or {}).get('peer') == iface['name']:
+        return None
+    wanting = [i['name'] for _br, _port, i in sw.patch_ifaces()
+               if i['name'] != iface['name'] and (i.get('options') or {}).get('peer') == iface['name']]
+    return wanting[0] if len(wanting) == 1 and wanting[0] != named else None
+
+
+def _iface_error(ctx, sw, ovs, vm_port, src_port, evidence):
+    """OVS's own verdict on an interface of the path: its ``error`` column (a device it cannot open, a patch
+    port without a usable peer, ...). A patch port whose right peer is unambiguous goes first (its fix)."""
+    broken = []
+    for bridge, port in _path_ports(sw, vm_port, src_port):
+        for iface in port.get('interfaces') or []:
+            if iface.get('error') and iface['name'] not in [i['name'] for _b, i, _f in broken]:
+                peer = patch_peer_fix(sw, iface) if iface.get('type') == 'patch' else None
+                broken.append((bridge, iface, peer))
+    if not broken:
+        return None
+    broken.sort(key=lambda item: item[2] is None)
+    bridge, iface, peer = broken[0]
+    evidence.update({'interface': iface['name'], 'bridge': bridge['name'], 'error': iface['error'],
+                     'type': iface.get('type'), 'options': iface.get('options') or {},
+                     'other_errors': dict((i['name'], i['error']) for _b, i, _p in broken[1:])})
+    host = ctx.host('switch')
+    if peer:
+        fix = fix_module('ovs_interface', host, **fix_args(ovs, interface=iface['name'], peer=peer))
+    elif iface.get('type') == 'patch':
+        fix = fix_manual('Set the peer of patch interface %s to the patch interface on the other bridge that names it '
+                         '(`ovs-vsctl set interface %s options:peer=<that interface>`), and that one\'s peer to %s.'
+                         % (iface['name'], iface['name'], iface['name']))
+    else:
+        fix = fix_manual('Open vSwitch cannot use %s. A device that is gone (`could not open network device`: the VM '
+                         'was stopped or its tap recreated under another name) comes back when the VM starts again; '
+                         'a stale port is removed with `ovs-vsctl del-port %s %s`. Then `ovs-vsctl get interface %s '
+                         'error` is empty.' % (iface['name'], bridge['name'], iface['name'], iface['name']))
+    return ctx.find('OVS_INTERFACE_ERROR', 'switch', 'forward',
+                    {'type': 'ovs_interface', 'name': iface['name'], 'bridge': bridge['name']}, evidence, 'high',
+                    'Open vSwitch on %s reports an error on interface %s (bridge %s) of the path: "%s"%s.'
+                    % (host, iface['name'], bridge['name'], iface['error'],
+                       ' (the patch interface that names it is %s)' % peer if peer else ''),
+                    fix, check_id=CID)
+
+
+def _port_config(ctx, sw, ovs, vm_port, src_port, evidence):
+    """An OpenFlow port config flag on a port of the path that stops its frames (``ovs-ofctl mod-port BR PORT
+    no-receive|no-forward|no-flood``; not in the OVSDB, read with ``ovs-ofctl dump-ports-desc``)."""
+    for bridge, port in _path_ports(sw, vm_port, src_port):
+        for iface in port.get('interfaces') or []:
+            flags = [f for f in iface.get('of_config') or [] if f in CONFIG_FIXES]
+            if not flags:
+                continue
+            evidence.update({'port': port['name'], 'bridge': bridge['name'], 'of_config': iface['of_config'],
+                             'of_state': iface.get('of_state')})
+            args = dict((CONFIG_FIXES[f], True) for f in flags)
+            return ctx.find('OVS_PORT_CONFIG', 'switch', 'forward',
+                            {'type': 'ovs_port', 'name': port['name'], 'bridge': bridge['name'], 'config': flags},
+                            evidence, 'high',
+                            'OpenFlow port config of %s on OVS bridge %s of %s is %s: %s.'
+                            % (port['name'], bridge['name'], ctx.host('switch'), ' '.join(flags),
+                               '; '.join(CONFIG_EFFECT[f] for f in flags)),
+                            fix_module('ovs_port_config', ctx.host('switch'),
+                                       **fix_args(ovs, bridge=bridge['name'], port=port['name'], **args)),
+                            check_id=CID)
     return None

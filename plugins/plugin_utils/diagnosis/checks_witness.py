@@ -154,6 +154,30 @@ def _ovs_text(verdict):
     return 'Open vSwitch ofproto/trace: ' + '; '.join(parts)
 
 
+def add_evidence(finding, key, text):
+    """Add ``key: text`` to a finding's evidence, a dict (key added) or a list of lines (line added)."""
+    if isinstance(finding.get('evidence'), dict):
+        finding['evidence'] = dict(finding['evidence'], **{key: text})
+    else:
+        finding['evidence'] = list(finding.get('evidence') or []) + ['%s: %s' % (key, text)]
+
+
+def _ovs_drop_counters(ctx, summary, hop):
+    """The userspace datapath's own drop counters that grew while the witness watched the switch
+    (``ovs_drops`` of its witness: ``ovs-appctl coverage/show`` before and after the window): named in
+    ``located`` and in the evidence of the findings on the switch."""
+    counters = ((hop or {}).get('ovs_drops') or {}).get('counters') or {}
+    if not counters:
+        return
+    text = 'Open vSwitch datapath drop counters that increased during the witness window: %s' % ', '.join(
+        '%s +%d' % (name, counters[name]) for name in sorted(counters))
+    summary['ovs_drops'] = dict(counters)
+    summary['located'] += '; ' + text
+    for finding in ctx.findings:
+        if finding.get('host') == ctx.host('switch') and not finding.get('_symptom'):
+            add_evidence(finding, 'witness_ovs_drops', text)
+
+
 def _seen(hop, direction, kind):
     """(count, interfaces) of kind seen on a hop in a direction; None when the hop has no witness."""
     if not hop or not hop.get('available'):
@@ -496,6 +520,7 @@ def apply(ctx, witness, reachable):
         if verdict:
             summary['ovs'] = verdict
             summary['located'] += '; ' + _ovs_text(verdict)
+        _ovs_drop_counters(ctx, summary, hops.get('switch'))
     if unexplained:
         finding = located_finding(ctx, hops, where)
         if finding is None:
@@ -539,7 +564,7 @@ def _hop_summary(hop):
     if hop is None:
         return {'available': False, 'why': _hop_why(None)}
     keys = ('available', 'why', 'drop_source', 'drop_why', 'nft_trace', 'netns_inode', 'interfaces', 'drops',
-            'nft_verdicts', 'sent', 'ready_after', 'ovs_rx')
+            'nft_verdicts', 'sent', 'ready_after', 'ovs_rx', 'ovs_drops')
     out = dict((k, hop.get(k)) for k in keys if k in hop)
     if not hop.get('available', False) and not out.get('why'):
         out['why'] = _hop_why(hop)

@@ -203,11 +203,26 @@ def ovs_port_vlan_inverse(args, result):
 
 def ovs_interface_inverse(args, result):
     before, after = result.get('before') or {}, result.get('after') or {}
-    if before.get('mtu_request') == after.get('mtu_request'):
-        return [], None
     undo = dict((k, args[k]) for k in ('interface', 'rundir') if args.get(k))
-    undo['mtu_request'] = before.get('mtu_request') or 0
+    if 'peer' in args and before.get('peer') != after.get('peer'):
+        if not before.get('peer'):
+            return None, 'the patch interface had no peer before; ovs_interface does not clear it'
+        undo['peer'] = before['peer']
+    if 'mtu_request' in args and before.get('mtu_request') != after.get('mtu_request'):
+        undo['mtu_request'] = before.get('mtu_request') or 0
+    if 'peer' not in undo and 'mtu_request' not in undo:
+        return [], None
     return [call('ovs_interface', undo)], None
+
+
+def ovs_port_config_inverse(args, result):
+    before, after = result.get('before') or {}, result.get('after') or {}
+    undo = dict((k, args[k]) for k in ('port', 'bridge', 'rundir') if args.get(k))
+    fields = dict((k, before[k]) for k in ('receive', 'forward', 'flood') if k in args and before.get(k) != after.get(k))
+    if not fields:
+        return [], None
+    undo.update(fields)
+    return [call('ovs_port_config', undo)], None
 
 
 def ovs_flow_inverse(args, result):
@@ -277,6 +292,7 @@ FIXERS = {
     'ovs_port_vlan': _entry('linux', 'module', ovs_port_vlan_inverse),
     'ovs_flow': _entry('linux', 'module', ovs_flow_inverse),
     'ovs_interface': _entry('linux', 'module', ovs_interface_inverse),
+    'ovs_port_config': _entry('linux', 'module', ovs_port_config_inverse),
     'vmware_vswitch_policy': _entry('vmware', 'controller', _vmware_inverse(
         'vmware_vswitch_policy', ('switch_type', 'esxi_hostname', 'switch', 'portgroup'))),
     'vmware_vm_nic': _entry('vmware', 'controller', _vmware_inverse(

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import ovs_flow, ovs_interface, ovs_port_vlan
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import ovs_port_config
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ovs')
@@ -194,3 +195,160 @@ def test_interface_mtu_request_inverse():
     calls, _why = fixer_registry.inverse('ovs_interface', {'interface': 'vnet1', 'mtu_request': 1500, 'rundir': '/r'},
                                          result)
     assert calls[0]['args'] == {'interface': 'vnet1', 'mtu_request': 0, 'rundir': '/r'}
+
+
+# ------------------------------------------------------------------ OpenFlow port config, interface errors, counters
+def test_ports_desc_config_and_state_flags():
+    desc = ovs.parse_ports_desc(fixture('ports_desc_no_fwd.txt'))
+    assert desc['vnet-vm1'] == {'ofport': 3, 'config': ['NO_FWD'], 'state': []}
+    assert desc['hv0']['config'] == ['NO_FLOOD'] and desc['patch-ex']['config'] == []
+    assert desc['br-int'] == {'ofport': 'LOCAL', 'config': ['PORT_DOWN'], 'state': ['LINK_DOWN']}
+    assert ovs.parse_ports_desc(' 7(vnet2): addr:02:00:00:00:00:01\n     config:     NO_RECV NO_FWD\n')['vnet2'][
+        'config'] == ['NO_RECV', 'NO_FWD']
+
+
+def test_patch_peer_error_column():
+    rows = dict((r['name'], ovs.ovsdb_value(r['error'])) for r in ovs.parse_table(fixture('list_Interface_patch_peer.json')))
+    assert rows['patch-ex'] == "No usable peer 'patch-nope' exists in 'netdev' datapath."
+    assert rows['vnet-vm1'] == []
+
+
+def test_coverage_drop_counters_and_their_increase():
+    totals = ovs.parse_coverage(fixture('coverage_show.txt'))
+    assert totals['drop_action_of_pipeline'] == 13 and totals['netdev_sent'] == 94
+    assert ovs.drop_counters(totals) == {'drop_action_of_pipeline': 13}
+    assert ovs.increased({'drop_action_of_pipeline': 13}, {'drop_action_of_pipeline': 15, 'datapath_drop_meter': 1}) \
+        == {'drop_action_of_pipeline': 2, 'datapath_drop_meter': 1}
+
+
+UNIX = """Num       RefCount Protocol Flags    Type St Inode Path
+0000000000000000: 00000002 00000000 00010000 0001 01 81234 /run/lab-ovs/ovs-vswitchd.4242.ctl
+0000000000000000: 00000002 00000000 00010000 0001 01 81235 /run/lab-ovs/ovsdb-server.4240.ctl
+0000000000000000: 00000002 00000000 00010000 0001 01 81236 /run/lab-ovs/br-int.mgmt
+"""
+
+
+def test_witness_reads_the_counters_of_the_daemons_of_its_namespace():
+    assert ovs.controls(UNIX) == [(4242, '/run/lab-ovs/ovs-vswitchd.4242.ctl')]
+    assert ovs.drop_reading(None, 'Num RefCount\n') is None            # no ovs-vswitchd here: nothing run
+    texts = [fixture('coverage_show.txt'), fixture('coverage_show.txt').replace('total: 13', 'total: 16')]
+    seen = []
+
+    def run(argv):
+        seen.append(argv)
+        return 0, texts[len(seen) - 1], ''
+    before = ovs.drop_reading(run, UNIX)
+    after = ovs.drop_reading(run, UNIX)
+    assert seen[0] == ['ovs-appctl', '-t', '/run/lab-ovs/ovs-vswitchd.4242.ctl', 'coverage/show']
+    drops = ovs.drops_during(before, after)
+    assert drops['counters'] == {'drop_action_of_pipeline': 3} and drops['errors'] == []
+    assert ovs.drops_during(None, None) is None
+    failed = ovs.drop_reading(lambda argv: (1, '', 'connection refused'), UNIX)
+    assert failed['daemons'] == [] and 'connection refused' in failed['errors'][0]
+
+
+PORT_HAVE = {'bridge': 'br-int', 'config': ['NO_FWD']}
+
+
+@pytest.mark.parametrize('params,words', [
+    ({'forward': True}, ['forward']),
+    ({'forward': True, 'receive': True, 'flood': True}, ['forward']),      # only what differs
+    ({'forward': False}, []),                                                # already so
+    ({'receive': False, 'flood': False}, ['no-receive', 'no-flood']),
+])
+def test_port_config_plan_changes_only_the_flags_given(params, words):
+    want = ovs_port_config.want_from_params(dict({'port': 'vnet1', 'bridge': None, 'rundir': '/run/x'}, **params))
+    changes = ovs_port_config.plan(want, PORT_HAVE)
+    assert [c['argv'][-1] for c in changes] == words
+    assert all(c['argv'][:4] == ['ovs-ofctl', 'mod-port', 'unix:/run/x/br-int.mgmt', 'vnet1'] for c in changes)
+    before, after = ovs_port_config.states(want, PORT_HAVE, changes)
+    assert before == {'port': 'vnet1', 'bridge': 'br-int', 'receive': True, 'forward': False, 'flood': True,
+                      'config': ['NO_FWD']}
+    assert all(after[k] == v for k, v in params.items())
+    assert sorted(after['config']) == sorted({'receive': 'NO_RECV', 'forward': 'NO_FWD', 'flood': 'NO_FLOOD'}[k]
+                                             for k in ('receive', 'forward', 'flood') if not after[k])
+
+
+def test_port_config_bad_input():
+    with pytest.raises(DoctorError):
+        ovs_port_config.want_from_params({'port': 'vnet1', 'bridge': None, 'rundir': None})
+    want = ovs_port_config.want_from_params({'port': 'vnet1', 'bridge': 'br-ex', 'rundir': None, 'forward': True})
+    with pytest.raises(DoctorError) as err:
+        ovs_port_config.plan(want, PORT_HAVE)
+    assert 'is on bridge br-int, not br-ex' in str(err.value)
+
+
+class FakeRunner(object):
+    """Answers the fixer's reads from recorded output (``ovs-vsctl list-br``, ``port-to-br``, ``dump-ports-desc``)."""
+
+    def __init__(self, ports):
+        self.ports = ports
+
+    def run(self, argv):
+        if argv[-1] == 'list-br':
+            return 0, 'br-ex\nbr-int\n', ''
+        if argv[-2] == 'port-to-br':
+            known = argv[-1] in self.ports
+            return (0, 'br-int\n', '') if known else (1, '', 'ovs-vsctl: no port named %s' % argv[-1])
+        return 0, fixture('ports_desc_no_fwd.txt'), ''
+
+    def check(self, argv):
+        return self.run(argv)[1]
+
+
+def test_port_config_collect_reads_the_bridge_and_refuses_unknowns():
+    runner = FakeRunner(['vnet-vm1'])
+    want = ovs_port_config.want_from_params({'port': 'vnet-vm1', 'bridge': None, 'rundir': None, 'forward': True})
+    assert ovs_port_config.collect(runner, want) == {'bridge': 'br-int', 'config': ['NO_FWD']}
+    for params, words in (({'port': 'vnet-nope'}, "port 'vnet-nope' does not exist"),
+                          ({'port': 'vnet-vm1', 'bridge': 'br-nope'}, "bridge 'br-nope' does not exist")):
+        want = ovs_port_config.want_from_params(dict({'bridge': None, 'rundir': None, 'forward': True}, **params))
+        with pytest.raises(DoctorError) as err:
+            ovs_port_config.collect(runner, want)
+        assert words in str(err.value)
+
+
+PATCHES = {'patch-ex': {'mtu': [], 'mtu_request': [], 'type': 'patch', 'peer': 'patch-nope',
+                        'error': "No usable peer 'patch-nope' exists in 'netdev' datapath."},
+           'vnet1': {'mtu': 1500, 'mtu_request': [], 'type': 'system', 'peer': None, 'error': None}}
+
+
+def test_interface_peer_plan_and_states():
+    want = ovs_interface.want_from_params({'interface': 'patch-ex', 'peer': 'patch-int', 'rundir': None})
+    changes = ovs_interface.plan(want, {'interfaces': PATCHES})
+    assert [c['argv'][3:] for c in changes] == [['set', 'Interface', 'patch-ex', 'options:peer=patch-int']]
+    before, after = ovs_interface.states(want, {'interfaces': PATCHES}, changes)
+    assert (before['peer'], after['peer'], after['error']) == ('patch-nope', 'patch-int', None)
+    assert 'mtu_request' not in want and before['mtu_request'] is None
+    assert ovs_interface.plan(ovs_interface.want_from_params({'interface': 'patch-ex', 'peer': 'patch-nope'}),
+                              {'interfaces': PATCHES}) == []
+
+
+@pytest.mark.parametrize('params,words', [
+    ({'interface': 'vnet1', 'peer': 'patch-int'}, 'is of type system, not patch'),
+    ({'interface': 'patch-ex', 'peer': 'patch-ex'}, 'not the name of another interface'),
+    ({'interface': 'patch-ex'}, 'give mtu_request or peer'),
+])
+def test_interface_peer_bad_input(params, words):
+    with pytest.raises(DoctorError) as err:
+        ovs_interface.plan(ovs_interface.want_from_params(params), {'interfaces': PATCHES})
+    assert words in str(err.value)
+
+
+def test_interface_peer_and_port_config_inverses():
+    result = {'changed': True, 'before': {'interface': 'patch-ex', 'peer': 'patch-nope', 'mtu_request': None},
+              'after': {'interface': 'patch-ex', 'peer': 'patch-int', 'mtu_request': None}}
+    calls, _why = fixer_registry.inverse('ovs_interface', {'interface': 'patch-ex', 'peer': 'patch-int', 'rundir': '/r'},
+                                         result)
+    assert calls == [{'module': 'vmnet.doctor.ovs_interface',
+                      'args': {'interface': 'patch-ex', 'peer': 'patch-nope', 'rundir': '/r'}}]
+    result['before']['peer'] = None
+    calls, why = fixer_registry.inverse('ovs_interface', {'interface': 'patch-ex', 'peer': 'patch-int'}, result)
+    assert calls is None and 'had no peer' in why
+    result = {'changed': True, 'before': {'receive': True, 'forward': False, 'flood': True},
+              'after': {'receive': True, 'forward': True, 'flood': True}}
+    args = {'bridge': 'br-int', 'port': 'vnet1', 'forward': True, 'receive': True}
+    calls, _why = fixer_registry.inverse('ovs_port_config', args, result)
+    assert calls == [{'module': 'vmnet.doctor.ovs_port_config',
+                      'args': {'bridge': 'br-int', 'port': 'vnet1', 'forward': False}}]
+    assert fixer_registry.inverse('ovs_port_config', args, dict(result, before=result['after'])) == ([], None)

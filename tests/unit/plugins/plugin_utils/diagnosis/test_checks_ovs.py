@@ -88,6 +88,42 @@ def _unexplained(sw):
     _lose_request(sw)
 
 
+def _iface(sw, name):
+    return _port(sw, name)['interfaces'][0]
+
+
+def _patch_peer(sw):
+    """The lab's ovs_patch_peer: patch-ex names patch-nope; OVS's error columns as captured."""
+    errors = dict((row['name'], ovs.ovsdb_value(row['error']))
+                  for row in ovs.parse_table(_read('list_Interface_patch_peer.json')))
+    _iface(sw, 'patch-ex')['options'] = {'peer': 'patch-nope'}
+    for name in ('patch-ex', 'patch-int'):
+        _iface(sw, name)['error'] = errors[name]
+    _lose_request(sw)
+
+
+def _patch_ambiguous(sw):
+    _patch_peer(sw)
+    _iface(sw, 'patch-int')['options'] = {'peer': 'patch-gone'}     # no patch names patch-ex any more
+
+
+def _device_gone(sw):
+    _iface(sw, 'vnet-vm1')['error'] = 'could not open network device vnet-vm1 (No such device)'
+    _lose_request(sw)
+
+
+def _no_forward(sw):
+    desc = ovs.parse_ports_desc(_read('ports_desc_no_fwd.txt'))
+    _iface(sw, 'vnet-vm1')['of_config'] = desc['vnet-vm1']['config']
+    _iface(sw, 'hv0')['of_config'] = desc['hv0']['config']      # NO_FLOOD on a port off the path: not reported
+    _lose_request(sw)
+
+
+def _patch_no_receive(sw):
+    _iface(sw, 'patch-int')['of_config'] = ['NO_RECV', 'NO_FLOOD']
+    _lose_request(sw)
+
+
 @pytest.mark.parametrize('change,code,obj,fix', [
     (_tag, 'VLAN_MISMATCH', {'type': 'ovs_port', 'name': 'vnet-vm1', 'bridge': 'br-int'},
      ('ovs_port_vlan', {'bridge': 'br-int', 'port': 'vnet-vm1', 'tag': 10, 'rundir': '/run/lab-ovs'})),
@@ -100,6 +136,18 @@ def _unexplained(sw):
     (_secure, 'OVS_SECURE_NO_FLOWS', {'type': 'ovs_bridge', 'name': 'br-int'}, None),
     (_wrong_bridge, 'OVS_WRONG_BRIDGE', {'type': 'ovs_port', 'name': 'vnet-vm1', 'bridge': 'br-spare'}, None),
     (_unexplained, 'OVS_PATH_DROP', {'type': 'ovs_port', 'name': 'vnet-vm1', 'bridge': 'br-int'}, None),
+    (_patch_peer, 'OVS_INTERFACE_ERROR', {'type': 'ovs_interface', 'name': 'patch-ex', 'bridge': 'br-int'},
+     ('ovs_interface', {'interface': 'patch-ex', 'peer': 'patch-int', 'rundir': '/run/lab-ovs'})),
+    (_patch_ambiguous, 'OVS_INTERFACE_ERROR', {'type': 'ovs_interface', 'name': 'patch-int', 'bridge': 'br-ex'},
+     None),
+    (_device_gone, 'OVS_INTERFACE_ERROR', {'type': 'ovs_interface', 'name': 'vnet-vm1', 'bridge': 'br-int'}, None),
+    (_no_forward, 'OVS_PORT_CONFIG', {'type': 'ovs_port', 'name': 'vnet-vm1', 'bridge': 'br-int',
+                                      'config': ['NO_FWD']},
+     ('ovs_port_config', {'bridge': 'br-int', 'port': 'vnet-vm1', 'forward': True, 'rundir': '/run/lab-ovs'})),
+    (_patch_no_receive, 'OVS_PORT_CONFIG', {'type': 'ovs_port', 'name': 'patch-int', 'bridge': 'br-ex',
+                                            'config': ['NO_RECV', 'NO_FLOOD']},
+     ('ovs_port_config', {'bridge': 'br-ex', 'port': 'patch-int', 'receive': True, 'flood': True,
+                          'rundir': '/run/lab-ovs'})),
 ])
 def test_each_ovs_cause_is_named(change, code, obj, fix):
     sw = copy.deepcopy(_switch())
@@ -152,3 +200,48 @@ def test_witness_leaves_out_the_kernels_copy_of_frames_on_ovs_ports_and_reads_th
     assert [t['packet'] for t in cw.ovs_verdict(views['switch'], SRC, DST, 'uplink0', 'vnet-vm1')] == \
         ['echo-request', 'echo-reply']
     assert cw.ovs_verdict(views['switch'], SRC, DST, 'hv0', 'hv0') is None
+
+
+def test_interface_error_is_quoted_and_names_the_other_broken_end():
+    sw = copy.deepcopy(_switch())
+    _patch_peer(sw)
+    ctx = _ctx(sw)
+    check_ovs(ctx)
+    finding = ctx.findings[0]
+    assert "No usable peer 'patch-nope' exists in 'netdev' datapath." in finding['message']
+    assert finding['evidence']['error'] == "No usable peer 'patch-nope' exists in 'netdev' datapath."
+    assert list(finding['evidence']['other_errors']) == ['patch-int']
+
+
+def test_a_patch_pair_broken_from_the_vm_side_is_still_one_path():
+    """The link between two bridges is there when either end names the other: a broken end is reported as
+    the interface error, not as the VM being on an unjoined bridge (the source here is on br-int)."""
+    sw = copy.deepcopy(_switch())
+    _iface(sw, 'patch-int')['options'] = {'peer': 'patch-nope'}
+    _iface(sw, 'patch-int')['error'] = "No usable peer 'patch-nope' exists in 'netdev' datapath."
+    ctx = _ctx(sw)
+    ctx.topology['vm_port'], ctx.topology['src_port'] = {'name': 'uplink0'}, {'name': 'vnet-vm1'}
+    check_ovs(ctx)
+    assert [(f['code'], f['object']['name'], f['fix'].get('args')) for f in ctx.findings] == [
+        ('OVS_INTERFACE_ERROR', 'patch-int', {'interface': 'patch-int', 'peer': 'patch-ex', 'rundir': '/run/lab-ovs'})]
+
+
+def test_witness_names_the_datapath_drop_counter_that_grew():
+    """The switch's witness read coverage/show before and after its window: the counter that grew is named in
+    ``located`` and in the evidence of the switch's findings (a dict or a list of lines)."""
+    sw = copy.deepcopy(_switch())
+    _flow(sw)
+    ctx = _ctx(sw)
+    check_ovs(ctx)
+    ctx.findings.append(dict(ctx.findings[0], evidence=['a line'], _symptom=False))
+    summary = {'located': 'echo last seen: echo request entering hv uplink0'}
+    hop = {'ovs_drops': {'counters': {'drop_action_of_pipeline': 2}, 'daemons': [], 'errors': []}}
+    cw._ovs_drop_counters(ctx, summary, hop)
+    assert summary['ovs_drops'] == {'drop_action_of_pipeline': 2}
+    assert summary['located'].endswith('increased during the witness window: drop_action_of_pipeline +2')
+    assert 'drop_action_of_pipeline +2' in ctx.findings[0]['evidence']['witness_ovs_drops']
+    assert ctx.findings[1]['evidence'][-1].startswith('witness_ovs_drops: Open vSwitch datapath drop counters')
+    quiet = {'located': 'x'}
+    cw._ovs_drop_counters(ctx, quiet, {'ovs_drops': {'counters': {}, 'daemons': [], 'errors': []}})
+    cw._ovs_drop_counters(ctx, quiet, None)
+    assert quiet == {'located': 'x'}
