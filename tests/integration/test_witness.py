@@ -86,6 +86,14 @@ NOT_WITNESSED = {
 }
 
 
+def witness_lines(finding):
+    """The witness lines of a finding's evidence (a list of lines, or a dict with a ``witness`` key)."""
+    evidence = finding.get('evidence') or []
+    if isinstance(evidence, dict):
+        return ['witness: %s' % evidence['witness']] if 'witness' in evidence else []
+    return [e for e in evidence if str(e).startswith('witness: ')]
+
+
 @pytest.fixture(scope='module')
 def labs(tmp_path_factory):
     made = {}
@@ -153,7 +161,7 @@ def test_model_fault_is_confirmed(labs, run_playbook, tmp_path, fault):
     assert path['status'] == 'broken' and witness.get('located'), context
     ours = [f for f in path['findings'] if f['host'] == lab.ns(node) and f['code'] == code]
     assert ours and ours[0].get('witness') == 'confirmed', context
-    assert any(str(e).startswith('witness: confirmed') for e in ours[0]['evidence']), context
+    assert any(e.startswith('witness: confirmed') for e in witness_lines(ours[0])), context
     # The model explains the loss: no located finding of the witness beside it, nothing contradicted.
     assert not [f for f in path['findings'] if f['code'].startswith('PACKET_')], context
     assert not [f for f in path['findings'] if f.get('witness') == 'contradicted'], context

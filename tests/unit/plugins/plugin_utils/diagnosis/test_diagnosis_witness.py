@@ -18,6 +18,14 @@ import diagnosis_builders as b
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'module_utils', 'linux', 'fixtures', 'witness')
 
 
+def witness_lines(finding):
+    """The witness lines of a finding's evidence (a list of lines, or a dict with a ``witness`` key)."""
+    evidence = finding.get('evidence') or []
+    if isinstance(evidence, dict):
+        return ['witness: %s' % evidence['witness']] if 'witness' in evidence else []
+    return [e for e in evidence if str(e).startswith('witness: ')]
+
+
 def recorded():
     out = {}
     for role, node in (('source', 'host'), ('switch', 'hv'), ('target', 'vm1')):
@@ -56,7 +64,7 @@ def test_model_finding_on_the_same_hop_is_confirmed_not_duplicated():
     p['witness'] = recorded()
     res = run(p)
     assert [(f['code'], f.get('witness')) for f in res['findings']] == [('ICMP_BLOCKED', 'confirmed')]
-    assert any(str(e).startswith('witness: confirmed') for e in res['findings'][0]['evidence'])
+    assert witness_lines(res['findings'][0])[0].startswith('witness: confirmed')
 
 
 def test_model_finding_elsewhere_is_flagged_as_contradicted_and_the_drop_located():
@@ -241,3 +249,20 @@ def _drop_where(role, reason):
 ])
 def test_causes_next_door_agree(code, role, where, verdict):
     assert cw._agrees({'code': code, '_role': role, 'direction': 'forward'}, where) == verdict
+
+
+def test_witness_verdict_keeps_a_dict_evidence_whole():
+    """A model finding whose evidence is a dict (the sysctl that ignores echoes) keeps its values when the witness
+    adds its verdict (before, the dict became the list of its keys)."""
+    world = b.routed()
+    world['vm']['sysctls']['ipv4']['icmp_echo_ignore_all'] = 1
+    p = b.path(world)
+    before = copy.deepcopy(run(p)['findings'][0]['evidence'])
+    assert isinstance(before, dict) and before
+    w = recorded()
+    w['target']['drops'], w['target']['nft_verdicts'] = [], []     # vm1 takes the request in, answers nothing
+    p['witness'] = w
+    f = run(p)['findings'][0]
+    assert f['code'] == 'ICMP_IGNORED' and f['witness'] == 'confirmed'
+    assert f['evidence'] == dict(before, witness=f['evidence']['witness'])
+    assert witness_lines(f)[0].startswith('witness: confirmed (')
