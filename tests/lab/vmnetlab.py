@@ -32,8 +32,8 @@ import ovslab  # the Open vSwitch topology (tests/lab/ovslab.py)  pylint: disabl
 STATE_DIR = '/run/vmnet-doctor-lab'
 TOPOLOGIES = ('bridged', 'routed', 'vlan', 'ovs', 'libvirt')
 PREFIX_RE = re.compile(r'^[a-z][a-z0-9]{0,9}$')
-NODE_RE = re.compile(r'^(host|hv|dup|vm[1-9])$')
-MAX_VMS = 9
+NODE_RE = re.compile(r'^(host|hv|dup|vm([1-9]|1[0-2]))$')
+MAX_VMS = 12
 ENV = dict(os.environ, LANG='C', LC_ALL='C')
 
 # Address plan. The same subnets are used by every lab: each lab lives in its own
