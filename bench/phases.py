@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECT_STEPS = (
     ('Probe the VMs', 'probe'), ('Send the large', 'large probe'), ('Work out the peers', 'plan'),
     ('Gather the network', 'net_facts'), ('Let the VM ping', 'reverse probe'),
-    ('Witness the failed paths on this hop', 'witness start'), ('Wait for the witness', 'witness wait'),
+    ('Witness the failed paths on this hop', 'witness start'), ('Wait until the witness', 'witness ready'),
+    ('Start the witness window', 'witness window'), ('Wait for what the witness', 'witness wait'),
     ('Witness', 'witness unfixed'), ('Diagnose the failed', 'witness unfixed'),
     ('Find the interface', 'mgmt'),
 )
