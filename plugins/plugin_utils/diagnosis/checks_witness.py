@@ -499,8 +499,8 @@ def apply(ctx, witness, reachable):
         verdict = _agrees(finding, where)
         if verdict:
             finding['witness'] = verdict
-            add_evidence(finding, 'witness', '%s (%s)' % (verdict, where.get('last_seen') or
-                                                         'no point of the exchange seen'))
+            seen = where.get('last_seen') or 'no point of the exchange seen'
+            add_evidence(finding, 'witness', '%s (%s)' % (verdict, seen))
     unexplained = not [f for f in breaking if f.get('witness') != 'contradicted']
     if where is None and all(s['seen'] for s in walk(hops, ECHO_POINTS)):
         summary['why'] = ('the echo went through on every hop while the witness watched: the loss comes and goes, '
