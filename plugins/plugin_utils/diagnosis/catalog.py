@@ -512,9 +512,12 @@ CATALOG = {
         'title': 'libvirt holds the guest link down',
         'meaning': "The guest NIC has `<link state='down'/>` (virsh domif-setlink): the guest sees no carrier.",
         'detection': "The guest interface with the VM's MAC in the hypervisor's `libvirt` facts has `link_state: down`.",
-        'fix': "`virsh domif-setlink <domain> <vnetN> up`. Manual for now.",
-        'auto_fix': False,
-        'module': None,
+        'fix': "`vmnet.doctor.libvirt_interface` with `domain`, `mac` and `link_state: up`: the guest's definition "
+               "(`domif-setlink --config`) and, on QEMU/KVM, the running guest. The LXC driver changes no running "
+               "guest's NIC: there the fix restarts the guest (`restart: true`) and runs only when doctor_allow "
+               "names LIBVIRT_GUEST_LINK_DOWN.",
+        'auto_fix': True,
+        'module': 'vmnet.doctor.libvirt_interface',
         'checks': ('checks_libvirt.check_libvirt',),
     },
     'LIBVIRT_WRONG_NETWORK': {
@@ -524,9 +527,11 @@ CATALOG = {
                    "another network of the hypervisor does.",
         'detection': "The guest interface with the VM's MAC names `source_network` A, the target address lies in "
                      "network B's subnet.",
-        'fix': "Move the NIC (`virsh update-device` with `<source network='B'/>`) or readdress the VM. Manual.",
-        'auto_fix': False,
-        'module': None,
+        'fix': "Exposure-changing, applied only when doctor_allow names LIBVIRT_WRONG_NETWORK: "
+               "`vmnet.doctor.libvirt_interface` with `network: B` (`update-device --config`, and `--live` on "
+               "QEMU/KVM; an LXC guest is restarted). Or readdress the VM.",
+        'auto_fix': True,
+        'module': 'vmnet.doctor.libvirt_interface',
         'checks': ('checks_libvirt.check_libvirt',),
     },
     'PACKET_DROPPED_FIREWALL': {
