@@ -534,6 +534,23 @@ CATALOG = {
         'module': 'vmnet.doctor.libvirt_interface',
         'checks': ('checks_libvirt.check_libvirt',),
     },
+    'VBOX_NAT': {
+        'layer': 'switch',
+        'title': 'VM behind VirtualBox NAT (cut off even from its host)',
+        'meaning': "The VM's NIC is in VirtualBox NAT mode: each VM has its own NAT engine (guest 10.0.2.15 by "
+                   "default), which no other machine reaches, the VirtualBox host included. Only NAT port forwards "
+                   "reach the guest, and they carry TCP and UDP, never ICMP. Read from recorded `VBoxManage "
+                   "showvminfo --machinereadable` output only: VirtualBox is not run in the project's lab.",
+        'detection': "The hypervisor's `virtualbox` facts (net_facts): the NIC with the VM's MAC (or the only NAT NIC "
+                     "of the VM named like the target host, or of the only running VM when the target is in "
+                     "10.0.2.0/24) has mode `nat`.",
+        'fix': "Manual, because every choice changes who reaches the VM: a host-only adapter (the host reaches it) "
+               "or a bridged adapter (the LAN reaches it) with `VBoxManage modifyvm`, or a port forward "
+               "(`VBoxManage controlvm <vm> natpf<N>`) for one TCP/UDP service.",
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_vbox.check_virtualbox',),
+    },
     'PACKET_DROPPED_FIREWALL': {
         'layer': 'firewall',
         'title': 'The kernel dropped the echo in a packet filter',

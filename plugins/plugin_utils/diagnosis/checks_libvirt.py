@@ -163,7 +163,7 @@ def settle(ctx):
     """Fold the symptoms a libvirt mode finding explains: the reject in libvirt's own LIBVIRT_*
     chains (NAT, isolated); for a stopped network, the hypervisor's missing route and bridge; for a
     guest on the wrong network, the address conflict it sees for its gateway; for a guest link held
-    down, the guest's interface found down."""
+    down, the guest's interface found down and its missing default route."""
     mode = [f for f in ctx.findings if f['code'] in MODE_CODES]
     if not mode:
         return
@@ -173,9 +173,11 @@ def settle(ctx):
             # the guest sits on another network's bridge: the hypervisor answers ARP for its gateway address
             # there with that bridge's MAC
             finding['_symptom'] = True
-        elif 'LIBVIRT_GUEST_LINK_DOWN' in codes and finding['code'] == 'LINK_DOWN' and finding['_role'] == 'target':
-            # libvirt set the guest's interface down (LXC: left down at start; QEMU: no carrier); bringing it up
-            # in the guest lasts until the next restart, the guest's definition is the cause
+        elif 'LIBVIRT_GUEST_LINK_DOWN' in codes and finding['code'] in ('LINK_DOWN', 'GATEWAY_MISSING') \
+                and finding['_role'] == 'target':
+            # libvirt set the guest's interface down (LXC: left down at start; QEMU: no carrier), and no route
+            # takes a gateway on a down link; bringing it up in the guest lasts until the next restart, the
+            # guest's definition is the cause
             finding['_symptom'] = True
         if finding in mode or finding['_role'] != 'switch':
             continue
