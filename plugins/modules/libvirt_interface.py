@@ -19,7 +19,7 @@ description:
     shuts the guest down (C(virsh shutdown); LXC through SIGTERM to its init), powers it off after
     O(shutdown_timeout) seconds if it is still running, and starts it. Without O(restart) such a change
     fails and changes nothing.
-  - Moving a NIC to another network changes who can reach the guest, and a restart interrupts it: the
+  - Moving a NIC to another network changes who can reach the guest, and a restart interrupts it, so the
     remediate role applies them only for a finding code named in C(doctor_allow).
   - Options left out are left as they are.
 author: vmnet.doctor contributors (@vmnet-doctor)

@@ -82,8 +82,8 @@ def check_libvirt(ctx):
     if nic is not None and holding and net not in holding:
         right = holding[0].get('name')
         fix = _nic_fix(guest, nic, host, network=right)
-        fix['widens'] = fix.get('widens', []) + ["moves guest %s's NIC to network '%s', which changes who reaches it" % (guest.get('name'),
-                                                                                              right)]
+        fix['widens'] = fix.get('widens', []) + [
+            "moves guest %s's NIC to network '%s', which changes who reaches it" % (guest.get('name'), right)]
         return ctx.find('LIBVIRT_WRONG_NETWORK', 'switch', 'forward',
                         dict(_obj(net), type='libvirt_interface', guest=guest.get('name'), mac=nic.get('mac'),
                              network=name),

@@ -85,8 +85,8 @@ def _nic_view(iface):
 def collect(runner, want):
     rc, out, err = runner.run(_virsh(want, 'domstate', want['domain']))
     if rc != 0:
-        raise DoctorError("libvirt domain '%s' not found on %s: %s" % (want['domain'], want['uri'],
-                                                                        to_text(err or out).strip()))
+        raise DoctorError("libvirt domain '%s' not found on %s: %s" % (
+            want['domain'], want['uri'], to_text(err or out).strip()))
     state = to_text(out).strip()
     config_xml = runner.check(_virsh(want, 'dumpxml', '--inactive', want['domain']))
     live_xml = runner.check(_virsh(want, 'dumpxml', want['domain'])) if state == 'running' else None
@@ -100,8 +100,8 @@ def collect(runner, want):
     if want['network'] is not None:
         rc, out, err = runner.run(_virsh(want, 'net-info', want['network']))
         if rc != 0:
-            raise DoctorError("libvirt network '%s' not found on %s: %s" % (want['network'], want['uri'],
-                                                                             to_text(err or out).strip()))
+            raise DoctorError("libvirt network '%s' not found on %s: %s" % (
+                want['network'], want['uri'], to_text(err or out).strip()))
     return {'domain': want['domain'], 'driver': ET.fromstring(config_xml).get('type'), 'state': state,
             'running': state == 'running', 'persistent': info.get('persistent', 'yes') == 'yes',
             'config': config, 'live': live}

@@ -131,8 +131,8 @@ class FakeRunner(object):
 
 @pytest.mark.parametrize('params,message', [
     ({'domain': 'nosuch', 'link_state': 'up'}, "libvirt domain 'nosuch' not found"),
-    ({'mac': '02:76:6d:11:00:99', 'link_state': 'up'}, 'has no NIC with MAC 02:76:6d:11:00:99 (its NICs: '
-                                                      '02:76:6d:11:00:01)'),
+    ({'mac': '02:76:6d:11:00:99', 'link_state': 'up'},
+     'has no NIC with MAC 02:76:6d:11:00:99 (its NICs: 02:76:6d:11:00:01)'),
     ({'network': 'nosuch'}, "libvirt network 'nosuch' not found"),
 ])
 def test_unknown_domain_nic_or_network_fails_clearly(params, message):
