@@ -86,3 +86,42 @@ def host_cut_off(nic):
         return 'NIC %d is on %s, which the host is not part of' % (
             nic['slot'], 'internal network %s' % nic['attachment'] if nic['mode'] == 'intnet' else 'no network')
     return None
+
+
+# --------------------------------------------------------------------------- facts (I/O through the runner)
+MISSING_NOTE = 'VBoxManage is not installed: no VirtualBox VMs were read'
+_LIST = re.compile(r'^"(?P<name>.*)" \{(?P<uuid>[0-9a-fA-F-]+)\}$')
+
+
+def empty_section(note=None):
+    return {'available': False, 'note': note, 'vms': []}
+
+
+def parse_list_vms(text):
+    """[(name, uuid)] from ``VBoxManage list vms`` (``"name" {uuid}`` lines)."""
+    out = []
+    for line in text.splitlines():
+        match = _LIST.match(line.strip())
+        if match:
+            out.append((match.group('name'), match.group('uuid')))
+    return out
+
+
+def collect(runner, errors=None):
+    """``facts['virtualbox']``: the VMs of the user the facts run as (VirtualBox registers VMs per user),
+    each with its state and NICs (``nics()``). Without VBoxManage: ``available: false`` and a note."""
+    if not runner.which('VBoxManage'):
+        return empty_section(MISSING_NOTE)
+    errors = errors if errors is not None else []
+    rc, out, err = runner.run(['VBoxManage', 'list', 'vms'])
+    if rc != 0:
+        return empty_section('VBoxManage list vms failed: %s' % (err or out).strip())
+    section = {'available': True, 'note': None, 'vms': []}
+    for name, uuid in parse_list_vms(out):
+        rc, info, err = runner.run(['VBoxManage', 'showvminfo', uuid, '--machinereadable'])
+        if rc != 0:
+            errors.append({'source': 'virtualbox', 'message': 'VBoxManage showvminfo %s: %s' % (name, err.strip())})
+            continue
+        data = parse_machinereadable(info)
+        section['vms'].append({'name': name, 'uuid': uuid, 'state': data.get('VMState'), 'nics': nics(info)})
+    return section

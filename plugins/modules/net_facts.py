@@ -84,6 +84,8 @@ options:
         daemon with its own socket, for example C(qemu:///system?socket=/path/libvirt-sock).
       - Without virsh or without an answering daemon the section says so in C(libvirt.note); the
         task does not fail.
+      - VirtualBox VMs of the user the task runs as are read into C(virtualbox) when C(VBoxManage) is
+        installed (C(list vms), C(showvminfo --machinereadable)); without it C(virtualbox.note) says so.
     type: str
 attributes:
   check_mode:

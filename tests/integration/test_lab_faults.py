@@ -9,6 +9,7 @@ fault and proves the lab is back to the exact same state), and destroyed at the 
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -63,6 +64,8 @@ def snapshot(lab):
     for node in nodes:
         links = [(k['ifname'], k['mtu'], k.get('address'), k.get('master'), 'UP' in k['flags'])
                  for k in _json(lab, node, ['ip', '-j', 'link', 'show'])]
+        if lab.topology == 'libvirt':   # a restarted guest's veth: the next free vnetN name, a random MAC
+            links = [('vnetN', k[1], None) + k[3:] if re.match(r'^vnet\d+$', k[0]) else k for k in links]
         addrs = sorted((a['ifname'], i['local'], i['prefixlen']) for a in _json(lab, node, ['ip', '-j', 'addr', 'show'])
                        for i in a.get('addr_info', []) if i['family'] == 'inet')
         routes = sorted((r['dst'], r.get('gateway'), r.get('dev'))
@@ -147,12 +150,19 @@ EVIDENCE = {
     'libvirt_forward_drop': lambda lab: 'policy drop' in lab.run('hv', ['nft', 'list', 'table', 'inet', 'filter'],
                                                                  check=False).stdout,
     'libvirt_no_return_route': lambda lab: _json(lab, 'host', ['ip', '-j', 'route', 'show', lab.subnet]) == [],
+    'libvirt_guest_link_down': lambda lab: "<link state='down'/>" in _guest_xml(lab),
+    'libvirt_guest_wrong_network': lambda lab: "<source network='natnet'" in _guest_xml(lab),
 }
 
 
 def _vmnet_xml(lab):
     uri = lab.inventory()['all']['children']['hypervisors']['hosts'][lab.ns('hv')]['doctor_libvirt_uri']
     return lab.run('hv', ['virsh', '-c', uri, 'net-dumpxml', 'vmnet']).stdout
+
+
+def _guest_xml(lab):
+    uri = lab.inventory()['all']['children']['hypervisors']['hosts'][lab.ns('hv')]['doctor_libvirt_uri']
+    return lab.run('hv', ['virsh', '-c', 'lxc:' + uri.split(':', 1)[1], 'dumpxml', 'vm1']).stdout
 
 
 def test_catalogue_is_complete():

@@ -13,7 +13,7 @@
   inside that private mount namespace.
 * Four libvirt networks, one per forward mode: ``vmnet`` (route, the VM's network, virbr1),
   ``natnet`` (nat, virbr2), ``opennet`` (open, virbr3), ``isonet`` (isolated, virbr4).
-* ``vm1`` is a real libvirt guest: an LXC domain (``/bin/sleep infinity`` on the host's root file
+* ``vm1`` is a real libvirt guest: an LXC domain (a shell loop that ends on SIGTERM, on the host's root file
   system) whose NIC is ``<interface type='network'><source network='vmnet'/>``; libvirt creates
   its veth (``vnet0`` on the hypervisor, ``eth0`` in the guest). The guest's network namespace
   is named ``<prefix>-vm1`` (``ip netns attach``) and configured like the other labs' VMs.
@@ -65,6 +65,32 @@ fi
 exec libvirtd -d --config "$D/libvirtd.conf" --pid-file "$D/libvirtd.pid"
 """ % {'controllers': ' '.join(CGROUP_CONTROLLERS),
        'binds': '\n'.join('mount --bind "$D/%s" %s' % (sub, path) for sub, path in LIBVIRT_DIRS)}
+# libvirt's lxc hook (/etc/libvirt/hooks/lxc, private): the lab's stand-in for the guest OS setting up its
+# network at boot. After a RE-start of the guest (a fault or a fixer restarts it; the first start is
+# configured by the lab, which creates the BOOTED marker), it names the guest's new network namespace
+# again (``ip netns attach`` in the lab's mount namespace, found through a process that shares it) and
+# gives eth0 the lab's address and default route; eth0 stays down when the domain says <link state='down'/>.
+HOOK_SCRIPT = """#!/bin/sh
+[ "$1" = %(domain)s ] && [ "$2" = started ] && [ -e %(booted)s ] || exit 0
+xml=$(cat)
+ctl=$(cat /run/libvirt/lxc/%(domain)s.pid)
+init=
+for _ in $(seq 100); do init=$(pgrep -P "$ctl" | head -n1); [ -n "$init" ] && break; sleep 0.05; done
+root=
+for p in /proc/[0-9]*; do
+  if [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "%(mntns)s" ]; then root=$p; break; fi
+done
+[ -n "$init" ] && [ -n "$root" ] || { echo "lab hook: no guest init or lab mount namespace" >&2; exit 1; }
+nsenter --mount="$root/ns/mnt" sh -c 'ip netns delete %(netns)s 2>/dev/null; ip netns attach %(netns)s '"$init"
+nsenter -t "$init" -n sh -ec '
+ip link set lo up
+for k in all default; do sysctl -q -w net.ipv4.conf.$k.rp_filter=0; done
+ip addr replace %(address)s dev eth0'
+case "$xml" in
+  *"<link state='down'/>"*) ;;
+  *) nsenter -t "$init" -n sh -ec 'ip link set eth0 up; ip route replace default via %(gateway)s dev eth0' ;;
+esac
+"""
 
 
 def libvirt_dir(prefix, state_dir):
@@ -91,7 +117,9 @@ def network_xml(name, mode, bridge, gateway):
 
 def domain_xml(mac, network=VM_NETWORK):
     return ("<domain type='lxc'><name>%s</name><memory unit='MiB'>64</memory>"
-            "<os><type>exe</type><init>/bin/sleep</init><initarg>infinity</initarg></os>"
+            # an init that ends on SIGTERM (virsh shutdown --mode signal), as a guest's init shuts down
+            "<os><type>exe</type><init>/bin/sh</init><initarg>-c</initarg>"
+            "<initarg>trap 'exit 0' TERM; while :; do sleep 600 &amp; wait $!; done</initarg></os>"
             "<devices><interface type='network'><source network='%s'/><mac address='%s'/></interface>"
             "<console type='pty'/></devices></domain>\n" % (DOMAIN, network, mac))
 
@@ -174,6 +202,7 @@ class LibvirtTopology(object):
             os.makedirs(path, exist_ok=True)    # the mount points (empty directories the packages create)
         with open(os.path.join(self.dir, 'libvirtd.conf'), 'w') as handle:
             handle.write('unix_sock_dir = "%s"\n' % os.path.join(self.dir, 'run'))
+        self.write_hook()
         script = os.path.join(self.dir, 'start.sh')
         with open(script, 'w') as handle:
             handle.write(START_SCRIPT)
@@ -183,6 +212,26 @@ class LibvirtTopology(object):
             if time.time() > deadline:
                 raise _lab_error('libvirtd in %s did not answer on %s within 20 s' % (lab.ns('hv'), self.uri))
             time.sleep(0.2)
+
+    def booted_marker(self):
+        return os.path.join(self.dir, DOMAIN + '.booted')
+
+    def write_hook(self):
+        """The lxc hook (HOOK_SCRIPT) in the daemon's private /etc/libvirt/hooks: libvirtd reads the
+        hooks directory when it starts."""
+        hooks = os.path.join(self.dir, 'etc', 'hooks')
+        os.makedirs(hooks, exist_ok=True)
+        path = os.path.join(hooks, 'lxc')
+        with open(path, 'w') as handle:
+            handle.write(HOOK_SCRIPT % {
+                'domain': DOMAIN, 'booted': self.booted_marker(), 'mntns': os.readlink('/proc/self/ns/mnt'),
+                'netns': self.lab.ns(DOMAIN), 'address': self.lab.addr_cidr(DOMAIN), 'gateway': VM_GATEWAY})
+        os.chmod(path, 0o755)
+
+    def restart_guest(self):
+        """Power-cycle the guest (destroy, start); the hook configures its network again."""
+        self.lab.run('hv', self.virsh('destroy', DOMAIN, lxc=True))
+        self.lab.run('hv', self.virsh('start', DOMAIN, lxc=True))
 
     def define_networks(self):
         for name, mode, bridge, gateway in NETWORKS:
@@ -212,6 +261,8 @@ class LibvirtTopology(object):
             raise _lab_error('the LXC guest %s has no init process (controller pid %s)' % (DOMAIN, controller))
         from vmnetlab import _run  # pylint: disable=import-outside-toplevel
         _run(['ip', 'netns', 'attach', lab.ns('vm1'), str(init)])
+        with open(self.booted_marker(), 'w') as handle:
+            handle.write('%d\n' % init)
 
     def guest_port(self):
         """The hypervisor end of the guest NIC (libvirt names it vnetN)."""
@@ -293,7 +344,47 @@ FAULTS = {
         'expect': {'code': 'NO_ROUTE', 'host': 'host', 'fixer': 'static_route',
                    'object': {'type': 'route', 'destination': '{vm1_ip}'}},
     },
+    'libvirt_guest_link_down': {
+        'topologies': ['libvirt'], 'node': 'hv', 'layer': 'link',
+        # the LXC driver changes no running guest's NIC: the fix restarts the guest, so it runs only when named
+        'doctor_allow': ['LIBVIRT_GUEST_LINK_DOWN'],
+        'summary': "libvirt holds vm1's NIC link down (<link state='down'/>, virsh domif-setlink --config, then a "
+                   "guest restart: the LXC driver refuses live link changes)",
+        'breaks': [{'ping': ['host', 'vm1']}, {'ping': ['hv', 'vm1']}],
+        'intact': [{'ping': ['host', 'hv']}],
+        'evidence': "hv: virsh domif-getlink vm1 <mac> says down; the guest's eth0 has no carrier",
+        'heal': "domif-setlink vm1 <mac> up --config, restart the guest",
+        'expect': {'code': 'LIBVIRT_GUEST_LINK_DOWN', 'host': 'hv', 'fixer': 'libvirt_interface',
+                   'object': {'type': 'libvirt_interface', 'guest': DOMAIN}},
+    },
+    'libvirt_guest_wrong_network': {
+        'topologies': ['libvirt'], 'node': 'hv', 'layer': 'switch',
+        'doctor_allow': ['LIBVIRT_WRONG_NETWORK'],   # moving a NIC changes the VM's exposure (and restarts it here)
+        'summary': "vm1's NIC is attached to libvirt network natnet while its address belongs to vmnet "
+                   "(update-device --config, then a guest restart)",
+        'breaks': [{'ping': ['host', 'vm1']}, {'ping': ['hv', 'vm1']}],
+        'intact': [{'ping': ['host', 'hv']}],
+        'evidence': "hv: virsh domiflist vm1 names natnet (virbr2, 10.240.2.0/24); vm1 has 10.240.1.11",
+        'heal': "update-device vm1 with <source network='vmnet'/> --config, restart the guest",
+        'expect': {'code': 'LIBVIRT_WRONG_NETWORK', 'host': 'hv', 'fixer': 'libvirt_interface',
+                   'object': {'type': 'libvirt_interface', 'guest': DOMAIN, 'network': 'natnet'}},
+    },
 }
+
+
+def _nic_xml(mac, network):
+    return "<interface type='network'><mac address='%s'/><source network='%s'/></interface>\n" % (mac, network)
+
+
+def _change_guest_nic(topo, record, fault_argv, undo_argv):
+    """Change the guest's persistent NIC config, restart it; the undo puts the config back and restarts."""
+    lab = topo.lab
+    # undo steps run newest first: config back, destroy, start
+    record['undo'].append(['hv', topo.virsh('start', DOMAIN, lxc=True), None])
+    record['undo'].append(['hv', topo.virsh('destroy', DOMAIN, lxc=True), None])
+    record['undo'].append(['hv', undo_argv, None])
+    lab.run('hv', fault_argv)
+    topo.restart_guest()
 
 
 def _redefine_network(topo, record, mode):
@@ -342,5 +433,18 @@ def inject(lab, name, record):
         gateway = lab.ip('hv', 'eth0')
         record['undo'].append(['host', ['ip', 'route', 'replace', VM_SUBNET, 'via', gateway, 'dev', 'eth0'], None])
         lab.run('host', ['ip', 'route', 'del', VM_SUBNET, 'via', gateway, 'dev', 'eth0'])
+    elif name == 'libvirt_guest_link_down':
+        mac = lab.mac(DOMAIN)
+        _change_guest_nic(topo, record, topo.virsh('domif-setlink', DOMAIN, mac, 'down', '--config', lxc=True),
+                          topo.virsh('domif-setlink', DOMAIN, mac, 'up', '--config', lxc=True))
+    elif name == 'libvirt_guest_wrong_network':
+        mac = lab.mac(DOMAIN)
+        paths = []
+        for network in ('natnet', VM_NETWORK):
+            paths.append(os.path.join(topo.dir, 'nic-%s.xml' % network))
+            with open(paths[-1], 'w') as handle:
+                handle.write(_nic_xml(mac, network))
+        _change_guest_nic(topo, record, topo.virsh('update-device', DOMAIN, paths[0], '--config', lxc=True),
+                          topo.virsh('update-device', DOMAIN, paths[1], '--config', lxc=True))
     else:
         raise KeyError(name)

@@ -20,6 +20,7 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons, libvirt, ovs, parse
+from ansible_collections.vmnet.doctor.plugins.module_utils import vbox
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import state as kernel
 
 try:
@@ -191,6 +192,7 @@ def empty_facts():
         'physical_nics': [],
         'duplicate_macs': [],
         'libvirt': libvirt.empty_section(),
+        'virtualbox': vbox.empty_section(),
     }
 
 
@@ -361,4 +363,5 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     _collect_mac_filters(col, facts['bridges'])
     facts['ovs'] = ovs.collect(runner, flows, ovs_rundir)
     facts['libvirt'] = libvirt.collect(runner, libvirt_uri, facts['errors'])
+    facts['virtualbox'] = vbox.collect(runner, facts['errors'])
     return facts

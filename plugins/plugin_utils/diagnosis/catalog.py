@@ -544,9 +544,12 @@ CATALOG = {
         'title': 'libvirt holds the guest link down',
         'meaning': "The guest NIC has `<link state='down'/>` (virsh domif-setlink): the guest sees no carrier.",
         'detection': "The guest interface with the VM's MAC in the hypervisor's `libvirt` facts has `link_state: down`.",
-        'fix': "`virsh domif-setlink <domain> <vnetN> up`. Manual for now.",
-        'auto_fix': False,
-        'module': None,
+        'fix': "`vmnet.doctor.libvirt_interface` with `domain`, `mac` and `link_state: up`: the guest's definition "
+               "(`domif-setlink --config`) and, on QEMU/KVM, the running guest. The LXC driver changes no running "
+               "guest's NIC: there the fix restarts the guest (`restart: true`) and runs only when doctor_allow "
+               "names LIBVIRT_GUEST_LINK_DOWN.",
+        'auto_fix': True,
+        'module': 'vmnet.doctor.libvirt_interface',
         'checks': ('checks_libvirt.check_libvirt',),
     },
     'LIBVIRT_WRONG_NETWORK': {
@@ -556,10 +559,29 @@ CATALOG = {
                    "another network of the hypervisor does.",
         'detection': "The guest interface with the VM's MAC names `source_network` A, the target address lies in "
                      "network B's subnet.",
-        'fix': "Move the NIC (`virsh update-device` with `<source network='B'/>`) or readdress the VM. Manual.",
+        'fix': "Exposure-changing, applied only when doctor_allow names LIBVIRT_WRONG_NETWORK: "
+               "`vmnet.doctor.libvirt_interface` with `network: B` (`update-device --config`, and `--live` on "
+               "QEMU/KVM; an LXC guest is restarted). Or readdress the VM.",
+        'auto_fix': True,
+        'module': 'vmnet.doctor.libvirt_interface',
+        'checks': ('checks_libvirt.check_libvirt',),
+    },
+    'VBOX_NAT': {
+        'layer': 'switch',
+        'title': 'VM behind VirtualBox NAT (cut off even from its host)',
+        'meaning': "The VM's NIC is in VirtualBox NAT mode: each VM has its own NAT engine (guest 10.0.2.15 by "
+                   "default), which no other machine reaches, the VirtualBox host included. Only NAT port forwards "
+                   "reach the guest, and they carry TCP and UDP, never ICMP. Read from recorded `VBoxManage "
+                   "showvminfo --machinereadable` output only: VirtualBox is not run in the project's lab.",
+        'detection': "The hypervisor's `virtualbox` facts (net_facts): the NIC with the VM's MAC (or the only NAT NIC "
+                     "of the VM named like the target host, or of the only running VM when the target is in "
+                     "10.0.2.0/24) has mode `nat`.",
+        'fix': "Manual, because every choice changes who reaches the VM: a host-only adapter (the host reaches it) "
+               "or a bridged adapter (the LAN reaches it) with `VBoxManage modifyvm`, or a port forward "
+               "(`VBoxManage controlvm <vm> natpf<N>`) for one TCP/UDP service.",
         'auto_fix': False,
         'module': None,
-        'checks': ('checks_libvirt.check_libvirt',),
+        'checks': ('checks_vbox.check_virtualbox',),
     },
     'PACKET_DROPPED_FIREWALL': {
         'layer': 'firewall',

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import in_network, network_of
-from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import fix_manual, fix_module
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import fix_module
 
 CID = 'switch.libvirt'
 MODE_CODES = ('LIBVIRT_NAT', 'LIBVIRT_NET_ISOLATED', 'LIBVIRT_NET_INACTIVE', 'LIBVIRT_GUEST_LINK_DOWN',
@@ -80,15 +80,17 @@ def check_libvirt(ctx):
     name, host = net.get('name'), hv.host
     evidence = {'network': net, 'guest': (guest or {}).get('name'), 'interface': nic}
     if nic is not None and holding and net not in holding:
-        return ctx.find('LIBVIRT_WRONG_NETWORK', 'switch', 'forward', dict(_obj(net), guest=guest.get('name'),
-                                                                           mac=nic.get('mac')),
+        right = holding[0].get('name')
+        fix = _nic_fix(guest, nic, host, network=right)
+        fix['widens'] = fix.get('widens', []) + [
+            "moves guest %s's NIC to network '%s', which changes who reaches it" % (guest.get('name'), right)]
+        return ctx.find('LIBVIRT_WRONG_NETWORK', 'switch', 'forward',
+                        dict(_obj(net), type='libvirt_interface', guest=guest.get('name'), mac=nic.get('mac'),
+                             network=name),
                         evidence, 'high',
                         "Guest %s's NIC %s is on libvirt network '%s', but its address %s belongs to network '%s' "
-                        "of %s." % (guest.get('name'), nic.get('mac'), name, target_ip, holding[0].get('name'), host),
-                        fix_manual("move the NIC to network '%s': virsh update-device %s with <source network='%s'/> "
-                                   "(--live --config), or change the guest's address" % (
-                                       holding[0].get('name'), guest.get('name'), holding[0].get('name'))),
-                        check_id=CID)
+                        "of %s." % (guest.get('name'), nic.get('mac'), name, target_ip, right, host),
+                        fix, check_id=CID)
     if net.get('active') is False:
         return ctx.find('LIBVIRT_NET_INACTIVE', 'switch', 'forward', _obj(net, active=False), evidence, 'high',
                         "libvirt network '%s' on %s is not started: its bridge %s does not exist, so guest %s is "
@@ -100,9 +102,7 @@ def check_libvirt(ctx):
                          'target': nic.get('target')}, evidence, 'high',
                         "libvirt holds the link of guest %s's NIC %s down (<link state='down'/>)." % (
                             guest.get('name'), nic.get('mac')),
-                        fix_manual('virsh domif-setlink %s %s up' % (guest.get('name'), nic.get('target') or
-                                                                     nic.get('mac'))),
-                        check_id=CID)
+                        _nic_fix(guest, nic, host, link_state='up'), check_id=CID)
     outside = ctx.host('source') != host
     mode = net.get('forward_mode')
     if mode == 'isolated' and outside:
@@ -129,6 +129,23 @@ def _fix(section, host, **args):
     return fix_module('libvirt_network', host, **args)
 
 
+def _nic_fix(guest, nic, host, **args):
+    """libvirt_interface fix of the guest NIC, on the guest's own driver connection. A driver that changes
+    no running guest's NIC (LXC) needs a restart of the guest: proposed, run only when doctor_allow names it."""
+    args.update(domain=guest.get('name'), mac=nic.get('mac'))
+    uri = guest.get('uri')
+    if uri and uri != 'qemu:///system':
+        args['uri'] = uri
+    live = guest.get('driver') in ('qemu', 'kvm') or guest.get('state') != 'running'
+    if not live:
+        args['restart'] = True
+    fix = fix_module('libvirt_interface', host, **args)
+    if not live:
+        fix['widens'] = ['restarts guest %s: the %s driver changes no running guest\'s NIC' % (
+            guest.get('name'), guest.get('driver'))]
+    return fix
+
+
 def _mode_fix(net, ctx):
     section = (ctx.view('switch').facts or {}).get('libvirt') or {}
     fix = _fix(section, ctx.view('switch').host, name=net.get('name'), forward_mode='route')
@@ -144,11 +161,24 @@ def _mode_fix(net, ctx):
 
 def settle(ctx):
     """Fold the symptoms a libvirt mode finding explains: the reject in libvirt's own LIBVIRT_*
-    chains (NAT, isolated) and, for a stopped network, the hypervisor's missing route and bridge."""
+    chains (NAT, isolated); for a stopped network, the hypervisor's missing route and bridge; for a
+    guest on the wrong network, the address conflict it sees for its gateway; for a guest link held
+    down, the guest's interface found down and its missing default route."""
     mode = [f for f in ctx.findings if f['code'] in MODE_CODES]
     if not mode:
         return
+    codes = set(f['code'] for f in mode)
     for finding in ctx.findings:
+        if 'LIBVIRT_WRONG_NETWORK' in codes and finding['code'] == 'IP_CONFLICT':
+            # the guest sits on another network's bridge: the hypervisor answers ARP for its gateway address
+            # there with that bridge's MAC
+            finding['_symptom'] = True
+        elif 'LIBVIRT_GUEST_LINK_DOWN' in codes and finding['code'] in ('LINK_DOWN', 'GATEWAY_MISSING') \
+                and finding['_role'] == 'target':
+            # libvirt set the guest's interface down (LXC: left down at start; QEMU: no carrier), and no route
+            # takes a gateway on a down link; bringing it up in the guest lasts until the next restart, the
+            # guest's definition is the cause
+            finding['_symptom'] = True
         if finding in mode or finding['_role'] != 'switch':
             continue
         chain = str((finding.get('object') or {}).get('chain') or '')

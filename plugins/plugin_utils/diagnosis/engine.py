@@ -23,6 +23,7 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import chec
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_ovs as ovs
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_l3 as l3
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_libvirt as lv
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vbox as vbox
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_windows as win
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmware as vmw
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_witness as wit
@@ -185,6 +186,7 @@ def _walk(ctx, probes):
     l2.check_vlan(ctx)
     ovs.check_ovs(ctx)
     lv.check_libvirt(ctx)
+    vbox.check_virtualbox(ctx)
     win.check_hyperv(ctx)
     l2.check_mac_filters(ctx)
     l3.check_forwarding(ctx)

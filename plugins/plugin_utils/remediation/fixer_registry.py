@@ -151,6 +151,15 @@ def libvirt_network_inverse(args, result):
     return [call('libvirt_network', undo)], None
 
 
+def libvirt_interface_inverse(args, result):
+    before = (result.get('before') or {}).get('config') or (result.get('before') or {}).get('live')
+    if not before:
+        return None, 'the guest NIC before the fix is unknown'
+    undo = dict((k, args[k]) for k in ('domain', 'mac', 'uri', 'restart', 'shutdown_timeout') if k in args)
+    undo.update((k, before[k]) for k in ('link_state', 'network') if args.get(k) is not None)
+    return [call('libvirt_interface', undo)], None
+
+
 def bridge_vlan_inverse(args, result):
     before, after = result.get('before') or {}, result.get('after') or {}
     port = before.get('port') or args.get('port')
@@ -288,6 +297,7 @@ FIXERS = {
     'bridge_vlan': _entry('linux', 'module', bridge_vlan_inverse, guard={'args': ('port',)}),
     'neighbor': _entry('linux', 'module', neighbor_inverse),
     'libvirt_network': _entry('linux', 'module', libvirt_network_inverse),
+    'libvirt_interface': _entry('linux', 'module', libvirt_interface_inverse),
     'net_sysctl': _entry('linux', 'module', net_sysctl_inverse),
     'ovs_port_vlan': _entry('linux', 'module', ovs_port_vlan_inverse),
     'ovs_flow': _entry('linux', 'module', ovs_flow_inverse),

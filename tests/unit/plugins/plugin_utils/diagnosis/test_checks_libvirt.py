@@ -22,11 +22,11 @@ def network(name, mode, bridge, gateway, active=True):
             'addresses': [{'address': gateway, 'prefixlen': 24, 'family': 'ipv4', 'dhcp': None}]}
 
 
-def libvirt_section(mode='route', active=True, link='up', source='vmnet'):
+def libvirt_section(mode='route', active=True, link='up', source='vmnet', driver='kvm'):
     return {'available': True, 'uri': URI, 'note': None,
             'networks': [network('vmnet', mode, 'virbr1', '10.240.1.1', active),
                          network('isonet', 'isolated', 'virbr4', '10.240.4.1')],
-            'guests': [{'name': 'vm1', 'state': 'running', 'driver': 'kvm', 'interfaces': [
+            'guests': [{'name': 'vm1', 'state': 'running', 'driver': driver, 'interfaces': [
                 {'type': 'network', 'source_network': source, 'mac': MAC, 'target': 'vnet0', 'link_state': link,
                  'vlan': [], 'filterref': None, 'model': 'virtio'}]}]}
 
@@ -106,3 +106,35 @@ def test_no_libvirt_is_skipped_with_the_note():
     ctx = ctx_for(section)
     checks_libvirt.check_libvirt(ctx)
     assert ctx.checks[-1]['status'] == 'skipped' and 'virsh' in ctx.checks[-1]['detail']
+
+
+@pytest.mark.parametrize('driver,restart', [('kvm', False), ('lxc', True)])
+def test_guest_link_fix_is_automatic_live_and_restarts_lxc_only_when_allowed(driver, restart):
+    """KVM/QEMU change a running guest's link live: automatic. LXC refuses live NIC changes: the fix
+    restarts the guest, so it is marked like an exposure change (applied only when doctor_allow names it)."""
+    ctx = ctx_for(libvirt_section(link='down', driver=driver))
+    ctx.find('LINK_DOWN', 'target', 'forward', {'type': 'interface', 'name': 'eth0'}, {}, 'high', 'down', None)
+    ctx.find('GATEWAY_MISSING', 'target', 'forward', {'type': 'route'}, {}, 'high', 'no gateway', None)
+    checks_libvirt.check_libvirt(ctx)
+    checks_libvirt.settle(ctx)
+    finding = [f for f in ctx.findings if f['code'] == 'LIBVIRT_GUEST_LINK_DOWN'][0]
+    args = {'domain': 'vm1', 'mac': MAC, 'link_state': 'up'}
+    if restart:
+        args['restart'] = True
+    assert finding['fix']['module'] == 'vmnet.doctor.libvirt_interface' and finding['fix']['args'] == args
+    assert bool(finding['fix'].get('widens')) is restart
+    assert [f['code'] for f in ctx.findings if not f['_symptom']] == ['LIBVIRT_GUEST_LINK_DOWN']
+
+
+def test_wrong_network_fix_moves_the_nic_only_when_allowed():
+    section = libvirt_section(source='isonet')
+    section['guests'][0]['uri'] = 'lxc:///system'
+    ctx = ctx_for(section)
+    ctx.find('IP_CONFLICT', 'target', 'forward', {'type': 'address', 'address': '10.240.1.1'}, {}, 'high', 'x', None)
+    checks_libvirt.check_libvirt(ctx)
+    checks_libvirt.settle(ctx)
+    finding = [f for f in ctx.findings if f['code'] == 'LIBVIRT_WRONG_NETWORK'][0]
+    assert finding['object']['type'] == 'libvirt_interface' and finding['object']['network'] == 'isonet'
+    assert finding['fix']['args'] == {'domain': 'vm1', 'mac': MAC, 'network': 'vmnet', 'uri': 'lxc:///system'}
+    assert finding['fix']['widens'] and "network 'vmnet'" in finding['fix']['widens'][0]
+    assert [f['_symptom'] for f in ctx.findings if f['code'] == 'IP_CONFLICT'] == [True]
