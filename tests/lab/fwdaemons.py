@@ -19,6 +19,11 @@ Nothing global is written:
 * Daemons are stopped by the pids in their pidfiles (``stop_lab``, called by ``destroy_lab``, so
   ``lab.py down`` also cleans up after a crash).
 
+* ifupdown (not a daemon: ``ifup``/``ifdown`` run on demand) gets a private ``/etc/network`` the
+  same way (``ifupdown_config``: the node's interfaces file and empty hook directories) and its
+  state in the node's work dir (``--state-dir``, not the shared /run/network): ``ifupdown_restart``
+  lets it re-apply an interface from that file inside the namespace only.
+
 ``DAEMON_FAULTS`` are faults of the daemons' own configuration (same shape as vmnetlab.FAULTS, plus
 ``firewall``: the daemon the lab must run). They are kept apart from FAULTS because they need a lab
 built with that daemon.
@@ -245,6 +250,41 @@ def stop_lab(prefix, state_dir):
         shutil.rmtree(wdir, ignore_errors=True)
     for path in glob.glob(os.path.join(ETC_NETNS, prefix + '-*')):
         shutil.rmtree(path, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ ifupdown, the network manager that runs here
+IFUPDOWN_HOOK_DIRS = ('if-pre-up.d', 'if-up.d', 'if-down.d', 'if-post-down.d')
+
+
+def ifupdown_state_dir(lab, node):
+    """ifupdown's state (``--state-dir``; by default /run/network, shared by every namespace), in the
+    node's work dir: ``stop_lab`` removes it."""
+    return os.path.join(work_dir(lab.state_dir, lab.ns(node)), 'ifstate')
+
+
+def ifupdown_config(lab, node, interfaces):
+    """Give ``node`` a private /etc/network: ``interfaces`` and empty hook directories (the root's
+    hooks, e.g. systemd-resolved's or openvswitch's, never run for the lab)."""
+    base = os.path.join(etc_dir(lab.ns(node)), 'network')
+    for name in IFUPDOWN_HOOK_DIRS:
+        os.makedirs(os.path.join(base, name), exist_ok=True)
+    with open(os.path.join(base, 'interfaces'), 'w') as handle:
+        handle.write(interfaces)
+    os.makedirs(ifupdown_state_dir(lab, node), exist_ok=True)
+
+
+def ifupdown_restart(lab, node, ifname):
+    """``ifdown --force IF; ifup IF`` run by ifupdown itself in ``node``'s namespace, from the node's
+    private /etc/network/interfaces (refused without one: ifupdown must never read the root's).
+    Returns the ``ifup --verbose`` output (the commands ifupdown ran)."""
+    base = os.path.join(etc_dir(lab.ns(node)), 'network')
+    if not all(os.path.isdir(os.path.join(base, name)) for name in IFUPDOWN_HOOK_DIRS) \
+            or not os.path.isfile(os.path.join(base, 'interfaces')):
+        raise DaemonError('%s has no private /etc/network (ifupdown_config first)' % lab.ns(node))
+    state = '--state-dir=' + ifupdown_state_dir(lab, node)
+    run(lab, node, ['ifdown', '--force', state, ifname])
+    proc = run(lab, node, ['ifup', '--verbose', state, ifname])
+    return proc.stdout + proc.stderr
 
 
 # ------------------------------------------------------------------ faults
