@@ -261,6 +261,13 @@ def egress_zone(zones, packet, default_zone=None):
     return select_zone(zones, {"src": packet.get("dst"), "iif": packet.get("oif")}, default_zone)
 
 
+def forward_zones(zones, packet, default_zone=None):
+    """(ingress zone name, egress zone name) of a forwarded packet (None when unknown)."""
+    ingress, _how = select_zone(zones, packet, default_zone)
+    egress, _how = egress_zone(zones, packet, default_zone)
+    return (ingress or {}).get("name"), (egress or {}).get("name")
+
+
 def evaluate_firewalld_policy(zones, policies, packet, default_zone=None):
     """The policy between zones that decides a forwarded packet -> {policy, ingress_zone,
     egress_zone, priority, setting, verdict, certain, text} or None (no policy decides: the zones
@@ -271,9 +278,7 @@ def evaluate_firewalld_policy(zones, policies, packet, default_zone=None):
         return None
     if packet.get("icmp_type") == "echo-reply":
         return None   # ct state established,related accept comes first
-    ingress, _how = select_zone(zones, packet, default_zone)
-    egress, _how = egress_zone(zones, packet, default_zone)
-    names = (ingress or {}).get("name"), (egress or {}).get("name")
+    names = forward_zones(zones, packet, default_zone)
     for policy in sorted(policies.values(), key=lambda p: (p["priority"], p["name"])):
         if not policy.get("active", True):
             continue

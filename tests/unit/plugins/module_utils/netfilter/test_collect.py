@@ -339,3 +339,22 @@ def test_firewalld_without_policies_still_collects():
     facts = collect_firewall(policy_replay(**{"firewall-cmd --list-all-policies": (2, "", "unknown option")}),
                              [POLICY_FWD])
     assert "firewalld_policy" not in facts["icmp"][0]["deciding_rule"]
+
+
+def test_forwarded_echo_between_zones_without_a_policy_names_both_zones():
+    # captured after `firewall-cmd --zone=libvirt --change-interface=br0` on the routed lab's hv: the VMs'
+    # bridge in libvirt's zone, which no lab policy names: host -> VM ends in filter_FWD_public's final reject
+    answers = {"firewall-cmd --state": (0, "running\n", ""),
+               "firewall-cmd --list-all-zones": (0, read("firewalld_libvirt_zone.list-all-zones.txt"), ""),
+               "firewall-cmd --get-default-zone": (0, "public\n", ""),
+               "firewall-cmd --list-all-policies": (0, read("firewalld_libvirt_zone.list-all-policies.txt"), "")}
+    facts = collect_firewall(replay("firewalld_libvirt_zone", extra=answers, missing=("ufw",)),
+                             [POLICY_FWD, dict(POLICY_FWD, iif="br0", oif="eth0", src=POLICY_FWD["dst"],
+                                               dst=POLICY_FWD["src"])])
+    ev, back = facts["icmp"]
+    ref = ev["deciding_rule"]
+    assert (ev["verdict"], ref["chain"], ref["backend"]) == ("reject", "filter_FWD_public", "firewalld")
+    assert (ref["zone"], ref["ingress_zone"], ref["egress_zone"], ref["zone_setting"]) == (
+        "public", "public", "libvirt", "no policy")
+    assert ref["zone_text"].startswith("no policy accepts forwarding from zone public to zone libvirt")
+    assert back["verdict"] == "accept"      # the VM -> host direction: libvirt's target ACCEPT forwards it
