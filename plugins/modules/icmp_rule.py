@@ -184,7 +184,8 @@ notes:
   - firewalld (with a private D-Bus system bus) and ufw run for real in the test lab
     (C(tests/integration/test_fw_daemons.py)) - icmp-block, icmp-block-inversion, a rejecting
     rich rule, the interface in the C(drop) zone, a policy with target DROP between the zones of a
-    forwarding hypervisor, ufw default deny and a before.rules drop are each fixed, survive C(firewall-cmd --reload) / C(ufw reload) with O(persist), and are rolled back.
+    forwarding hypervisor, ufw default deny and a before.rules drop are each fixed, survive
+    C(firewall-cmd --reload) / C(ufw reload) with O(persist), and are rolled back.
 '''
 
 EXAMPLES = r'''

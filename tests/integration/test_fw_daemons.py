@@ -6,7 +6,8 @@ the probe; the fix survives the daemon's own reload (``firewall-cmd --reload`` /
 inverse (fixer_registry.inverse) run as a real module brings the fault back, also after a reload.
 
 One lab per firewall and topology for the module (the policy fault fwd_policy_drop: the routed one; its fix, a rich
-accept in the policy through ``firewall-cmd --policy``, is also re-run to show it changes nothing twice); nothing global changes: the root namespace's ruleset, /etc/ufw,
+accept in the policy through ``firewall-cmd --policy``, is also re-run to show it changes nothing twice);
+nothing global changes: the root namespace's ruleset, /etc/ufw,
 /etc/default/ufw and /etc/firewalld are compared before and after.
 """
 import glob

@@ -195,6 +195,7 @@ def test_ifupdown_route_persisted_reapplied_by_ifup_and_rolled_back(lab, ansible
     finally:
         heal_host(lab)
 
+
 def test_ifupdown_gateway_persisted_reapplied_by_ifup_and_rolled_back(lab, ansible_run):
     path = etc(lab, 'host', 'network/interfaces')
     lab.run('host', ['ip', 'route', 'del', '10.220.1.0/24'])      # the host reaches the VMs by its default route only

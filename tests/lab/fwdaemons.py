@@ -116,8 +116,8 @@ DAEMON_FAULTS = {
                    "zone internal (the VMs' bridge) with target DROP",
         'breaks': HOST_BREAKS, 'intact': [{'ping': ['host', 'hv']}, {'ping': ['hv', 'vm1']}],
         'evidence': "hv: firewall-cmd --info-policy=%s says target: DROP, ingress-zones: public, egress-zones: "
-                    "internal, priority -10 (the lab's accepting policy %s has -1)" % (BLOCK_POLICY,
-                                                                                    LAB_POLICIES[0][0]),
+                    "internal, priority -10 (the lab's accepting policy %s has -1)"
+                    % (BLOCK_POLICY, LAB_POLICIES[0][0]),
         'heal': "firewall-cmd --permanent --delete-policy=%s; firewall-cmd --reload" % BLOCK_POLICY,
         'expect': {'code': 'ICMP_BLOCKED', 'host': 'hv', 'fixer': 'icmp_rule',
                    'object': {'type': 'firewall_rule', 'backend': 'firewalld', 'hook': 'forward',

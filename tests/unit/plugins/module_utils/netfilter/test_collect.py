@@ -308,9 +308,9 @@ def test_parse_firewalld_policies_captured():
 
 
 def test_forwarded_echo_dropped_by_a_policy_is_named_by_it():
-    facts = collect_firewall(policy_replay(), [POLICY_FWD, dict(POLICY_FWD, iif="br0", oif="eth0",
-                                                                 icmp_type="echo-reply", src=POLICY_FWD["dst"],
-                                                                 dst=POLICY_FWD["src"])])
+    reply = dict(POLICY_FWD, iif="br0", oif="eth0", icmp_type="echo-reply", src=POLICY_FWD["dst"],
+                 dst=POLICY_FWD["src"])
+    facts = collect_firewall(policy_replay(), [POLICY_FWD, reply])
     ev, reply = facts["icmp"]
     ref = ev["deciding_rule"]
     assert ev["verdict"] == "drop"
