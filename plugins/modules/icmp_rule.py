@@ -30,6 +30,12 @@ description:
     in the zone that takes the packet (source binding, else the default zone). With O(source) any, an
     icmp-block is removed (or, under icmp-block-inversion, the type is added to the list); otherwise a
     rich rule with priority -100 accepts the echo before the zone's other rules.
+  - With firewalld and O(hook=forward), the fix goes into the policy between zones (firewalld >= 0.9)
+    that drops or rejects the forwarded echo - its ingress zone from the interface the source's packets
+    come in on, its egress zone from the interface towards the destination - as a rich accept with
+    priority -100 for the echo's source and destination (C(firewall-cmd --policy=NAME)); the policy's
+    target is left alone. When no policy decides (the zones do), nothing is changed and the module
+    fails with a message.
   - ufw is iptables underneath. When ufw is active, an accept for a drop in its chains (or for the
     policy of the chain that jumps into them) goes first in C(ufw-before-input) (C(-output),
     C(-forward)), and O(persist) adds the same rule to C(before.rules)/C(before6.rules).
@@ -177,8 +183,9 @@ notes:
     again from every zone (also C(--permanent) with O(persist)).
   - firewalld (with a private D-Bus system bus) and ufw run for real in the test lab
     (C(tests/integration/test_fw_daemons.py)) - icmp-block, icmp-block-inversion, a rejecting
-    rich rule, the interface in the C(drop) zone, ufw default deny and a before.rules drop are each
-    fixed, survive C(firewall-cmd --reload) / C(ufw reload) with O(persist), and are rolled back.
+    rich rule, the interface in the C(drop) zone, a policy with target DROP between the zones of a
+    forwarding hypervisor, ufw default deny and a before.rules drop are each fixed, survive
+    C(firewall-cmd --reload) / C(ufw reload) with O(persist), and are rolled back.
 '''
 
 EXAMPLES = r'''

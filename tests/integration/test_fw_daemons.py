@@ -1,10 +1,13 @@
-"""firewalld and ufw for real: the lab runs them on vm1 (tests/lab/fwdaemons.py), and for each of their faults
+"""firewalld and ufw for real: the lab runs them on vm1 (bridged; in the routed lab firewalld runs on the forwarding
+hypervisor hv, with zones public/internal and policies between them: tests/lab/fwdaemons.py), and for each of their faults
 (fwdaemons.DAEMON_FAULTS) ``playbooks/remediate.yml -e doctor_persist=true`` diagnoses the deciding zone setting or
 ufw rule, fixes it through firewall-cmd (runtime + --permanent) or ufw (runtime + before.rules), verifies it with
 the probe; the fix survives the daemon's own reload (``firewall-cmd --reload`` / ``ufw reload``); the registry's
 inverse (fixer_registry.inverse) run as a real module brings the fault back, also after a reload.
 
-One lab per firewall for the module; nothing global changes: the root namespace's ruleset, /etc/ufw,
+One lab per firewall and topology for the module (the policy fault fwd_policy_drop: the routed one; its fix, a rich
+accept in the policy through ``firewall-cmd --policy``, is also re-run to show it changes nothing twice);
+nothing global changes: the root namespace's ruleset, /etc/ufw,
 /etc/default/ufw and /etc/firewalld are compared before and after.
 """
 import glob
@@ -46,14 +49,14 @@ def labs(tmp_path_factory):
     before = global_state()
     made = {}
 
-    def get(firewall):
-        if firewall not in made:
-            lab = Lab(unique_prefix('fw'), 'bridged', firewall=firewall)
-            made[firewall] = lab
+    def get(firewall, topology='bridged'):
+        if (firewall, topology) not in made:
+            lab = Lab(unique_prefix('fw'), topology, firewall=firewall)
+            made[(firewall, topology)] = lab
             lab.up()
             lab.inventory_path = str(tmp_path_factory.mktemp('inv') / 'hosts.yml')
             lab.write_inventory(lab.inventory_path)
-        lab = made[firewall]
+        lab = made[(firewall, topology)]
         lab.heal('all')
         return lab
     yield get
@@ -66,7 +69,9 @@ def labs(tmp_path_factory):
 
 def path_vars(lab, **extra):
     out = {'doctor_source': lab.ns('host'), 'doctor_target_ip': lab.ip('vm1'),
-           'doctor_target_host': lab.ns('vm1')}   # the faults are on vm1: no hypervisor facts needed
+           'doctor_target_host': lab.ns('vm1')}
+    if lab.topology == 'routed':      # the forwarding hypervisor runs firewalld there
+        out['doctor_hypervisor'] = lab.ns('hv')
     out.update(FAST)
     out.update(extra)
     return out
@@ -97,7 +102,8 @@ def test_daemons_run_in_the_namespace_only(labs):
 @pytest.mark.parametrize('fault', sorted(DAEMON_FAULTS))
 def test_fault_diagnosed_fixed_persisted_and_rolled_back(labs, run_playbook, ansible_run, tmp_path, fault):
     spec = DAEMON_FAULTS[fault]
-    lab = labs(spec['firewall'])
+    lab = labs(spec['firewall'], spec['topologies'][0])
+    node = spec['node']
     lab.inject(fault)
     try:
         assert not lab.reachable('host', 'vm1', attempts=1)
@@ -115,6 +121,9 @@ def test_fault_diagnosed_fixed_persisted_and_rolled_back(labs, run_playbook, ans
         if spec['firewall'] == 'ufw':
             assert finding['object']['ufw_rule'].startswith(
                 'ufw default deny' if fault == 'ufw_default_deny' else '/etc/ufw/before.rules: -A ufw-before-input'), finding
+        elif 'firewalld_policy' in expect['object']:
+            assert 'firewalld policy %s (zone public -> zone internal), target: DROP' % fwdaemons.BLOCK_POLICY \
+                in finding['message'], finding['message']
         else:
             assert 'firewalld zone %s' % expect['object']['zone'] in finding['message'], finding['message']
 
@@ -124,22 +133,27 @@ def test_fault_diagnosed_fixed_persisted_and_rolled_back(labs, run_playbook, ans
         fix = [f for f in path['fixes'] if f['status'] == 'verified'][0]
         assert fix['module'] == 'vmnet.doctor.icmp_rule' and fix['args']['persist'] is True, fix
         commands = ' | '.join(fix['commands'])
-        if spec['firewall'] == 'firewalld':
+        if 'firewalld_policy' in expect['object']:
+            where = '--policy=%s' % fwdaemons.BLOCK_POLICY
+            assert 'firewall-cmd %s' % where in commands and 'firewall-cmd --permanent %s' % where in commands, commands
+            again = ansible_run(lab.inventory_path, lab.ns(node), fix['module'], fix['args'])
+            assert again.get('changed') is False and not again.get('failed'), again
+        elif spec['firewall'] == 'firewalld':
             assert 'firewall-cmd --zone=' in commands and 'firewall-cmd --permanent --zone=' in commands, commands
         else:
             assert 'ufw-before-input' in commands and 'write /etc/ufw/before.rules' in commands, commands
         assert lab.reachable('host', 'vm1')
-        fwdaemons.run(lab, 'vm1', RELOAD[spec['firewall']])
+        fwdaemons.run(lab, node, RELOAD[spec['firewall']])
         assert lab.reachable('host', 'vm1'), 'the fix did not survive %s' % ' '.join(RELOAD[spec['firewall']])
 
         # the registry's inverse, run as a real module, brings the fault back (runtime and persistent)
         calls, reason = fixer_registry.inverse('icmp_rule', fix['args'], {'changed': True, 'changes': fix['changes']})
         assert calls and reason is None, reason
         for call in calls:
-            result = ansible_run(lab.inventory_path, lab.ns('vm1'), call['module'], call['args'])
+            result = ansible_run(lab.inventory_path, lab.ns(node), call['module'], call['args'])
             assert result.get('changed') is True and not result.get('failed'), result
         assert not lab.reachable('host', 'vm1', attempts=1)
-        fwdaemons.run(lab, 'vm1', RELOAD[spec['firewall']])
+        fwdaemons.run(lab, node, RELOAD[spec['firewall']])
         assert not lab.reachable('host', 'vm1', attempts=1), 'the rollback left a persisted accept'
     finally:
         lab.heal('all')

@@ -7,27 +7,36 @@ Each node gets its own network manager configuration through ``ip netns exec``'s
 /etc (ip-netns(8): ``/etc/netns/NS/<entry>`` is bind-mounted over ``/etc/<entry>``; the netns
 connection runs every module that way), so the real /etc is never touched:
 
-* host: ifupdown (``/etc/network/interfaces`` with an ``iface eth0 inet static`` stanza);
+* host: ifupdown (a private ``/etc/network`` with ``interfaces`` holding ``iface eth0 inet static``
+  and empty hook directories), and ifupdown itself runs there: after each persisted fix
+  (static_route, default_gateway, interface_mtu) the fault is re-injected at runtime and
+  ``ifdown --force eth0; ifup eth0`` (the real Debian ifupdown, ``--state-dir`` in the lab's state
+  dir instead of the shared /run/network) restores it from the file; after the registry's inverse
+  (the rollback) the same restart no longer applies the fix. What ifup ran (``--verbose``) is checked
+  to be ``ip`` commands on eth0 only, and the root namespace's addresses, routes and
+  /etc/network/interfaces are compared before and after the module;
 * vm1: systemd-networkd (``/etc/systemd/network/10-eth0.network``);
 * hv: a NetworkManager keyfile for eth1 while NetworkManager does not run (rewritten through
   ``nmcli --offline connection modify``); hv's eth0, which no manager names, gets a message and
   nothing is written.
 
-Neither ifupdown (``ifup`` is not installed here) nor systemd-networkd (it needs systemd as PID 1
-and udev), nor NetworkManager, runs in these namespaces: the test re-applies the persisted ifupdown ``up`` line as
-ifup would (through /bin/sh in the namespace) and checks the networkd drop-in's content; a real
-``ifup``/``networkctl reload`` is not exercised. Needs root.
+Neither systemd-networkd (it needs systemd as PID 1 and udev) nor NetworkManager (veths stay
+unmanaged without udev) re-applies its file here: for those the test checks the written drop-in and
+keyfile; ``networkctl reload`` / ``nmcli connection up`` are not exercised. Needs root.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import hashlib
+import json
 import os
+import subprocess
 
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
 import fwdaemons
-from vmnetlab import Lab, destroy_lab, unique_prefix
+from vmnetlab import BIG_PING, Lab, destroy_lab, unique_prefix
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='network namespaces need root')
 
@@ -64,12 +73,45 @@ def read(path):
         return f.read()
 
 
+def root_state():
+    """What ifupdown in the lab must never change: the root namespace's addresses and routes (per
+    interface: another test's lab may come and go meanwhile) and the root's ifupdown configuration
+    and state."""
+    files = {}
+    for path in ('/etc/network/interfaces', '/run/network/ifstate'):
+        if os.path.exists(path):
+            with open(path, 'rb') as handle:
+                files[path] = hashlib.sha256(handle.read()).hexdigest()
+
+    def ip(argv):
+        return json.loads(subprocess.run(['ip', '-j'] + argv, capture_output=True, text=True, check=True).stdout
+                          or '[]')
+    per_if = {}
+    for link in ip(['addr']):
+        per_if[link['ifname']] = {'mtu': link.get('mtu'), 'flags': link.get('flags'),
+                                  'addr': sorted('%s/%s' % (a['local'], a['prefixlen'])
+                                                 for a in link.get('addr_info', []))}
+    for family in ('-4', '-6'):
+        for route in ip([family, 'route']):
+            if route.get('dev') in per_if:
+                per_if[route['dev']].setdefault('routes', []).append(
+                    ' '.join(str(route.get(k)) for k in ('dst', 'gateway', 'metric')))
+    return {'files': files, 'ip': per_if, 'run_network': os.path.exists('/run/network')}
+
+
+def same_root(before):
+    after = root_state()
+    after['ip'] = dict((name, after['ip'].get(name)) for name in before['ip'])
+    return after == before
+
+
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
+    before = root_state()
     lab = Lab(unique_prefix('ps'), 'routed')
     try:
         lab.up()
-        put(etc(lab, 'host', 'network/interfaces'), IFUPDOWN)
+        fwdaemons.ifupdown_config(lab, 'host', IFUPDOWN)
         put(etc(lab, 'vm1', 'systemd/network/10-eth0.network'), NETWORKD)
         put(etc(lab, 'hv', 'NetworkManager/system-connections/eth1.nmconnection'), KEYFILE)
         lab.inventory_path = str(tmp_path_factory.mktemp('inv') / 'hosts.yml')
@@ -79,6 +121,8 @@ def lab(tmp_path_factory):
         destroy_lab(lab.prefix)        # also removes /etc/netns/<prefix>-*
         assert not [p for p in os.listdir(fwdaemons.ETC_NETNS) if p.startswith(lab.prefix + '-')] \
             if os.path.isdir(fwdaemons.ETC_NETNS) else True
+        assert not os.path.exists(fwdaemons.ifupdown_state_dir(lab, 'host'))
+    assert same_root(before)
 
 
 def undo(ansible_run, lab, node, name, args, result):
@@ -90,7 +134,32 @@ def undo(ansible_run, lab, node, name, args, result):
         assert not out.get('failed'), out
 
 
-def test_ifupdown_route_persisted_reapplied_and_rolled_back(lab, ansible_run):
+def restart(lab):
+    """``ifdown --force eth0; ifup eth0`` by ifupdown in the host's namespace; the commands ifup ran,
+    each checked to act on eth0 of the namespace only (and the root namespace checked unchanged)."""
+    before = root_state()
+    out = fwdaemons.ifupdown_restart(lab, 'host', 'eth0')
+    commands = [' '.join(line.split()) for line in out.splitlines() if line.strip() and not line.startswith('ifup:')]
+    for command in commands:
+        assert (command.startswith('run-parts ') and '/etc/network/if-' in command) or \
+            (command.startswith('ip ') and ' dev eth0' in command), (command, out)
+    assert same_root(before)
+    return commands
+
+
+def heal_host(lab):
+    """The host's eth0 as the lab built it, and its interfaces file as the fixture wrote it."""
+    fwdaemons.ifupdown_config(lab, 'host', IFUPDOWN)
+    lab.run('host', ['ip', 'link', 'set', 'eth0', 'mtu', '1500', 'up'])
+    lab.run('host', ['ip', 'route', 'del', 'default'], check=False)
+    lab.run('host', ['ip', 'route', 'replace', '10.220.1.0/24', 'via', '10.220.0.2', 'dev', 'eth0'])
+
+
+def mtu(lab, node):
+    return json.loads(lab.run(node, ['ip', '-j', 'link', 'show', 'eth0']).stdout)[0]['mtu']
+
+
+def test_ifupdown_route_persisted_reapplied_by_ifup_and_rolled_back(lab, ansible_run):
     path = etc(lab, 'host', 'network/interfaces')
     lab.run('host', ['ip', 'route', 'del', '10.220.1.0/24'])      # the fault: the route to the VMs is gone
     try:
@@ -111,17 +180,75 @@ def test_ifupdown_route_persisted_reapplied_and_rolled_back(lab, ansible_run):
         again = ansible_run(lab.inventory_path, lab.ns('host'), 'vmnet.doctor.static_route', args)
         assert again['changed'] is False, again
 
-        # re-applied from the file, as ifup runs an "up" line (/bin/sh in the namespace)
+        # the fault again at runtime: ifupdown itself brings the route back from the file
         lab.run('host', ['ip', 'route', 'del', '10.220.1.0/24'])
         assert not lab.reachable('host', 'vm1', attempts=1)
-        lab.run('host', ['/bin/sh', '-c', line.strip()[len('up '):]])
+        assert line.strip()[len('up '):] in restart(lab)
         assert lab.reachable('host', 'vm1')
 
         undo(ansible_run, lab, 'host', 'static_route', args, res)
         assert read(path) == IFUPDOWN                      # the file as it was
         assert '10.220.1.0/24' not in lab.run('host', ['ip', 'route']).stdout
+        # rolled back: ifupdown no longer re-applies the route
+        assert not [c for c in restart(lab) if '10.220.1.0/24' in c]
+        assert '10.220.1.0/24' not in lab.run('host', ['ip', 'route']).stdout
     finally:
+        heal_host(lab)
+
+
+def test_ifupdown_gateway_persisted_reapplied_by_ifup_and_rolled_back(lab, ansible_run):
+    path = etc(lab, 'host', 'network/interfaces')
+    lab.run('host', ['ip', 'route', 'del', '10.220.1.0/24'])      # the host reaches the VMs by its default route only
+    try:
+        args = {'gateway': '10.220.0.2', 'device': 'eth0', 'persist': True}
+        res = ansible_run(lab.inventory_path, lab.ns('host'), 'vmnet.doctor.default_gateway', args)
+        assert res['changed'] and res['runtime_only'] is False, res
+        assert res['persisted'] == [{'manager': 'ifupdown', 'path': '/etc/network/interfaces',
+                                     'setting': 'gateway 10.220.0.2'}]
+        assert read(path) == IFUPDOWN.replace('    address 10.220.0.1/24\n',
+                                              '    address 10.220.0.1/24\n    gateway 10.220.0.2\n')
+        assert lab.reachable('host', 'vm1')
+
+        lab.run('host', ['ip', 'route', 'del', 'default'])
+        assert not lab.reachable('host', 'vm1', attempts=1)
+        assert 'ip route add default via 10.220.0.2 dev eth0 onlink' in restart(lab)
+        assert 'default via 10.220.0.2 dev eth0' in lab.run('host', ['ip', 'route']).stdout
+        assert lab.reachable('host', 'vm1')
+
+        undo(ansible_run, lab, 'host', 'default_gateway', args, res)
+        assert read(path) == IFUPDOWN
+        assert not [c for c in restart(lab) if 'default' in c]
+        assert 'default' not in lab.run('host', ['ip', 'route']).stdout
+        assert not lab.reachable('host', 'vm1', attempts=1)
+    finally:
+        heal_host(lab)
+
+
+def test_ifupdown_mtu_persisted_reapplied_by_ifup_and_rolled_back(lab, ansible_run):
+    path = etc(lab, 'host', 'network/interfaces')
+    lab.run('host', ['ip', 'link', 'set', 'eth0', 'mtu', '1400'])   # the fault: below its peer's 1500
+    try:
+        assert not lab.reachable('host', 'vm1', size=BIG_PING, attempts=1)
+        args = {'interface': 'eth0', 'mtu': 1500, 'persist': True}
+        res = ansible_run(lab.inventory_path, lab.ns('host'), 'vmnet.doctor.interface_mtu', args)
+        assert res['changed'] and res['runtime_only'] is False, res
+        assert res['persisted'] == [{'manager': 'ifupdown', 'path': '/etc/network/interfaces', 'setting': 'mtu 1500'}]
+        assert read(path) == IFUPDOWN.replace('    address 10.220.0.1/24\n', '    address 10.220.0.1/24\n    mtu 1500\n')
+
+        lab.run('host', ['ip', 'link', 'set', 'eth0', 'mtu', '1400'])
+        assert 'ip link set dev eth0 mtu 1500 up' in restart(lab)
+        # the lab's route to the VMs is not in this interfaces file: the restart dropped it
         lab.run('host', ['ip', 'route', 'replace', '10.220.1.0/24', 'via', '10.220.0.2', 'dev', 'eth0'])
+        assert mtu(lab, 'host') == 1500 and lab.reachable('host', 'vm1', size=BIG_PING)
+
+        # the inverse persists the MTU the fix found (1400): ifupdown now applies that, not the fix
+        undo(ansible_run, lab, 'host', 'interface_mtu', args, res)
+        assert '    mtu 1400\n' in read(path) and '    mtu 1500\n' not in read(path)
+        lab.run('host', ['ip', 'link', 'set', 'eth0', 'mtu', '1500'])
+        assert 'ip link set dev eth0 mtu 1400 up' in restart(lab)
+        assert mtu(lab, 'host') == 1400
+    finally:
+        heal_host(lab)
 
 
 def test_networkd_dropin_route_and_mtu(lab, ansible_run):

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The hosts' own firewall daemons in the lab: firewalld (with a private D-Bus system bus) and ufw.
 
-``Lab(prefix, topology, firewall='firewalld'|'ufw')`` runs the daemon on ``FIREWALL_NODES`` (vm1).
+``Lab(prefix, topology, firewall='firewalld'|'ufw')`` runs the daemon on ``firewall_nodes(lab)``: vm1,
+and in the routed topology the forwarding hypervisor hv instead (firewalld policies between zones).
 Nothing global is written:
 
 * ``ip netns exec NS`` bind-mounts every entry of ``/etc/netns/NS/`` over ``/etc/`` (iproute2's
@@ -19,6 +20,11 @@ Nothing global is written:
 * Daemons are stopped by the pids in their pidfiles (``stop_lab``, called by ``destroy_lab``, so
   ``lab.py down`` also cleans up after a crash).
 
+* ifupdown (not a daemon: ``ifup``/``ifdown`` run on demand) gets a private ``/etc/network`` the
+  same way (``ifupdown_config``: the node's interfaces file and empty hook directories) and its
+  state in the node's work dir (``--state-dir``, not the shared /run/network): ``ifupdown_restart``
+  lets it re-apply an interface from that file inside the namespace only.
+
 ``DAEMON_FAULTS`` are faults of the daemons' own configuration (same shape as vmnetlab.FAULTS, plus
 ``firewall``: the daemon the lab must run). They are kept apart from FAULTS because they need a lab
 built with that daemon.
@@ -33,6 +39,7 @@ import time
 
 FIREWALLS = ('firewalld', 'ufw')
 FIREWALL_NODES = ('vm1',)
+FIREWALL_NODES_BY_TOPOLOGY = {'routed': ('hv',)}
 ETC_NETNS = '/etc/netns'
 START_TIMEOUT = 40
 ENV = dict(os.environ, LANG='C', LC_ALL='C')
@@ -53,6 +60,9 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 </busconfig>
 """
 
+# routed + firewalld: hv forwards between zone public (eth0, eth1: the host) and internal (br0: the VMs)
+LAB_POLICIES = (('lab-to-vms', 'public', 'internal'), ('lab-from-vms', 'internal', 'public'))
+BLOCK_POLICY = 'lab-block'
 UFW_ECHO_ACCEPT = '-A ufw-before-input -p icmp --icmp-type echo-request -j ACCEPT'
 UFW_ECHO_DROP = '-A ufw-before-input -p icmp --icmp-type echo-request -j DROP'
 HOST_BREAKS = [{'ping': ['host', 'vm1']}]
@@ -100,6 +110,20 @@ DAEMON_FAULTS = {
         'heal': "firewall-cmd --zone=drop --remove-interface=eth0",
         'expect': _fw_expect('target', {'zone': 'drop'}),
     },
+    'fwd_policy_drop': {
+        'firewall': 'firewalld', 'topologies': ['routed'], 'node': 'hv', 'layer': 'firewall',
+        'summary': "firewalld on the forwarding hypervisor: a policy from zone public (the host's side) to "
+                   "zone internal (the VMs' bridge) with target DROP",
+        'breaks': HOST_BREAKS, 'intact': [{'ping': ['host', 'hv']}, {'ping': ['hv', 'vm1']}],
+        'evidence': "hv: firewall-cmd --info-policy=%s says target: DROP, ingress-zones: public, egress-zones: "
+                    "internal, priority -10 (the lab's accepting policy %s has -1)"
+                    % (BLOCK_POLICY, LAB_POLICIES[0][0]),
+        'heal': "firewall-cmd --permanent --delete-policy=%s; firewall-cmd --reload" % BLOCK_POLICY,
+        'expect': {'code': 'ICMP_BLOCKED', 'host': 'hv', 'fixer': 'icmp_rule',
+                   'object': {'type': 'firewall_rule', 'backend': 'firewalld', 'hook': 'forward',
+                              'firewalld_policy': BLOCK_POLICY, 'ingress_zone': 'public',
+                              'egress_zone': 'internal', 'zone_setting': 'target'}},
+    },
     'ufw_default_deny': {
         'firewall': 'ufw', 'topologies': ['bridged'], 'node': 'vm1', 'layer': 'firewall',
         'summary': "ufw on vm1: default deny (incoming) and no rule allows ICMP echo (the echo-request "
@@ -126,6 +150,10 @@ class DaemonError(Exception):
     pass
 
 
+def firewall_nodes(lab):
+    return FIREWALL_NODES_BY_TOPOLOGY.get(lab.topology, FIREWALL_NODES)
+
+
 def work_dir(state_dir, ns):
     return os.path.join(state_dir, ns + '-fw')
 
@@ -141,7 +169,7 @@ def bus_address(state_dir, ns):
 
 def env(lab, node):
     """Environment a command needs in ``node`` to reach its daemon ({} without firewalld there)."""
-    if getattr(lab, 'firewall', None) == 'firewalld' and node in FIREWALL_NODES:
+    if getattr(lab, 'firewall', None) == 'firewalld' and node in firewall_nodes(lab):
         return {'DBUS_SYSTEM_BUS_ADDRESS': bus_address(lab.state_dir, lab.ns(node))}
     return {}
 
@@ -190,6 +218,29 @@ def _start_firewalld(lab, node, wdir):
     raise DaemonError('firewalld in %s did not start in %d s; see %s/firewalld.log' % (ns, START_TIMEOUT, wdir))
 
 
+def _routed_zones(lab, node):
+    """The forwarding hypervisor as RHEL-family hosts set it up: the host-facing interfaces in
+    ``public``, the VMs' bridge in ``internal``, and policies between them that accept (firewalld
+    >= 0.9 rejects traffic forwarded between zones unless a policy accepts it). Runtime and
+    permanent (the private /etc/firewalld), so a reload keeps them."""
+    steps = [['--zone=public', '--add-interface=eth0'], ['--zone=public', '--add-interface=eth1'],
+             ['--zone=internal', '--add-interface=br0']]
+    for step in steps:
+        run(lab, node, ['firewall-cmd'] + step)
+        run(lab, node, ['firewall-cmd', '--permanent'] + step)
+    for name, ingress, egress in LAB_POLICIES:
+        _new_policy(lab, node, name, ['--add-ingress-zone=' + ingress, '--add-egress-zone=' + egress,
+                                      '--set-target=ACCEPT'])
+    run(lab, node, ['firewall-cmd', '--reload'])
+
+
+def _new_policy(lab, node, name, settings):
+    """A permanent policy (firewall-cmd takes one of these options per call)."""
+    run(lab, node, ['firewall-cmd', '--permanent', '--new-policy=' + name])
+    for setting in settings:
+        run(lab, node, ['firewall-cmd', '--permanent', '--policy=' + name, setting])
+
+
 def _start_ufw(lab, node):
     ns = lab.ns(node)
     base = etc_dir(ns)
@@ -206,13 +257,15 @@ def start(lab):
         return
     if lab.firewall not in FIREWALLS:
         raise DaemonError('unknown firewall %r (choose from %s)' % (lab.firewall, ', '.join(FIREWALLS)))
-    for node in FIREWALL_NODES:
+    for node in firewall_nodes(lab):
         if node not in lab.nodes:
             continue
         wdir = work_dir(lab.state_dir, lab.ns(node))
         os.makedirs(wdir, exist_ok=True)
         if lab.firewall == 'firewalld':
             _start_firewalld(lab, node, wdir)
+            if lab.topology == 'routed':
+                _routed_zones(lab, node)
         else:
             _start_ufw(lab, node)
 
@@ -247,12 +300,62 @@ def stop_lab(prefix, state_dir):
         shutil.rmtree(path, ignore_errors=True)
 
 
+# ------------------------------------------------------------------ ifupdown, the network manager that runs here
+IFUPDOWN_HOOK_DIRS = ('if-pre-up.d', 'if-up.d', 'if-down.d', 'if-post-down.d')
+
+
+def ifupdown_state_dir(lab, node):
+    """ifupdown's state (``--state-dir``; by default /run/network, shared by every namespace), in the
+    node's work dir: ``stop_lab`` removes it."""
+    return os.path.join(work_dir(lab.state_dir, lab.ns(node)), 'ifstate')
+
+
+def ifupdown_config(lab, node, interfaces):
+    """Give ``node`` a private /etc/network: ``interfaces`` and empty hook directories (the root's
+    hooks, e.g. systemd-resolved's or openvswitch's, never run for the lab)."""
+    base = os.path.join(etc_dir(lab.ns(node)), 'network')
+    for name in IFUPDOWN_HOOK_DIRS:
+        os.makedirs(os.path.join(base, name), exist_ok=True)
+    with open(os.path.join(base, 'interfaces'), 'w') as handle:
+        handle.write(interfaces)
+    os.makedirs(ifupdown_state_dir(lab, node), exist_ok=True)
+
+
+def ifupdown_restart(lab, node, ifname):
+    """``ifdown --force IF; ifup IF`` run by ifupdown itself in ``node``'s namespace, from the node's
+    private /etc/network/interfaces (refused without one: ifupdown must never read the root's).
+    Returns the ``ifup --verbose`` output (the commands ifupdown ran)."""
+    base = os.path.join(etc_dir(lab.ns(node)), 'network')
+    if not all(os.path.isdir(os.path.join(base, name)) for name in IFUPDOWN_HOOK_DIRS) \
+            or not os.path.isfile(os.path.join(base, 'interfaces')):
+        raise DaemonError('%s has no private /etc/network (ifupdown_config first)' % lab.ns(node))
+    state = '--state-dir=' + ifupdown_state_dir(lab, node)
+    run(lab, node, ['ifdown', '--force', state, ifname])
+    proc = run(lab, node, ['ifup', '--verbose', state, ifname])
+    return proc.stdout + proc.stderr
+
+
 # ------------------------------------------------------------------ faults
+def _fw_node(lab):
+    return firewall_nodes(lab)[0]
+
+
 def _fwcmd(lab, record, args, undo):
-    """firewall-cmd ``args`` on vm1, runtime and permanent (a reload keeps the fault), inverses first."""
+    """firewall-cmd ``args`` on the firewall node, runtime and permanent (a reload keeps the fault), inverses first."""
     for mode in ([], ['--permanent']):
         record['undo'].append(['@fwd', ['firewall-cmd'] + mode + undo, None])
-        run(lab, 'vm1', ['firewall-cmd'] + mode + args)
+        run(lab, _fw_node(lab), ['firewall-cmd'] + mode + args)
+
+
+def _inject_fwd_policy_drop(lab, record):
+    """A policy from the host's zone to the VMs' zone with target DROP, before the lab's accepting
+    one (priority -10 < -1). Policies exist in the permanent configuration only: new, then reload."""
+    node = _fw_node(lab)
+    record['undo'].append(['@fwd', ['firewall-cmd', '--reload'], None])
+    record['undo'].append(['@fwd', ['firewall-cmd', '--permanent', '--delete-policy=' + BLOCK_POLICY], None])
+    _new_policy(lab, node, BLOCK_POLICY, ['--set-priority=-10', '--add-ingress-zone=public',
+                                          '--add-egress-zone=internal', '--set-target=DROP'])
+    run(lab, node, ['firewall-cmd', '--reload'])
 
 
 def _inject_fwd_icmp_block(lab, record):
@@ -310,7 +413,7 @@ def injector(name):
 def replay(lab, record, argv):
     """One undo step of a daemon fault (``@fwd`` argv, or ``@ufw-restore`` [path])."""
     if argv[0] == 'firewall-cmd':
-        run(lab, 'vm1', argv, check=False)
+        run(lab, _fw_node(lab), argv, check=False)
         return
     path = argv[0]
     if os.path.isdir(os.path.dirname(path)):

@@ -34,7 +34,8 @@ Public API (pinned; other modules code against it)
     Commands run: ``iptables -V``, ``iptables-nft-save``, ``ip6tables-nft-save``,
     ``iptables-legacy-save``, ``ip6tables-legacy-save`` (falling back to ``iptables-save`` /
     ``ip6tables-save`` with the variant from ``iptables -V``), ``nft -j list ruleset``,
-    ``firewall-cmd --state`` (+ ``--list-all-zones``, ``--get-default-zone`` when running),
+    ``firewall-cmd --state`` (+ ``--list-all-zones``, ``--get-default-zone``, ``--list-all-policies``
+    when running),
     ``ufw status verbose``. All read-only.
 
 ``evaluation`` (one per query; also what ``evaluate_packet`` returns)::

@@ -13,7 +13,8 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorE
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.common import evaluate_entries
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
-    evaluate_firewalld, parse_firewalld_zones, parse_ufw_status,
+    evaluate_firewalld, evaluate_firewalld_policy, forward_zones, parse_firewalld_policies,
+    parse_firewalld_zones, parse_ufw_status,
 )
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.iptables import (
     iptables_conntrack_families, iptables_entries, parse_iptables_save,
@@ -27,6 +28,10 @@ FIREWALLD_TABLES = ("firewalld",)
 # chains of firewalld's iptables backend (firewalld < 0.6 / FirewallBackend=iptables)
 FIREWALLD_IPT_CHAINS = ("IN_", "FWDI_", "FWDO_", "FWD_", "INPUT_ZONES", "FORWARD_IN_ZONES",
                         "FORWARD_OUT_ZONES", "INPUT_direct", "FORWARD_direct", "OUTPUT_direct")
+# firewalld >= 0.9 runs a policy's forward rules in chain filter_FWD_policy_<name>[_pre|_log|...];
+# a forwarded packet no policy and no zone accepts ends in the final reject of filter_FWD_<ingress zone>
+FIREWALLD_POLICY_CHAIN = "filter_FWD_policy_"
+FIREWALLD_FWD_ZONE_CHAIN = "filter_FWD_"
 
 
 def _safe_run(run, argv):
@@ -78,6 +83,25 @@ def evaluate_packet(sources, query):
         zone = evaluate_firewalld(fwd.get("zones") or {}, query, fwd.get("default_zone"))
         result["firewalld_zone"] = zone
         ref = result.get("deciding_rule") or {}
+        policy = evaluate_firewalld_policy(fwd.get("zones") or {}, fwd.get("policies") or {}, query,
+                                           fwd.get("default_zone"))
+        if policy and str(ref.get("chain")).startswith(FIREWALLD_POLICY_CHAIN) \
+                and ref.get("table") in FIREWALLD_TABLES:
+            result["firewalld_policy"] = policy
+            result["deciding_rule"] = dict(ref, backend="firewalld", firewalld_policy=policy["policy"],
+                                           ingress_zone=policy["ingress_zone"], egress_zone=policy["egress_zone"],
+                                           zone_setting=policy["setting"], zone_text=policy["text"])
+            return result
+        names = forward_zones(fwd.get("zones") or {}, query, fwd.get("default_zone"))
+        if query.get("hook") == "forward" and ref.get("table") in FIREWALLD_TABLES and names[0] and \
+                names[0] != names[1] and ref.get("chain") == FIREWALLD_FWD_ZONE_CHAIN + names[0] and \
+                result.get("verdict") in ("drop", "reject"):
+            result["deciding_rule"] = dict(
+                ref, backend="firewalld", zone=names[0], ingress_zone=names[0], egress_zone=names[1],
+                zone_setting="no policy",
+                zone_text="no policy accepts forwarding from zone %s to zone %s (a zone forwards only between "
+                          "its own interfaces)" % names)
+            return result
         if zone and (ref.get("table") in FIREWALLD_TABLES or (
                 ref.get("backend") == "iptables" and str(ref.get("chain")).startswith(
                     FIREWALLD_IPT_CHAINS))):
@@ -228,6 +252,9 @@ def collect_firewall(run, queries, gather_rulesets=False):
                 zones = parse_firewalld_zones(out)
                 sources["firewalld"] = {"zones": zones,
                                         "default_zone": dout.strip() if drc == 0 else None}
+                prc, pout, _perr = _safe_run(run, ["firewall-cmd", "--list-all-policies"])
+                if prc == 0:   # firewalld < 0.9 has no policies
+                    sources["firewalld"]["policies"] = parse_firewalld_policies(pout)
                 if gather_rulesets:
                     rulesets["firewalld"] = zones
 

@@ -165,6 +165,44 @@ def select_zone(zones, packet, default_zone=None):
     return None, None
 
 
+def _settings_verdict(zone, packet, result):
+    """The icmp-blocks, icmp-block-inversion and rich rules of a zone or policy: True when one
+    of them decides (``result`` updated), False when the target is left to decide."""
+    rich = [parse_rich_rule(r) for r in zone["rich_rules"]]
+    for action_set in (("drop", "reject"), ("accept",)):
+        if action_set == ("accept",):
+            blocked = packet.get("icmp_type") in zone["icmp_blocks"]
+            if zone["icmp_block_inversion"]:
+                if blocked:
+                    result.update({"setting": "icmp-block-inversion", "verdict": "accept",
+                                   "text": "icmp-block-inversion: yes (%s listed in "
+                                           "icmp-blocks)" % packet.get("icmp_type")})
+                    return True
+                if zone["target"] != "ACCEPT":
+                    result.update({"setting": "icmp-block-inversion", "verdict": "reject",
+                                   "text": "icmp-block-inversion: yes (%s not listed in "
+                                           "icmp-blocks: %s)" % (
+                                               packet.get("icmp_type"),
+                                               " ".join(zone["icmp_blocks"]) or "none")})
+                    return True
+            elif blocked:
+                result.update({"setting": "icmp-block", "verdict": "reject",
+                               "text": "icmp-blocks: %s" % " ".join(zone["icmp_blocks"])})
+                return True
+        for rule in rich:
+            if rule["action"] not in action_set:
+                continue
+            matched = _rich_matches(rule, packet)
+            if matched is None:
+                result["certain"] = False
+                continue
+            if matched:
+                result.update({"setting": "rich rule", "verdict": rule["action"],
+                               "text": rule["text"]})
+                return True
+    return False
+
+
 def evaluate_firewalld(zones, packet, default_zone=None):
     """Zone-level explanation -> {zone, selected_by, setting, verdict, certain, text} or None
     (firewalld does not filter this path: output; forward is reported uncertain).
@@ -180,44 +218,83 @@ def evaluate_firewalld(zones, packet, default_zone=None):
         result.update({"setting": "established", "verdict": "accept",
                        "text": "ct state established,related accept"})
         return result
-    rich = [parse_rich_rule(r) for r in zone["rich_rules"]]
-    for action_set in (("drop", "reject"), ("accept",)):
-        if action_set == ("accept",):
-            blocked = packet.get("icmp_type") in zone["icmp_blocks"]
-            if zone["icmp_block_inversion"]:
-                if blocked:
-                    result.update({"setting": "icmp-block-inversion", "verdict": "accept",
-                                   "text": "icmp-block-inversion: yes (%s listed in "
-                                           "icmp-blocks)" % packet.get("icmp_type")})
-                    return result
-                if zone["target"] != "ACCEPT":
-                    result.update({"setting": "icmp-block-inversion", "verdict": "reject",
-                                   "text": "icmp-block-inversion: yes (%s not listed in "
-                                           "icmp-blocks: %s)" % (
-                                               packet.get("icmp_type"),
-                                               " ".join(zone["icmp_blocks"]) or "none")})
-                    return result
-            elif blocked:
-                result.update({"setting": "icmp-block", "verdict": "reject",
-                               "text": "icmp-blocks: %s" % " ".join(zone["icmp_blocks"])})
-                return result
-        for rule in rich:
-            if rule["action"] not in action_set:
-                continue
-            matched = _rich_matches(rule, packet)
-            if matched is None:
-                result["certain"] = False
-                continue
-            if matched:
-                result.update({"setting": "rich rule", "verdict": rule["action"],
-                               "text": rule["text"]})
-                return result
+    if _settings_verdict(zone, packet, result):
+        return result
     target = zone["target"]
     verdict = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject"}.get(target, "accept")
     result.update({"setting": "target", "verdict": verdict,
                    "text": "target: %s%s" % (target, " (ICMP is allowed by the default target)"
                                              if target == "default" else "")})
     return result
+
+
+POLICY_KEYS = ("priority", "ingress-zones", "egress-zones")
+
+
+def parse_firewalld_policies(text):
+    """``firewall-cmd --list-all-policies`` (firewalld >= 0.9) -> {policy: the keys of a zone
+    (target, icmp_blocks, rich_rules, ...) + priority, ingress_zones, egress_zones}."""
+    policies = parse_firewalld_zones(text)
+    name = None
+    for raw in text.splitlines():
+        if raw.strip() and not raw[0].isspace():
+            name = raw.split()[0]
+            continue
+        key, _sep, value = raw.strip().partition(":")
+        if name in policies and key.strip() in POLICY_KEYS:
+            if key.strip() == "priority":
+                policies[name]["priority"] = int(value) if re.match(r"^\s*-?\d+\s*$", value) else 0
+            else:
+                policies[name][key.strip().replace("-", "_")] = value.split()
+    for policy in policies.values():
+        policy.setdefault("priority", -1)
+        policy.setdefault("ingress_zones", [])
+        policy.setdefault("egress_zones", [])
+        if policy["target"] == "default":
+            policy["target"] = "CONTINUE"
+    return policies
+
+
+def egress_zone(zones, packet, default_zone=None):
+    """Zone a forwarded packet leaves by: a zone bound to its destination, then to its outgoing
+    interface, then the default zone."""
+    return select_zone(zones, {"src": packet.get("dst"), "iif": packet.get("oif")}, default_zone)
+
+
+def forward_zones(zones, packet, default_zone=None):
+    """(ingress zone name, egress zone name) of a forwarded packet (None when unknown)."""
+    ingress, _how = select_zone(zones, packet, default_zone)
+    egress, _how = egress_zone(zones, packet, default_zone)
+    return (ingress or {}).get("name"), (egress or {}).get("name")
+
+
+def evaluate_firewalld_policy(zones, policies, packet, default_zone=None):
+    """The policy between zones that decides a forwarded packet -> {policy, ingress_zone,
+    egress_zone, priority, setting, verdict, certain, text} or None (no policy decides: the zones
+    do, or no policy applies). Policies run in priority order and target CONTINUE passes the
+    packet on; the zones' own forwarding (``forward: yes``, between priorities < 0 and > 0) is
+    not modelled here: the nftables walk decides, this names the policy."""
+    if (packet.get("hook") or "input") != "forward" or not policies:
+        return None
+    if packet.get("icmp_type") == "echo-reply":
+        return None   # ct state established,related accept comes first
+    names = forward_zones(zones, packet, default_zone)
+    for policy in sorted(policies.values(), key=lambda p: (p["priority"], p["name"])):
+        if not policy.get("active", True):
+            continue
+        if not ("ANY" in policy["ingress_zones"] or names[0] in policy["ingress_zones"]):
+            continue
+        if not ("ANY" in policy["egress_zones"] or names[1] in policy["egress_zones"]):
+            continue
+        result = {"policy": policy["name"], "ingress_zone": names[0], "egress_zone": names[1],
+                  "priority": policy["priority"], "certain": True}
+        if _settings_verdict(policy, packet, result):
+            return result
+        target = policy["target"]
+        if target in ("ACCEPT", "DROP", "REJECT"):
+            result.update({"setting": "target", "verdict": target.lower(), "text": "target: %s" % target})
+            return result
+    return None
 
 
 def parse_ufw_status(text):

@@ -12,7 +12,7 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import chec
 
 RULE_KEYS = ('backend', 'family', 'table', 'chain', 'handle', 'rule_number', 'variant', 'policy')
 # what the host's firewall manager calls the deciding rule (firewalld zone setting, ufw rule source)
-MANAGER_KEYS = ('zone', 'zone_setting', 'zone_text', 'ufw_rule')
+MANAGER_KEYS = ('zone', 'zone_setting', 'zone_text', 'ufw_rule', 'firewalld_policy', 'ingress_zone', 'egress_zone')
 REMOVABLE_BACKENDS = ('nftables', 'iptables')
 
 
@@ -80,7 +80,11 @@ def check_icmp(ctx, role, hook, icmp_type, src, dst, direction, cid, breaks):
         'rule %s in %s %s%s' % (rule.get('handle') if rule.get('handle') is not None else rule.get('rule_number'),
                                 rule.get('table'), rule.get('chain'),
                                 ' (%s)' % rule.get('text') if rule.get('text') else '')
-    if rule.get('zone'):
+    if rule.get('firewalld_policy'):
+        where = 'firewalld policy %s (zone %s -> zone %s), %s; %s' % (
+            rule['firewalld_policy'], rule.get('ingress_zone'), rule.get('egress_zone'),
+            rule.get('zone_text') or rule.get('zone_setting'), where)
+    elif rule.get('zone'):
         where = 'firewalld zone %s, %s; %s' % (rule['zone'], rule.get('zone_text') or rule.get('zone_setting'), where)
     elif rule.get('ufw_rule'):
         where = 'ufw: %s; %s' % (rule['ufw_rule'], where)

@@ -21,7 +21,9 @@ How "present" is decided and planned (all pure, on the parsed rulesets):
   (a packet crosses several base chains and backends).
 * firewalld (when it runs, or ``backend: firewalld``) is handled at zone level with
   ``firewall-cmd``: remove the icmp-block when the source is any, else add a rich rule with a
-  negative priority (evaluated before the zone's icmp-blocks).
+  negative priority (evaluated before the zone's icmp-blocks); a forwarded echo (hook forward)
+  that a policy between zones (firewalld >= 0.9) drops gets the same rich accept, with source
+  and destination, in that policy (``firewall-cmd --policy``).
 * ufw is iptables underneath: runtime inserts go into its ``ufw-before-*`` chains like any
   iptables rule; ``persist`` adds the same line to ``/etc/ufw/before.rules`` (before6.rules).
 * ``remove_rule`` deletes exactly the named drop, after checking it still is a drop/reject
@@ -44,7 +46,8 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
     evaluate_packet, parse_iptables_save, parse_nft_ruleset)
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import parse_firewalld_zones
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
+    parse_firewalld_policies, parse_firewalld_zones)
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import apply as base_apply
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import (
     argv_text, partial_failure, strict_network)
@@ -237,6 +240,7 @@ def collect(runner, want):
     have = have_from_outputs(nft_json, iptables, firewalld, ufw_active, tools=tools)
     have['read_errors'] = read_errors
     have['iif'] = incoming_interfaces(runner, want) if firewalld else {}   # picks the zone
+    have['oif'] = incoming_interfaces(runner, want, 'dst') if firewalld else {}   # the egress zone (forward)
     if want['persist']:
         have['unwritable'] = {}
         for path in want['paths'].values():
@@ -252,27 +256,30 @@ def collect(runner, want):
     return have
 
 
-def incoming_interfaces(runner, want):
-    """{source address: interface its packets come in on} (the route back to it), for hook input."""
+def incoming_interfaces(runner, want, key='src'):
+    """{source address: interface its packets come in on} (the route back to it), for hooks input
+    and forward; with ``key='dst'``: {destination: interface a forwarded packet leaves by}."""
     found = {}
-    if want['hook'] != 'input':
+    if want['hook'] not in (('input', 'forward') if key == 'src' else ('forward',)):
         return found
     for pkt in packets(want):
-        if pkt['src'] and pkt['src'] not in found:
+        if pkt[key] and pkt[key] not in found:
             try:
-                lookup = KernelState(runner).route_get(pkt['src'])
-            except DoctorError:   # no route back: the zone cannot be told from the interface
+                lookup = KernelState(runner).route_get(pkt[key])
+            except DoctorError:   # no route: the zone cannot be told from the interface
                 lookup = None
             dev = (lookup or {}).get('dev')
             if dev and dev != 'lo':
-                found[pkt['src']] = dev
+                found[pkt[key]] = dev
     return found
 
 
 def collect_firewalld(runner, want):
     zones = parse_firewalld_zones(_rc_ok(runner, ['firewall-cmd', '--list-all-zones']))
     default = _rc_ok(runner, ['firewall-cmd', '--get-default-zone']).strip()
-    return {'running': True, 'default_zone': default, 'zones': zones}
+    rc, out, _err = runner.run(['firewall-cmd', '--list-all-policies'])   # firewalld >= 0.9
+    return {'running': True, 'default_zone': default, 'zones': zones,
+            'policies': parse_firewalld_policies(out) if rc == 0 else {}}
 
 
 def collect_dumps(runner, have):
@@ -443,7 +450,8 @@ def simulate(want, have):
     """(changes, sim, evaluations before, evaluations after, warnings) — pure."""
     sim = _new_sim(have)
     # the interface a packet from the source comes in on picks the firewalld zone (and iifname rules)
-    pkts = [dict(p, iif=p['iif'] or (have.get('iif') or {}).get(p['src'])) for p in packets(want)]
+    pkts = [dict(p, iif=p['iif'] or (have.get('iif') or {}).get(p['src']),
+                 oif=p['oif'] or (have.get('oif') or {}).get(p['dst'])) for p in packets(want)]
     before = [_evaluate(sim, p) for p in pkts]
     changes, warnings = [], []
     if want['backend'] in ('nftables',) and not have['tools'].get('nftables'):

@@ -10,7 +10,8 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import evaluate_firewalld
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
+    evaluate_firewalld, evaluate_firewalld_policy)
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.icmp_rules import ipt_spec
 
 UFW_MARK = '# vmnet.doctor: allow ICMP echo'
@@ -18,24 +19,66 @@ UFW_CHAIN = {'input': 'ufw-before-input', 'output': 'ufw-before-output',
              'forward': 'ufw-before-forward'}
 
 
-def firewalld_rich_rule(family, net_src, icmp_type):
+def firewalld_rich_rule(family, net_src, icmp_type, net_dst=None):
     parts = ['rule', 'priority="-100"', 'family="%s"' % family]
     if net_src is not None:
         parts.append('source address="%s"' % str(net_src))
+    if net_dst is not None:
+        parts.append('destination address="%s"' % str(net_dst))
     parts += ['icmp-type name="%s"' % icmp_type, 'accept']
     return ' '.join(parts)
 
 
+def plan_firewalld_policies(want, fw, pkts):
+    """hook forward: a rich accept (priority -100, the echo's source and destination) in the
+    firewalld policy between zones (firewalld >= 0.9) that drops or rejects the forwarded echo,
+    through ``firewall-cmd --policy=NAME`` (+ --permanent). The policy's target and its other rules
+    are left as they are. A forwarded echo no policy decides is refused: the zones decide it, and
+    vmnet.doctor does not create policies."""
+    policies = copy.deepcopy(fw.get('policies') or {})
+    cmds = []
+    for pkt in pkts:
+        ours = firewalld_rich_rule(pkt['family'], want['source'], pkt['icmp_type'], want['destination'])
+        if want['state'] == 'absent':
+            for name in sorted(policies):
+                if ours in policies[name]['rich_rules']:
+                    policies[name]['rich_rules'].remove(ours)
+                    cmds.append((name, 'remove rich rule',
+                                 ['firewall-cmd', '--policy=%s' % name, '--remove-rich-rule=%s' % ours]))
+            continue
+        ev = evaluate_firewalld_policy(fw['zones'], policies, pkt, fw.get('default_zone'))
+        if ev is None:
+            raise DoctorError("firewalld: no policy decides the forwarded %s %s -> %s (its zones do); "
+                              "vmnet.doctor changes policies between zones only; nothing was changed"
+                              % (pkt['icmp_type'], pkt['src'], pkt['dst']))
+        if ev['verdict'] == 'accept':
+            continue
+        policies[ev['policy']]['rich_rules'].append(ours)
+        cmds.append((ev['policy'], 'add rich rule',
+                     ['firewall-cmd', '--policy=%s' % ev['policy'], '--add-rich-rule=%s' % ours]))
+    changes = []
+    for name, action, argv in cmds:
+        changes.append({'action': action, 'backend': 'firewalld', 'policy': name, 'argv': argv})
+        if want['persist']:
+            changes.append({'action': action + ' (permanent)', 'backend': 'firewalld', 'policy': name,
+                            'argv': argv[:1] + ['--permanent'] + argv[1:]})
+    return changes
+
+
 def plan_firewalld(want, fw, pkts):
-    """firewall-cmd changes in the zone that takes each packet (runtime, + --permanent).
+    """firewall-cmd changes in the zone that takes each packet (runtime, + --permanent); hook
+    forward: in the policy that decides it (``plan_firewalld_policies``).
 
     The zone and its verdict come from the firewall package's zone evaluator. Source any and an
     icmp-block -> remove the block; source any under icmp-block-inversion -> add the type to
     the (inverted) list; otherwise (a source, a rich drop, a DROP/REJECT target) -> a rich
     accept with priority -100, evaluated before the zone's other rules."""
+    if want['hook'] == 'forward':
+        return plan_firewalld_policies(want, fw, pkts)
     if want['destination'] is not None or want['hook'] != 'input':
-        raise DoctorError("firewalld: only hook input without destination is supported (zones filter "
-                          "incoming traffic); nothing was changed")
+        raise DoctorError("firewalld: only hook input without destination (zones filter incoming "
+                          "traffic) and hook forward (policies between zones) are supported; nothing "
+                          "was changed")
     zones = copy.deepcopy(fw['zones'])
     cmds = []
     for pkt in pkts:

@@ -5,7 +5,8 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.evaluate im
     module_runner,
 )
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
-    evaluate_firewalld, parse_firewalld_zones, parse_rich_rule, parse_ufw_status,
+    evaluate_firewalld, evaluate_firewalld_policy, parse_firewalld_policies, parse_firewalld_zones, parse_rich_rule,
+    parse_ufw_status,
 )
 
 from ansible_collections.vmnet.doctor.tests.unit.plugins.module_utils.netfilter.fw_helpers import (  # noqa: E501
@@ -278,3 +279,82 @@ def test_rich_rule_parser():
                            'icmp-block name="echo-request"')
     assert (rule["family"], rule["source"], rule["source_invert"], rule["icmp_block"],
             rule["action"]) == ("ipv6", "fd00::/8", True, "echo-request", "reject")
+
+
+# ---------------------------------------------------------------- firewalld policies between zones
+# Captured on the routed lab with firewalld on the hypervisor (lab.py up --topology routed --firewall
+# firewalld; lab.py fault fwd_policy_drop): eth0/eth1 in public, br0 in internal, policy lab-block
+# public -> internal, priority -10, target DROP (see tests/unit/fixtures/firewall/README.md).
+POLICY_FWD = {"family": "ipv4", "hook": "forward", "icmp_type": "echo-request", "src": "10.220.0.1",
+              "dst": "10.220.1.11", "iif": "eth0", "oif": "br0"}
+
+
+def policy_replay(**extra):
+    answers = {"firewall-cmd --state": (0, "running\n", ""),
+               "firewall-cmd --list-all-zones": (0, read("firewalld_policy_drop.list-all-zones.txt"), ""),
+               "firewall-cmd --get-default-zone": (0, "public\n", ""),
+               "firewall-cmd --list-all-policies": (0, read("firewalld_policy_drop.list-all-policies.txt"), "")}
+    answers.update(extra)
+    return replay("firewalld_policy_drop", extra=answers, missing=("ufw",))
+
+
+def test_parse_firewalld_policies_captured():
+    policies = parse_firewalld_policies(read("firewalld_policy_drop.list-all-policies.txt"))
+    block = policies["lab-block"]
+    assert (block["priority"], block["target"], block["ingress_zones"], block["egress_zones"]) == (
+        -10, "DROP", ["public"], ["internal"])
+    assert policies["lab-to-vms"]["target"] == "ACCEPT" and policies["lab-to-vms"]["priority"] == -1
+    assert policies["allow-host-ipv6"]["target"] == "CONTINUE" and policies["allow-host-ipv6"]["rich_rules"]
+
+
+def test_forwarded_echo_dropped_by_a_policy_is_named_by_it():
+    reply = dict(POLICY_FWD, iif="br0", oif="eth0", icmp_type="echo-reply", src=POLICY_FWD["dst"],
+                 dst=POLICY_FWD["src"])
+    facts = collect_firewall(policy_replay(), [POLICY_FWD, reply])
+    ev, reply = facts["icmp"]
+    ref = ev["deciding_rule"]
+    assert ev["verdict"] == "drop"
+    assert (ref["backend"], ref["table"], ref["chain"]) == ("firewalld", "firewalld", "filter_FWD_policy_lab-block")
+    assert (ref["firewalld_policy"], ref["ingress_zone"], ref["egress_zone"], ref["zone_setting"], ref["zone_text"]) == (
+        "lab-block", "public", "internal", "target", "target: DROP")
+    assert ev["firewalld_policy"]["priority"] == -10
+    assert reply["verdict"] == "accept" and "firewalld_policy" not in reply   # established
+
+
+def test_forwarded_echo_accepted_by_a_policy_rich_rule():
+    rule = ('rule priority="-100" family="ipv4" source address="10.220.0.1/32" destination '
+            'address="10.220.1.11/32" icmp-type name="echo-request" accept')
+    policies = parse_firewalld_policies(read("firewalld_policy_drop.list-all-policies.txt"))
+    policies["lab-block"]["rich_rules"].append(rule)
+    zones = parse_firewalld_zones(read("firewalld_policy_drop.list-all-zones.txt"))
+    result = evaluate_firewalld_policy(zones, policies, POLICY_FWD, "public")
+    assert (result["policy"], result["setting"], result["verdict"]) == ("lab-block", "rich rule", "accept")
+    # without lab-block the lab's own accepting policy decides; an input packet has no policy
+    del policies["lab-block"]
+    assert evaluate_firewalld_policy(zones, policies, POLICY_FWD, "public")["policy"] == "lab-to-vms"
+    assert evaluate_firewalld_policy(zones, policies, dict(POLICY_FWD, hook="input"), "public") is None
+
+
+def test_firewalld_without_policies_still_collects():
+    facts = collect_firewall(policy_replay(**{"firewall-cmd --list-all-policies": (2, "", "unknown option")}),
+                             [POLICY_FWD])
+    assert "firewalld_policy" not in facts["icmp"][0]["deciding_rule"]
+
+
+def test_forwarded_echo_between_zones_without_a_policy_names_both_zones():
+    # captured after `firewall-cmd --zone=libvirt --change-interface=br0` on the routed lab's hv: the VMs'
+    # bridge in libvirt's zone, which no lab policy names: host -> VM ends in filter_FWD_public's final reject
+    answers = {"firewall-cmd --state": (0, "running\n", ""),
+               "firewall-cmd --list-all-zones": (0, read("firewalld_libvirt_zone.list-all-zones.txt"), ""),
+               "firewall-cmd --get-default-zone": (0, "public\n", ""),
+               "firewall-cmd --list-all-policies": (0, read("firewalld_libvirt_zone.list-all-policies.txt"), "")}
+    facts = collect_firewall(replay("firewalld_libvirt_zone", extra=answers, missing=("ufw",)),
+                             [POLICY_FWD, dict(POLICY_FWD, iif="br0", oif="eth0", src=POLICY_FWD["dst"],
+                                               dst=POLICY_FWD["src"])])
+    ev, back = facts["icmp"]
+    ref = ev["deciding_rule"]
+    assert (ev["verdict"], ref["chain"], ref["backend"]) == ("reject", "filter_FWD_public", "firewalld")
+    assert (ref["zone"], ref["ingress_zone"], ref["egress_zone"], ref["zone_setting"]) == (
+        "public", "public", "libvirt", "no policy")
+    assert ref["zone_text"].startswith("no policy accepts forwarding from zone public to zone libvirt")
+    assert back["verdict"] == "accept"      # the VM -> host direction: libvirt's target ACCEPT forwards it

@@ -11,7 +11,8 @@ import os
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import parse_firewalld_zones
+from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
+    parse_firewalld_policies, parse_firewalld_zones)
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import icmp, icmp_rules, icmp_zones
 
 HERE = os.path.dirname(__file__)
@@ -523,3 +524,43 @@ def test_ufw_remove_drops_the_marker_comment_too():
     added = icmp_zones.edit_ufw_rules(content, [line])
     assert icmp_zones.UFW_MARK in added
     assert icmp_zones.edit_ufw_rules(added, [line], remove=True) == content
+
+
+# ------------------------------------------------------------------------------ firewalld: policies between zones (forward)
+# zones and policies captured on the routed firewalld lab with fault fwd_policy_drop (lab-block: public -> internal, DROP)
+
+POLICY_RICH = ('rule priority="-100" family="ipv4" source address="10.220.0.1/32" destination address="10.220.1.11/32" '
+               'icmp-type name="echo-request" accept')
+
+
+def policy_have(extra_rich=None):
+    policies = parse_firewalld_policies(fw('captured/firewalld_policy_drop.list-all-policies.txt'))
+    if extra_rich:
+        policies['lab-block']['rich_rules'].append(extra_rich)
+    have = icmp.have_from_outputs(None, {}, firewalld={
+        'running': True, 'default_zone': 'public', 'policies': policies,
+        'zones': parse_firewalld_zones(fw('captured/firewalld_policy_drop.list-all-zones.txt'))})
+    have['iif'], have['oif'] = {'10.220.0.1': 'eth0'}, {'10.220.1.11': 'br0'}   # ip route get, both ways
+    return have
+
+
+def fwd_want(**params):
+    return want(hook='forward', source='10.220.0.1/32', destination='10.220.1.11/32', **params)
+
+
+def test_firewalld_policy_gets_the_rich_accept_then_idempotent():
+    assert argvs(icmp.plan(fwd_want(persist=True), policy_have())) == [
+        'firewall-cmd --policy=lab-block --add-rich-rule=%s' % POLICY_RICH,
+        'firewall-cmd --permanent --policy=lab-block --add-rich-rule=%s' % POLICY_RICH]
+    assert icmp.plan(fwd_want(persist=True), policy_have(POLICY_RICH)) == []
+    assert argvs(icmp.plan(fwd_want(state='absent'), policy_have(POLICY_RICH))) == [
+        'firewall-cmd --policy=lab-block --remove-rich-rule=%s' % POLICY_RICH]
+
+
+def test_firewalld_forward_no_policy_decides_is_refused():
+    have = policy_have()
+    for name in ('lab-block', 'lab-to-vms'):
+        del have['firewalld']['policies'][name]
+    with pytest.raises(DoctorError) as err:
+        icmp.plan(fwd_want(), have)
+    assert 'no policy decides the forwarded echo-request 10.220.0.1 -> 10.220.1.11' in str(err.value)
