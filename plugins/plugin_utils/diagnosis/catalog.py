@@ -583,6 +583,25 @@ CATALOG = {
         'module': None,
         'checks': ('checks_vbox.check_virtualbox',),
     },
+    'VMWS_NAT': {
+        'layer': 'switch',
+        'title': 'VM behind VMware Workstation/Player NAT, source on another machine',
+        'meaning': "The VM's NIC is on the Workstation NAT network (`connectionType = \"nat\"`, or `custom` on the "
+                   "vmnet the NAT device serves, vmnet8 by default): the Workstation host reaches the guest, other "
+                   "machines reach it only through the NAT device's incoming TCP/UDP port forwards, never with "
+                   "ICMP. Read from recorded `.vmx`, `netmap.conf` and `vmnetnat.conf` files only: Workstation is "
+                   "not run in the project's lab and no collector reads these files yet.",
+        'detection': "The hypervisor's optional `vmware_workstation` facts section: the NIC with the VM's MAC (or the "
+                     "only NAT NIC of the VM named like the target host, or of the only VM with a NAT NIC when the "
+                     "target is in the NAT subnet of vmnetnat.conf) is on NAT, and the source is not the "
+                     "Workstation host.",
+        'fix': "Manual, because every choice changes who reaches the VM: a bridged network adapter (the LAN reaches "
+               "it) or host-only (the host reaches it), or an `[incomingtcp]`/`[incomingudp]` port forward in "
+               "vmnetnat.conf (nat.conf on Linux) for one TCP/UDP service.",
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_vmws.check_vmware_workstation',),
+    },
     'PACKET_DROPPED_FIREWALL': {
         'layer': 'firewall',
         'title': 'The kernel dropped the echo in a packet filter',

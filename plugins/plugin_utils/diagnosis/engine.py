@@ -24,6 +24,7 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import chec
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_l3 as l3
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_libvirt as lv
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vbox as vbox
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmws as vmws
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_windows as win
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmware as vmw
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_witness as wit
@@ -187,6 +188,7 @@ def _walk(ctx, probes):
     ovs.check_ovs(ctx)
     lv.check_libvirt(ctx)
     vbox.check_virtualbox(ctx)
+    vmws.check_vmware_workstation(ctx)
     win.check_hyperv(ctx)
     l2.check_mac_filters(ctx)
     l3.check_forwarding(ctx)
