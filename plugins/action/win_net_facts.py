@@ -23,7 +23,7 @@ class ActionModule(WindowsAction):
         profiles = ('NetFirewallProfile', 'NetFirewallProfileGpo')
         sections = [s for s in ps.SECTIONS
                     if (args['gather_firewall'] or s not in ps.FIREWALL_SECTIONS + profiles)
-                    and (args['gather_hyperv'] or s not in ps.HYPERV_SECTIONS + ('NetNat',))
+                    and (args['gather_hyperv'] or s not in ps.HYPERV_SECTIONS + ('NetNat', 'NetNatStaticMapping'))
                     and (args['peers'] or s != 'RouteLookup')]
         facts = self.read_facts(sections, args['peers'])
         result.update({'changed': False, 'ansible_facts': {'vmnet_doctor': facts}})

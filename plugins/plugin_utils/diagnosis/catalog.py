@@ -602,6 +602,24 @@ CATALOG = {
         'module': None,
         'checks': ('checks_vmws.check_vmware_workstation',),
     },
+    'HYPERV_NAT': {
+        'layer': 'switch',
+        'title': 'VM behind Hyper-V NAT (Default Switch or WinNAT), source on another machine',
+        'meaning': "The VM's adapter is on the Hyper-V Default Switch (fixed Id c08cb7b8-9b3c-408e-8e30-5e16a3aeb444: "
+                   "NAT through Internet Connection Sharing, no Get-NetNat object, a subnet that changes when the "
+                   "host restarts) or on an Internal switch behind a WinNAT network (New-NetNat). The Hyper-V host "
+                   "reaches the guest; other machines reach it only through NetNat static mappings, which carry TCP "
+                   "and UDP, never ICMP. Tested on recorded cmdlet output shapes: Hyper-V is not run in the lab.",
+        'detection': "The Hyper-V host's win_net_facts: the VM adapter (by guest IP, MAC or VM name) is on the switch "
+                     "with the Default Switch Id, or on an Internal switch whose host adapter or the target address "
+                     "lies in a `nat_networks` internal prefix (Get-NetNat), and the source is not the Hyper-V host.",
+        'fix': "Manual, because every choice changes who reaches the VM: connect the adapter to an External switch "
+               "(`Connect-VMNetworkAdapter`), or add a NetNat static mapping (`Add-NetNatStaticMapping`) for one "
+               "TCP/UDP service; the Default Switch takes no static mappings.",
+        'auto_fix': False,
+        'module': None,
+        'checks': ('checks_hyperv_nat.check_hyperv_nat',),
+    },
     'PACKET_DROPPED_FIREWALL': {
         'layer': 'firewall',
         'title': 'The kernel dropped the echo in a packet filter',

@@ -26,6 +26,7 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import chec
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vbox as vbox
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmws as vmws
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_windows as win
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_hyperv_nat as hvnat
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmware as vmw
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_witness as wit
 
@@ -190,6 +191,7 @@ def _walk(ctx, probes):
     vbox.check_virtualbox(ctx)
     vmws.check_vmware_workstation(ctx)
     win.check_hyperv(ctx)
+    hvnat.check_hyperv_nat(ctx)
     l2.check_mac_filters(ctx)
     l3.check_forwarding(ctx)
     if topo.get('routed'):

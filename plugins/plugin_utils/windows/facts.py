@@ -43,6 +43,8 @@ ENUMS = {
     'OperationMode': {0: 'Untagged', 1: 'Access', 2: 'Trunk', 3: 'Private'},
     # Microsoft.HyperV.PowerShell.OnOffState (MacAddressSpoofing, DhcpGuard, RouterGuard...): On = 0, Off = 1.
     'OnOffState': {0: 'On', 1: 'Off'},
+    # MSFT_NetNatStaticMapping.Protocol: the IP protocol numbers.
+    'NatProtocol': {6: 'TCP', 17: 'UDP'},
 }
 
 NUD = {'Reachable': 'REACHABLE', 'Stale': 'STALE', 'Permanent': 'PERMANENT', 'Incomplete': 'INCOMPLETE',
@@ -394,6 +396,20 @@ def parse_hyperv(raw, hostname, interfaces):
     return switches, nics, host_vnics, nats
 
 
+def parse_nat_mappings(raw):
+    """nat_static_mappings: the port forwards of the WinNAT networks (Get-NetNatStaticMapping)."""
+    out = []
+    with reading('NetNatStaticMapping'):
+        for entry in section(raw, 'NetNatStaticMapping'):
+            proto = enum(entry.get('Protocol'), 'NatProtocol')
+            out.append({'nat': shapes.text(entry.get('NatName')), 'protocol': str(proto).lower() if proto else None,
+                        'external_ip': shapes.text(entry.get('ExternalIPAddress')),
+                        'external_port': _int(entry.get('ExternalPort')),
+                        'internal_ip': _canon_ip(shapes.text(entry.get('InternalIPAddress'))),
+                        'internal_port': _int(entry.get('InternalPort')), 'active': _bool(entry.get('Active'))})
+    return out
+
+
 def _vm_nic(nic, vlans, hostname, nics, host_vnics):
     mgmt = bool(_bool(nic.get('IsManagementOs')))
     name = shapes.text(nic.get('Name'))
@@ -512,6 +528,7 @@ def parse(raw, peers=()):
         'duplicate_macs': _duplicates(nics),
         'host_vnics': host_vnics,       # additive (Hyper-V): management OS adapters on virtual switches
         'nat_networks': nats,           # additive (Hyper-V/WinNAT): Get-NetNat
+        'nat_static_mappings': parse_nat_mappings(raw) if hyperv else [],   # additive: Get-NetNatStaticMapping
     }
 
 
@@ -525,6 +542,7 @@ ERROR_SECTIONS = {
     'NetFirewallAddressFilter': 'windows_firewall', 'NetFirewallApplicationFilter': 'windows_firewall',
     'NetFirewallServiceFilter': 'windows_firewall',
     'VMSwitch': 'hyperv', 'VMNetworkAdapter': 'hyperv', 'VMNetworkAdapterVlan': 'hyperv', 'NetNat': 'hyperv',
+    'NetNatStaticMapping': 'hyperv',
 }
 
 

@@ -89,7 +89,7 @@ def cmd(name, *switches, **params):
 SECTIONS = ('NetAdapter', 'NetIPInterface', 'NetIPAddress', 'NetRoute', 'NetNeighbor', 'NetConnectionProfile',
             'NetFirewallProfile', 'NetFirewallProfileGpo', 'NetFirewallPortFilter', 'NetFirewallRule', 'NetFirewallAddressFilter',
             'NetFirewallApplicationFilter', 'NetFirewallServiceFilter', 'RouteLookup', 'VMSwitch',
-            'VMNetworkAdapter', 'VMNetworkAdapterVlan', 'NetNat')
+            'VMNetworkAdapter', 'VMNetworkAdapterVlan', 'NetNat', 'NetNatStaticMapping')
 
 # Properties selected per cmdlet (Microsoft Learn names). Enums are written as their names
 # (never localised) by Out-Obj; the Python parser also accepts the numbers plain
@@ -123,6 +123,8 @@ PROPERTIES = {
     'VMNetworkAdapterVlan': ('OperationMode', 'AccessVlanId', 'NativeVlanId', 'AllowedVlanIdList',
                              'AllowedVlanIdListString'),
     'NetNat': ('Name', 'InternalIPInterfaceAddressPrefix', 'ExternalIPInterfaceAddressPrefix', 'Active'),
+    'NetNatStaticMapping': ('NatName', 'Protocol', 'ExternalIPAddress', 'ExternalPort', 'InternalIPAddress',
+                            'InternalPort', 'Active'),
 }
 
 # The console writes UTF-8 (as ansible-core's PowerShell shell plugin sets it for its own
@@ -201,6 +203,7 @@ _READERS = {
                             u"$v | Add-Member -NotePropertyName MacAddress -NotePropertyValue $a.MacAddress; "
                             u"$v | Add-Member -NotePropertyName IsManagementOs -NotePropertyValue $a.IsManagementOs; $v }",
     'NetNat': u"Get-NetNat | ForEach-Object { Out-Obj $_ $P }",
+    'NetNatStaticMapping': u"Get-NetNatStaticMapping | ForEach-Object { Out-Obj $_ $P }",
 }
 
 HYPERV_SECTIONS = ('VMSwitch', 'VMNetworkAdapter', 'VMNetworkAdapterVlan')
