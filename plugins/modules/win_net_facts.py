@@ -19,13 +19,15 @@ description:
     (C(NlMtu)), C(Get-NetIPAddress), C(Get-NetRoute), C(Get-NetNeighbor), C(Get-NetConnectionProfile),
     C(Get-NetFirewallProfile) (the active store and the Group Policy RSOP copy), C(Get-NetFirewallRule) with its port, address, application and service
     filters (ICMP and any-protocol rules only), C(Find-NetRoute) for each peer and, when the Hyper-V module
-    is installed, C(Get-VMSwitch), C(Get-VMNetworkAdapter -All), C(Get-VMNetworkAdapterVlan) and C(Get-NetNat).
+    is installed, C(Get-VMSwitch), C(Get-VMNetworkAdapter -All), C(Get-VMNetworkAdapterVlan), C(Get-NetNat) and
+    C(Get-NetNatStaticMapping).
     Nothing is installed or copied to the host; all parsing and decisions happen on the controller.
   - For every peer it records the ICMP echo verdicts of Windows Defender Firewall in C(firewall.icmp),
     from the profile of the interface (unidentified networks are Public), block rules before allow rules, the
     profile's C(AllowInboundRules) and default action, and that replies to allowed echoes pass (stateful).
   - Hyper-V hosts also fill C(virtual_switches), C(vm_nics) (switch, MAC, MAC spoofing, connection, VLAN),
-    and the additive sections C(host_vnics) (management-OS adapters) and C(nat_networks).
+    and the additive sections C(host_vnics) (management-OS adapters), C(nat_networks) and
+    C(nat_static_mappings) (WinNAT port forwards).
   - A cmdlet that fails is listed in C(errors) with its message; its section stays empty.
 author:
   - vmnet.doctor contributors (@vmnet-doctor)
@@ -96,7 +98,7 @@ ansible_facts:
     vmnet_doctor:
       description:
         - The normalised facts (C(docs/facts_schema.md)) with C(platform=windows). Windows adds
-          C(firewall.windows) (C(profiles), C(interface_profiles), C(rules)), C(host_vnics) and C(nat_networks),
+          C(firewall.windows) (C(profiles), C(interface_profiles), C(rules)), C(host_vnics), C(nat_networks) and C(nat_static_mappings),
           and per interface C(mtu_by_family), C(forwarding), C(description), C(network_category).
       returned: always
       type: dict
@@ -118,4 +120,7 @@ ansible_facts:
              vlan_id: 0, mac_spoofing: false}
         nat_networks:
           - {name: NATNetwork, internal_prefix: 172.20.0.0/24, external_prefix: null, active: true}
+        nat_static_mappings:
+          - {nat: NATNetwork, protocol: tcp, external_ip: 0.0.0.0, external_port: 8080, internal_ip: 172.20.0.10,
+             internal_port: 80, active: true}
 '''
