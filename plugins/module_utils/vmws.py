@@ -5,9 +5,9 @@
 networks from ``netmap.conf`` and the NAT device from ``vmnetnat.conf`` (Windows) / ``vmnet8/nat/nat.conf``
 (Linux, same format).
 
-Pure parsing (no I/O). Workstation does not run on the project's test machines: the parsers are tested
-on recorded/documented file shapes (tests/unit/fixtures/vmws/README.md names the sources), and nothing
-collects these files yet: ``section()`` builds the ``vmware_workstation`` facts section from their texts.
+The parsers are pure; ``collect()`` (Linux hosts, through the runner) reads the running VMs from
+``vmrun list`` and the files under /etc/vmware. Workstation does not run on the project's test machines:
+everything is tested on recorded/documented shapes (tests/unit/fixtures/vmws/README.md names the sources).
 
 A NIC on the NAT vmnet (``connectionType = "nat"``, or ``custom`` on the vmnet the NAT device serves,
 vmnet8 by default) is reachable from the Workstation host itself, never from other machines, except
@@ -109,11 +109,11 @@ def _forward(host_port, target):
             'guest_port': int(guest_port) if guest_port.isdigit() else None}
 
 
-def parse_nat_conf(text):
+def parse_nat_conf(text, vnet=NAT_VNET):
     """The NAT device of ``vmnetnat.conf`` / ``nat.conf``: {vnet, gateway, prefixlen, port_forwards[]}.
 
     ``[host] ip`` (optionally ``/bits``), ``netmask`` and ``device``; ``[incomingtcp]`` and
-    ``[incomingudp]`` lines ``<host port> = <guest ip>:<guest port>``."""
+    ``[incomingudp]`` lines ``<host port> = <guest ip>:<guest port>``. ``vnet`` when ``device`` is absent."""
     section, host, forwards = None, {}, []
     for line in text.splitlines():
         stripped = line.strip()
@@ -135,15 +135,15 @@ def parse_nat_conf(text):
             forwards.append(entry)
     ip, _sep, bits = (host.get('ip') or '').partition('/')
     prefixlen = int(bits) if bits.isdigit() else _mask_bits(host.get('netmask'))
-    return {'vnet': vnet_name(host.get('device')) or NAT_VNET, 'gateway': ip or None, 'prefixlen': prefixlen,
+    return {'vnet': vnet_name(host.get('device')) or vnet, 'gateway': ip or None, 'prefixlen': prefixlen,
             'port_forwards': forwards}
 
 
 def section(vmx=None, netmap=None, nat_confs=None, note=None):
     """``facts['vmware_workstation']`` from file texts: ``vmx`` {VM name: .vmx text}, ``netmap`` the
-    netmap.conf text, ``nat_confs`` [vmnetnat.conf / nat.conf texts]. Without a NAT file, vmnet8 is
-    the NAT vmnet (Workstation's default)."""
-    nats = [parse_nat_conf(t) for t in nat_confs or []]
+    netmap.conf text, ``nat_confs`` [vmnetnat.conf / nat.conf texts, or (vnet, text) pairs]. Without a
+    NAT file, vmnet8 is the NAT vmnet (Workstation's default)."""
+    nats = [parse_nat_conf(t[1], t[0]) if isinstance(t, tuple) else parse_nat_conf(t) for t in nat_confs or []]
     names = dict((n['vnet'], n['name']) for n in parse_netmap(netmap or '') if n['vnet'])
     nat_vnets = set(n['vnet'] for n in nats) or set([NAT_VNET])
     vnets = sorted(set(names) | nat_vnets, key=lambda v: int(v[len('vmnet'):]))
@@ -161,3 +161,58 @@ def section(vmx=None, netmap=None, nat_confs=None, note=None):
             nic['nat'] = nic['connection_type'] == 'nat' or nic['vnet'] in nat_vnets
         vms.append({'name': name, 'nics': nics})
     return {'available': True, 'note': note, 'source': 'files', 'networks': networks, 'vms': vms}
+
+
+# --------------------------------------------------------------------------- facts (I/O through the runner)
+MISSING_NOTE = 'vmrun is not installed: no VMware Workstation/Player VMs were read'
+CONFIG_DIR = '/etc/vmware'      # Workstation/Player on Linux: netmap.conf, vmnetN/nat/nat.conf
+
+
+def empty_section(note=None):
+    return {'available': False, 'note': note, 'source': None, 'networks': [], 'vms': []}
+
+
+def parse_vmrun_list(text):
+    """The .vmx paths of ``vmrun list`` (a ``Total running VMs: N`` line, then one path per line)."""
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.startswith('Total running VMs') and line.strip().lower().endswith('.vmx')]
+
+
+def _read(runner, path, errors, required=False):
+    """Text of ``path``; None (recorded in ``errors`` when ``required`` or unreadable) otherwise."""
+    try:
+        text = runner.read(path)
+    except (IOError, OSError) as exc:
+        errors.append({'source': 'vmware_workstation', 'message': 'cannot read %s: %s' % (path, exc)})
+        return None
+    if text is None and required:
+        errors.append({'source': 'vmware_workstation', 'message': '%s (from vmrun list) does not exist' % path})
+    return text
+
+
+def collect(runner, errors=None, config_dir=CONFIG_DIR):
+    """``facts['vmware_workstation']`` of a Linux Workstation/Player host: the running VMs of the user the
+    facts run as (``vmrun list``: VMs run per user), their .vmx, and ``netmap.conf`` and each
+    ``vmnetN/nat/nat.conf`` under ``config_dir``. Without vmrun: ``available: false`` and a note."""
+    if not runner.which('vmrun'):
+        return empty_section(MISSING_NOTE)
+    errors = errors if errors is not None else []
+    rc, out, err = runner.run(['vmrun', 'list'])
+    if rc != 0:
+        return empty_section('vmrun list failed: %s' % (err or out).strip())
+    vmx = {}
+    for path in parse_vmrun_list(out):
+        text = _read(runner, path, errors, required=True)
+        if text is None:
+            continue
+        name = parse_pairs(text).get('displayname') or path.replace('\\', '/').rsplit('/', 1)[-1][:-len('.vmx')]
+        vmx[name] = text
+    nat_confs = []
+    for entry in runner.listdir(config_dir):
+        if vnet_name(entry) == entry:
+            text = _read(runner, '%s/%s/nat/nat.conf' % (config_dir, entry), errors)
+            if text:
+                nat_confs.append((entry, text))
+    out = section(vmx, _read(runner, '%s/netmap.conf' % config_dir, errors), nat_confs)
+    out['source'] = 'vmrun list'
+    return out

@@ -86,6 +86,10 @@ options:
         task does not fail.
       - VirtualBox VMs of the user the task runs as are read into C(virtualbox) when C(VBoxManage) is
         installed (C(list vms), C(showvminfo --machinereadable)); without it C(virtualbox.note) says so.
+      - Running VMware Workstation/Player VMs of the user the task runs as are read into
+        C(vmware_workstation) when C(vmrun) is installed (C(vmrun list), each VM's C(.vmx),
+        C(/etc/vmware/netmap.conf) and C(/etc/vmware/vmnetN/nat/nat.conf)); without it
+        C(vmware_workstation.note) says so.
     type: str
 attributes:
   check_mode:

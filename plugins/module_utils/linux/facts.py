@@ -21,6 +21,7 @@ from ansible.module_utils.six import string_types
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons, libvirt, ovs, parse
 from ansible_collections.vmnet.doctor.plugins.module_utils import vbox
+from ansible_collections.vmnet.doctor.plugins.module_utils import vmws
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import state as kernel
 
 try:
@@ -193,6 +194,7 @@ def empty_facts():
         'duplicate_macs': [],
         'libvirt': libvirt.empty_section(),
         'virtualbox': vbox.empty_section(),
+        'vmware_workstation': vmws.empty_section(),
     }
 
 
@@ -364,4 +366,5 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     facts['ovs'] = ovs.collect(runner, flows, ovs_rundir)
     facts['libvirt'] = libvirt.collect(runner, libvirt_uri, facts['errors'])
     facts['virtualbox'] = vbox.collect(runner, facts['errors'])
+    facts['vmware_workstation'] = vmws.collect(runner, facts['errors'])
     return facts

@@ -19,7 +19,7 @@ _spec.loader.exec_module(recorded)
 SCHEMA_SECTIONS = {'schema_version', 'platform', 'hostname', 'tools', 'errors', 'interfaces', 'routes',
                    'policy_rules', 'route_lookups', 'neighbors', 'bridges', 'sysctls', 'firewall',
                    'virtual_switches', 'vm_nics', 'vmkernel_nics', 'physical_nics', 'duplicate_macs', 'ovs', 'libvirt',
-                   'virtualbox'}
+                   'virtualbox', 'vmware_workstation'}
 
 
 class FakeFirewall(object):

@@ -123,3 +123,45 @@ def test_without_the_section_skipped():
     ctx = PathContext('laptop -> guest', views, '192.168.174.128')
     checks_vmws.check_vmware_workstation(ctx)
     assert ctx.checks[-1]['status'] == 'skipped' and ctx.findings == []
+
+
+class FakeRunner(object):
+    """Answers ``vmrun list`` and the file reads of a Linux Workstation host from the fixtures."""
+    FILES = {'/home/ana/vmware/web2/web2.vmx': 'web2.vmx', '/etc/vmware/netmap.conf': 'netmap.conf',
+             '/etc/vmware/vmnet8/nat/nat.conf': 'nat.conf'}
+
+    def __init__(self, installed=True):
+        self.installed = installed
+
+    def which(self, name):
+        return '/usr/bin/vmrun' if self.installed and name == 'vmrun' else None
+
+    def run(self, argv):
+        assert argv == ['vmrun', 'list']
+        return 0, fixture('vmrun-list.txt'), ''
+
+    def read(self, path):
+        return fixture(self.FILES[path]) if path in self.FILES else None
+
+    @staticmethod
+    def listdir(path):
+        return ['networking', 'vmnet1', 'vmnet8'] if path == '/etc/vmware' else []
+
+
+def test_collect_reads_running_vms_netmap_and_nat_conf():
+    errors = []
+    sec = vmws.collect(FakeRunner(), errors)
+    assert sec['available'] and sec['source'] == 'vmrun list' and [vm['name'] for vm in sec['vms']] == ['web2']
+    assert [n for n in sec['networks'] if n['nat']] == [
+        {'vnet': 'vmnet8', 'name': 'NAT', 'nat': True, 'gateway': '172.16.42.2', 'prefixlen': 24, 'port_forwards': []}]
+    assert len(errors) == 1 and 'gone.vmx' in errors[0]['message']
+
+
+def test_without_vmrun_a_note():
+    assert vmws.collect(FakeRunner(installed=False)) == vmws.empty_section(vmws.MISSING_NOTE)
+
+
+def test_vmrun_list_paths():
+    assert vmws.parse_vmrun_list(fixture('vmrun-list.txt')) == ['/home/ana/vmware/web2/web2.vmx',
+                                                                '/home/ana/vmware/gone/gone.vmx']
+    assert vmws.parse_vmrun_list('Total running VMs: 0\n') == []
