@@ -9,9 +9,11 @@ __metaclass__ = type
 import os
 
 from ansible_collections.vmnet.doctor.plugins.module_utils import vmws
-from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmws
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_vmws, engine
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import HostView
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import PathContext
+
+import diagnosis_builders as b
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'vmws')
 
@@ -165,3 +167,12 @@ def test_vmrun_list_paths():
     assert vmws.parse_vmrun_list(fixture('vmrun-list.txt')) == ['/home/ana/vmware/web2/web2.vmx',
                                                                 '/home/ana/vmware/gone/gone.vmx']
     assert vmws.parse_vmrun_list('Total running VMs: 0\n') == []
+
+
+def test_engine_names_vmws_nat_as_the_cause_of_an_unreachable_path():
+    p = b.path(b.routed(), reachable=False)
+    vmx = fixture('web2.vmx').replace('00:0C:29:3A:4B:5C', b.VM_MAC.upper())
+    p['hypervisor_facts']['vmware_workstation'] = vmws.section({'web2': vmx}, fixture('netmap.conf'))
+    res = engine.diagnose([p])['paths'][0]
+    assert res['status'] == 'broken' and [f['code'] for f in res['findings']] == ['VMWS_NAT']
+    assert 'VMWS_NAT on lab-hv' in res['summary']

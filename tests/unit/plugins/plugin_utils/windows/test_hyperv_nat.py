@@ -7,16 +7,21 @@
 import copy
 import json
 import os
+import sys
 
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import checks_hyperv_nat as hvnat
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import engine
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import HostView
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import PathContext
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import facts as F
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import ps
 
 import win_fixtures as W
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'diagnosis'))
+import diagnosis_builders as B  # noqa: E402  pylint: disable=wrong-import-position
 
 NAT_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures', 'hyperv_nat')
 
@@ -135,3 +140,19 @@ def test_target_on_no_vm_adapter_skipped(hv01):
     ctx = ctx_for(hv01, '10.99.0.7')
     hvnat.check_hyperv_nat(ctx)
     assert ctx.checks[-1]['status'] == 'skipped' and ctx.findings == []
+
+
+def test_engine_lan_host_to_a_winnat_vm_broken_and_a_passing_probe_demotes_it_to_a_note(hv01):
+    src = B.facts('lanhost', [B.iface('eth0', 2, mac='02:00:00:00:00:05', addresses=['192.168.10.5/24'])],
+                  routes=[B.route('192.168.10.0/24', 'eth0'),
+                          B.route('172.20.0.0/24', 'eth0', gateway='192.168.10.20')],
+                  lookups=[B.lookup('172.20.0.10', 'eth0', '192.168.10.5', gateway='192.168.10.20')])
+    results = {}
+    for reachable in (False, True):
+        path = {'source': 'lanhost', 'target_ip': '172.20.0.10', 'source_facts': src, 'hypervisor': 'hv01',
+                'hypervisor_facts': hv01, 'probes': {'forward': B.probe(reachable)}}
+        results[reachable] = engine.diagnose([path])['paths'][0]
+    assert 'HYPERV_NAT' in [f['code'] for f in results[False]['findings']]
+    assert 'HYPERV_NAT on hv01' in results[False]['summary']
+    assert 'HYPERV_NAT' not in [f['code'] for f in results[True]['findings']]
+    assert [n['confidence'] for n in results[True]['notes'] if n['code'] == 'HYPERV_NAT'] == ['low']
