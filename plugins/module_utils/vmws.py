@@ -18,6 +18,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.vbox import _unquote
+
 _PAIR = re.compile(r'^\s*(?P<key>[^=#;\s][^=]*?)\s*=\s*(?P<value>.*?)\s*$')
 _ETH = re.compile(r'^ethernet(\d+)\.(.+)$')
 _NETMAP = re.compile(r'^network(\d+)\.(name|device)$')
@@ -26,13 +28,6 @@ _VNET = re.compile(r'vmnet(\d+)$', re.I)
 # The vmnet a connection type uses when the .vmx names none (Workstation's standard networks).
 STANDARD_VNETS = {'bridged': 'vmnet0', 'hostonly': 'vmnet1', 'nat': 'vmnet8'}
 NAT_VNET = 'vmnet8'
-
-
-def _unquote(value):
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1]
-    return value
 
 
 def parse_pairs(text):

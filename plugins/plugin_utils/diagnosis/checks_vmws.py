@@ -12,18 +12,11 @@ file shapes only (Workstation cannot run here).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.checks_vbox import _target_macs
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.facts import in_network, network_of
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis.model import fix_manual
 
 CID = 'switch.vmware_workstation'
-
-
-def _target_macs(ctx):
-    view = ctx.view('target')
-    if not view.present:
-        return set()
-    iface, _addr = view.iface_by_address(ctx.target_ip)
-    return set([(iface or {}).get('mac', '').lower()]) - set([''])
 
 
 def _nat_subnets(section):
