@@ -205,6 +205,19 @@ def ev_libvirt_no_return_route(lab, f):
     return not lookup(f['host'], lab.ip('vm1'))['ok']
 
 
+def _vm1_nic(f):
+    nics = [i for g in f['hv']['libvirt']['guests'] for i in g['interfaces']]
+    return nics[0] if nics else {}
+
+
+def ev_libvirt_guest_link_down(lab, f):
+    return _vm1_nic(f).get('link_state') == 'down'
+
+
+def ev_libvirt_guest_wrong_network(lab, f):
+    return _vm1_nic(f).get('source_network') not in (None, 'vmnet')
+
+
 EVIDENCE = dict((name[3:], func) for name, func in list(globals().items()) if name.startswith('ev_'))
 
 
@@ -337,6 +350,15 @@ def details_libvirt_forward_drop(lab, f):
 
 def details_libvirt_no_return_route(lab, f):
     assert lookup(f['host'], lab.ip('vm1'))['error'] == 'Network is unreachable'
+
+
+def details_libvirt_guest_link_down(lab, f):
+    # the network and the bridge are fine: only the guest's NIC is held down
+    assert _vmnet(f)['active'] is True and _vm1_nic(f)['mac'] == lab.mac('vm1')
+
+
+def details_libvirt_guest_wrong_network(lab, f):
+    assert _vm1_nic(f)['source_network'] == 'natnet' and _vmnet(f)['active'] is True
 
 
 CASES = [(topology, name) for name in MODEL_FAULTS for topology in FAULTS[name]['topologies']]

@@ -236,17 +236,22 @@ NEIGHBOR_KINDS = ('arp_request', 'arp_reply', 'nd_solicit', 'nd_advert')
 def _neighbor_first(hops, steps, echo_drops):
     """True when the neighbour exchange, not the echo, says where the path stopped.
 
-    The echo never left the source; or a hop waits for a neighbour whose ARP/ND the kernel dropped; or the
-    only echo drops are the source's own queue freed because its neighbour never answered (the source asks
-    in the neighbour exchange the witness follows; a hop further on that gives up asks someone else).
+    The echo never left the source; or a hop waits for a neighbour whose ARP/ND the kernel dropped (also when
+    that hop then freed the echo it had queued, NEIGH_FAILED: the ARP/ND drop is the cause); or the only echo
+    drops are the source's own queue freed because its neighbour never answered (the source asks in the
+    neighbour exchange the witness follows; a hop further on that gives up with no ARP/ND drop asks someone
+    else, e.g. a wrong gateway, and its drop stays the verdict).
     """
     if not echo_drops:
         return steps[0]['seen'] == 0 or bool(_drops(hops, NEIGHBOR_KINDS))
-    gave_up = all(d.get('reason') in NEIGH_GAVE_UP for d in echo_drops)
-    if not gave_up or any(d['role'] != 'source' for d in echo_drops):
+    if not all(d.get('reason') in NEIGH_GAVE_UP for d in echo_drops):
+        return False
+    if _drops(hops, NEIGHBOR_KINDS):
+        return True         # the kernel dropped the ARP/ND the hop that gave up was waiting for
+    if any(d['role'] != 'source' for d in echo_drops):
         return False
     arp = walk(hops, ARP_POINTS)
-    return bool(_drops(hops, NEIGHBOR_KINDS)) or bool(arp and arp[0]['seen'] and not all(s['seen'] for s in arp))
+    return bool(arp and arp[0]['seen'] and not all(s['seen'] for s in arp))
 
 
 def locate(hops, hosts):

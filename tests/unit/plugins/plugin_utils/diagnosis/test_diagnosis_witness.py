@@ -155,6 +155,12 @@ def test_echo_freed_by_a_source_whose_neighbour_never_answered_is_located_in_the
     w['target']['drops'] = [_gave_up('target', 'echo_reply')]
     f = run(p)['findings'][0]
     assert (f['code'], f['host'], f['witness']['reason']) == ('PACKET_DROPPED_NEIGHBOR', 'lab-vm1', 'NEIGH_FAILED')
+    # The VM gave up because the switch dropped its ARP request (a MAC filter): the ARP drop is the cause.
+    arp_drop = dict(_gave_up('switch', 'arp_request'), reason='NETFILTER_DROP', location='nft_do_chain',
+                    interface='vnet-vm1')
+    w['switch']['drops'] = [arp_drop]
+    f = run(p)['findings'][0]
+    assert (f['code'], f['host'], f['witness']['reason']) == ('PACKET_DROPPED_FIREWALL', 'lab-hv', 'NETFILTER_DROP')
 
 
 def test_reachable_path_keeps_the_witness_but_adds_nothing():
