@@ -102,7 +102,9 @@ options:
         socket and drop sources are attached, the module writes C(<rendezvous>.ready) and starts its window
         (and sends, with O(send)) only when C(<rendezvous>.go) appears; packets that pass in between are
         counted too. The caller waits for C(.ready) on every hop, then creates C(.go) on every hop (the
-        C(vmnet.doctor.diagnose) role does this). Both files are removed when the run ends.
+        C(vmnet.doctor.diagnose) role does this). Both files are removed when the run ends after a go; without
+        one, C(.ready) stays for a late waiter (a run that fails before it watches writes it too, with the error)
+        and a later run removes such files after an hour.
       - With a rendezvous O(send_after) counts from the go signal.
     type: path
   rendezvous_timeout:

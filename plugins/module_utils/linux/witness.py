@@ -610,7 +610,7 @@ class Witness(object):
                     result['drop_why'] = 'bpftrace did not attach within the window: %s' % _stderr(bpf[0])
         finally:
             signal.signal(signal.SIGTERM, previous)
-            self._clear_rendezvous()
+            self._clear_rendezvous(result)
             if self.sock is not None:
                 self.sock.close()
             if trace_fd is not None:
@@ -669,13 +669,15 @@ class Witness(object):
         signal_rendezvous(self.p['rendezvous'], {'pid': os.getpid(), 'ready_after': result['ready_after']})
         self.signalled = True
 
-    def _clear_rendezvous(self):
-        """Remove the go signal; ``.ready`` stays (a caller may still wait for it) until a later run's sweep."""
+    def _clear_rendezvous(self, result):
+        """Remove the go signal, and ``.ready`` once a go came (the caller created it after waiting for every
+        ``.ready``); without a go, ``.ready`` stays for a late waiter until a later run's sweep."""
         path = self.p.get('rendezvous')
-        if path:
+        went = (result.get('rendezvous') or {}).get('missed') is False
+        for suffix in ('.go', '.ready') if went else ('.go',):
             try:
-                os.unlink(path + '.go')
-            except OSError:
+                os.unlink(path + suffix)
+            except (OSError, TypeError):
                 pass
 
     def _window(self, result, ready, now):
