@@ -16,4 +16,4 @@ from ansible_collections.vmnet.doctor.plugins.plugin_utils.host_dispatch import 
 class ActionModule(DispatchAction):
     MODULE = 'net_facts'
     WINDOWS_TWIN = 'win_net_facts'
-    WINDOWS_DROPPED = ('flows', 'include_local_routes', 'gather_rulesets')
+    WINDOWS_DROPPED = ('flows', 'include_local_routes', 'gather_rulesets', 'probe')

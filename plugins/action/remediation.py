@@ -42,6 +42,7 @@ ARGUMENT_SPEC = dict(
     started=dict(type='str'),
     fix_id=dict(type='str'),
     result=dict(type='dict'),
+    taken=dict(type='dict'),
     guard=dict(type='dict'),
     reason=dict(type='str'),
     probes=dict(type='dict'),
@@ -80,7 +81,7 @@ class ActionModule(ActionBase):
     def _step(self, a):
         step = a['step']
         if step == 'locks':
-            locks, give_back = R.whole_path_locks(a['paths'], a['result'])
+            locks, give_back = R.whole_path_locks(a['paths'], a['result'], a['taken'])
             return {'locks': locks, 'give_back': give_back}
         if step == 'plan':
             paths = R.paths_of_diagnosis(a['inputs'], a['diagnosis'], a['skipped'])

@@ -22,6 +22,7 @@ ARGUMENT_SPEC = dict(
     mtu_sized=dict(type='bool', default=False),
     path_mtu=dict(type='bool', default=False),
     path_mtu_max=dict(type='int', default=1500),
+    until_reply=dict(type='bool', default=False),
 )
 
 

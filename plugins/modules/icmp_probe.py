@@ -93,6 +93,14 @@ options:
         (one echo request per step, short timeout). Reported as the largest IP packet that got through.
     type: bool
     default: false
+  until_reply:
+    description:
+      - End each target's probe at its first reply (ping is interrupted and prints its statistics), so a
+        reachable target costs one round trip instead of O(count) intervals; a target that does not answer
+        is still sent O(count) requests and waited for O(timeout).
+      - C(sent) then counts the requests sent until that reply.
+    type: bool
+    default: false
   path_mtu_max:
     description:
       - Largest IP packet size (bytes, headers included) the path MTU search tries.
@@ -249,7 +257,7 @@ reachable_all:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE, run_until
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run
 
 
@@ -267,6 +275,7 @@ def main():
             mtu_sized=dict(type='bool', default=False),
             path_mtu=dict(type='bool', default=False),
             path_mtu_max=dict(type='int', default=1500),
+            until_reply=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -276,7 +285,7 @@ def main():
         return module.run_command(argv, environ_update=C_LOCALE)
 
     try:
-        result = run(runner, params)
+        result = run(runner, params, until=run_until)
     except DoctorError as e:
         module.fail_json(**e.to_result())
     module.exit_json(changed=False, **result)

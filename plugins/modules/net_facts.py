@@ -91,6 +91,34 @@ options:
         C(/etc/vmware/netmap.conf) and C(/etc/vmware/vmnetN/nat/nat.conf)); without it
         C(vmware_workstation.note) says so.
     type: str
+  probe:
+    description:
+      - Also ping these targets from this host while the facts are read (one task instead of two, the
+        probe's waiting overlaps the reads), as M(vmnet.doctor.icmp_probe) would; the result is in RV(probe).
+      - The diagnose role uses it for the VM's reverse probe.
+    type: dict
+    suboptions:
+      targets:
+        description: IP addresses to ping.
+        type: list
+        elements: str
+        required: true
+      count:
+        description: Echo requests per target.
+        type: int
+        default: 3
+      interval:
+        description: Seconds between echo requests.
+        type: float
+        default: 0.2
+      timeout:
+        description: Seconds to wait for each reply.
+        type: float
+        default: 1.0
+      until_reply:
+        description: End each target's probe at its first reply.
+        type: bool
+        default: false
 attributes:
   check_mode:
     support: full
@@ -138,6 +166,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+probe:
+  description:
+    - With O(probe), the probe's result as M(vmnet.doctor.icmp_probe) returns it (C(results),
+      C(reachable_all)), or C(failed) and C(msg) when it could not run (the facts are returned all the same).
+  returned: when O(probe) is given
+  type: dict
+  sample: {results: [{target: 10.0.0.1, reachable: true, sent: 1, received: 1}], reachable_all: true}
 ansible_facts:
   description: Facts added to the host.
   returned: always
@@ -378,11 +413,37 @@ ansible_facts:
           sample: []
 '''
 
+import threading
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.facts import collect, validate_options
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import CommandRunner
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run as run_probe
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE, CommandRunner, run_until
+
+
+class _Probe(threading.Thread):
+    """The echo probe of option ``probe``, sent while the facts are read."""
+
+    def __init__(self, module, options):
+        super(_Probe, self).__init__()
+        self.daemon = True
+        self.module = module
+        self.params = dict(options, size=56, dont_fragment=False, source=None, ip_version='auto', mtu_sized=False,
+                           path_mtu=False, path_mtu_max=1500, ping=module.get_bin_path('ping'), ip=module.get_bin_path('ip'))
+        self.result = None
+
+    def run(self):
+        try:
+            if not self.params['ping']:
+                raise DoctorError('ping is not installed (package iputils-ping or iputils)', obj='ping')
+            self.result = run_probe(lambda argv: self.module.run_command(argv, environ_update=C_LOCALE),
+                                    self.params, until=run_until)
+        except DoctorError as exc:
+            self.result = dict(exc.to_result(), failed=True)
+        except Exception as exc:  # pylint: disable=broad-except
+            self.result = {'failed': True, 'msg': 'probe: %s' % exc}
 
 
 def main():
@@ -397,9 +458,20 @@ def main():
             gather_rulesets=dict(type='bool', default=False),
             ovs_rundir=dict(type='path'),
             libvirt_uri=dict(type='str'),
+            probe=dict(type='dict', options=dict(
+                targets=dict(type='list', elements='str', required=True),
+                count=dict(type='int', default=3),
+                interval=dict(type='float', default=0.2),
+                timeout=dict(type='float', default=1.0),
+                until_reply=dict(type='bool', default=False),
+            )),
         ),
         supports_check_mode=True,
     )
+    probe = None
+    if module.params['probe'] and module.params['probe']['targets']:
+        probe = _Probe(module, module.params['probe'])
+        probe.start()
     try:
         peers, flows = validate_options(module.params['peers'], module.params['flows'])
         facts = collect(CommandRunner(module), peers, flows,
@@ -408,8 +480,14 @@ def main():
                         ovs_rundir=module.params['ovs_rundir'],
                         libvirt_uri=module.params['libvirt_uri'])
     except DoctorError as exc:
+        if probe is not None:
+            probe.join()
         module.fail_json(**exc.to_result())
-    module.exit_json(changed=False, ansible_facts={'vmnet_doctor': facts})
+    extra = {}
+    if probe is not None:
+        probe.join()
+        extra['probe'] = probe.result
+    module.exit_json(changed=False, ansible_facts={'vmnet_doctor': facts}, **extra)
 
 
 if __name__ == '__main__':

@@ -86,6 +86,10 @@ options:
     description: The registered result of M(vmnet.doctor.run_fixer) (V(record), V(rolled_back), V(finish)), or of the
       M(vmnet.doctor.host_lock) loop (V(locks)).
     type: dict
+  taken:
+    description: V(locks) only, C({host: registered result}) of the M(vmnet.doctor.host_lock) each host of the
+      paths ran itself (side by side, when no lock is waited for); skipped results are ignored.
+    type: dict
   guard:
     description: The registered confirmation of M(vmnet.doctor.mgmt_guard), when the fix was guarded.
     type: dict

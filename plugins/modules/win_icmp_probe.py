@@ -90,6 +90,13 @@ options:
       - For IPv6 targets the search never goes below 1280, the IPv6 minimum MTU.
     type: int
     default: 1500
+  until_reply:
+    description:
+      - End each target's echoes at its first reply, so a reachable target costs one round trip instead of
+        O(count) intervals; a target that does not answer still gets O(count) echoes. C(sent) then counts the
+        echoes sent until that reply.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full

@@ -121,6 +121,42 @@ def test_unreachable_is_data_not_failure(trio):
     assert ok['reachable'] is True and ok['path_mtu'] == 1500
 
 
+def test_until_reply_stops_at_the_first_reply_and_waits_for_a_silent_target(trio):
+    """until_reply: a reachable target costs one request, a silent one still gets every request and the timeout."""
+    sh('ip', 'netns', 'exec', ns('b'), 'nft', '-f', '-', input='table inet dgu {\n chain i {\n'
+       '  type filter hook input priority 0;\n  icmp type echo-request drop\n }\n}\n')
+    try:
+        r = probe(trio, 'a', {'targets': ['10.231.1.1', '10.231.2.2'], 'count': 5, 'interval': 0.5,
+                              'timeout': 0.5, 'until_reply': True})
+    finally:
+        sh('ip', 'netns', 'exec', ns('b'), 'nft', 'delete', 'table', 'inet', 'dgu')
+    assert r['_rc'] == 0, r
+    ok, silent = r['results']
+    assert (ok['sent'], ok['received'], ok['reachable']) == (1, 1, True), ok
+    assert ok['rtt']['min'] > 0
+    assert (silent['sent'], silent['received'], silent['reachable']) == (5, 0, False), silent
+
+
+def test_net_facts_sends_its_probe_while_it_reads(trio):
+    """net_facts' probe option: the reverse probe of the diagnose role in the same call as the facts."""
+    tree = os.path.join(os.path.dirname(trio), 'tree-nf')
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.collections'))
+    args = {'peers': ['10.231.1.2'], 'probe': {'targets': ['10.231.1.2', '10.231.9.9'], 'count': 2,
+                                                'until_reply': True}}
+    p = subprocess.run([os.path.join(VENV_BIN, 'ansible'), '-i', trio, ns('b'), '-m', 'vmnet.doctor.net_facts',
+                        '-a', json.dumps(args), '--tree', tree], capture_output=True, text=True, env=env, cwd=ROOT,
+                       check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    with open(os.path.join(tree, ns('b'))) as f:
+        result = json.load(f)
+    assert 'pB0' in [i['name'] for i in result['ansible_facts']['vmnet_doctor']['interfaces']]
+    answered, unrouted = result['probe']['results']
+    assert (answered['target'], answered['sent'], answered['received']) == ('10.231.1.2', 1, 1), answered
+    assert answered['source_address'] == '10.231.2.2'
+    assert unrouted['reachable'] is False and result['probe']['reachable_all'] is False
+
+
 def test_no_route_is_data(trio):
     r = probe(trio, 'r', {'targets': ['10.231.9.9'], 'count': 1})
     res = r['results'][0]

@@ -49,6 +49,8 @@ _RE_TX = re.compile(r'^(\d+) packets transmitted, (\d+) received(?:, \+(\d+) dup
                     r'(?:, \+(\d+) errors)?, ([\d.]+)% packet loss', re.M)
 _RE_RTT = re.compile(r'^(?:rtt|round-trip) min/avg/max/(?:mdev|stddev) = '
                      r'([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms', re.M)
+# A reply line of iputils ping (what ``until_reply`` stops at).
+REPLY_LINE = re.compile(r'^\d+ bytes from \S+?:? .*icmp_seq=')
 _RE_FROM = re.compile(r'^From (\S+?)(?: \([^)]*\))?:? icmp_seq=\d+ (.+?)\s*$', re.M)
 # iputils prefixes its own errors with argv[0]: "ping: ..." or "/usr/bin/ping: ...".
 _RE_LOCAL = re.compile(r'^(?:\S*/)?ping6?: (?:local error: )?(.+?)\s*$', re.M)
@@ -250,15 +252,21 @@ def parse_ping(stdout, stderr='', rc=0):
 class Prober(object):
     """Run probes through ``runner(argv) -> (rc, out, err)``."""
 
-    def __init__(self, runner, ping='ping', router=None, ip=None):
+    def __init__(self, runner, ping='ping', router=None, ip=None, until=None):
         self.runner = runner
         self.ping = ping
         self.router = router
         self.ip = ip
+        # ``until(argv, pattern) -> (rc, stdout, stderr)``: runs argv and interrupts it (ping then prints
+        # its statistics) at the first stdout line matching pattern; without it, probes run to the end.
+        self.until = until
 
-    def once(self, address, **opts):
+    def once(self, address, until_reply=False, **opts):
         argv = build_argv(address, ping=self.ping, **opts)
-        rc, out, err = self.runner(argv)
+        if until_reply and self.until is not None:
+            rc, out, err = self.until(argv, REPLY_LINE)
+        else:
+            rc, out, err = self.runner(argv)
         if rc not in (0, 1, 2) or (rc == 2 and not (out or err)):
             raise DoctorError('ping %s failed (rc=%s): %s' % (address, rc, (err or out).strip()),
                               obj=address, detail={'argv': argv, 'rc': rc, 'stderr': err})
@@ -270,14 +278,14 @@ class Prober(object):
         return parse_ping(out, err, rc)
 
     def probe(self, target, address, count=3, interval=0.2, timeout=1.0, size=56, dont_fragment=False,
-              source=None, path_mtu=False, path_mtu_max=1500, mtu_sized=False):
+              source=None, path_mtu=False, path_mtu_max=1500, mtu_sized=False, until_reply=False):
         fam = family_of(address)
         route = self.router(address, source) if self.router is not None else {}
         if mtu_sized and route.get('route_mtu'):
             # The largest packet this host sends unfragmented towards the target.
             size = min(max(route['route_mtu'] - HEADER_BYTES[fam], 0), MAX_PAYLOAD[fam])
         parsed = self.once(address, count=count, interval=interval, timeout=timeout, size=size,
-                           dont_fragment=dont_fragment, source=source)
+                           dont_fragment=dont_fragment, source=source, until_reply=until_reply)
         result = {
             'target': target,
             'address': address,
@@ -503,8 +511,10 @@ def _check_source(source):
                           'spaces or slashes)' % source, obj='source')
 
 
-def run(runner, params, resolver=resolve, router=route_info):
+def run(runner, params, resolver=resolve, router=route_info, until=None):
     """Resolve every target first (bad ones fail before any packet), then probe each in turn.
+    With ``params['until_reply']`` and an ``until`` runner (see ``Prober``), a target's probe ends at
+    its first reply: a reachable target costs one round trip instead of ``count`` intervals.
 
     Returns ``{'results': [...], 'reachable_all': bool}``.
     """
@@ -519,7 +529,7 @@ def run(runner, params, resolver=resolve, router=route_info):
             raise DoctorError('size %s is too large for %s target %s (max %d)'
                               % (params['size'], fam, target, MAX_PAYLOAD[fam]), obj='size')
         resolved.append((target, address))
-    prober = Prober(runner, ping=params.get('ping') or 'ping', router=router, ip=params.get('ip'))
+    prober = Prober(runner, ping=params.get('ping') or 'ping', router=router, ip=params.get('ip'), until=until)
 
     def one(item):
         target, address = item
@@ -529,7 +539,8 @@ def run(runner, params, resolver=resolve, router=route_info):
         return prober.probe(
             target, address, count=params['count'], interval=params['interval'], timeout=params['timeout'],
             size=params['size'], dont_fragment=params['dont_fragment'], source=params.get('source'),
-            path_mtu=params['path_mtu'], path_mtu_max=max_total, mtu_sized=params.get('mtu_sized', False))
+            path_mtu=params['path_mtu'], path_mtu_max=max_total, mtu_sized=params.get('mtu_sized', False),
+            until_reply=params.get('until_reply', False))
 
     workers = min(MAX_PARALLEL, len(resolved))
     if workers <= 1:

@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import errno
 import os
+import signal
+import subprocess
 import threading
 
 from ansible.module_utils.common.text.converters import to_text
@@ -30,6 +32,30 @@ def checked(run, argv):
         raise DoctorError('`%s` failed (rc=%s): %s' % (' '.join(to_text(a) for a in argv), rc,
                                                        to_text(err or out or '').strip()))
     return out
+
+
+def run_until(argv, pattern, environ_update=None):
+    """``(rc, stdout, stderr)`` of ``argv``, interrupted (SIGINT, as a user's Ctrl-C) at the first stdout
+    line that matches ``pattern``; a program that prints a summary on SIGINT (ping) still prints it.
+    ``argv[0]`` must be an absolute path. A program that cannot start comes back as rc 127/126."""
+    env = dict(os.environ)
+    env.update(environ_update if environ_update is not None else C_LOCALE)
+    try:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                universal_newlines=True)
+    except (OSError, IOError) as exc:
+        return (NOT_FOUND_RC if exc.errno == errno.ENOENT else 126, '', '%s: %s' % (argv[0], exc))
+    seen = []
+    for line in iter(proc.stdout.readline, ''):
+        seen.append(line)
+        if pattern.search(line):
+            try:
+                proc.send_signal(signal.SIGINT)
+            except OSError:     # it had just ended by itself
+                pass
+            break
+    out, err = proc.communicate()
+    return proc.returncode, ''.join(seen) + (out or ''), err or ''
 
 
 class CommandRunner(object):

@@ -232,9 +232,15 @@ def vmware_results(registered):
 
 
 def host_probes(collected, hosts):
-    """``{host: {forward, forward_large, reverse}}``: every probe result, by host and class."""
+    """``{host: {forward, forward_large, reverse}}``: every probe result, by host and class. A host whose
+    reverse probe went with its facts (net_facts ``probe``) has it there."""
     collected = collected or {}
-    return dict((h, dict((c, results_of((collected.get(c) or {}).get(h))) for c in PROBE_CLASSES)) for h in hosts)
+    out = dict((h, dict((c, results_of((collected.get(c) or {}).get(h))) for c in PROBE_CLASSES)) for h in hosts)
+    for h in hosts:
+        registered = (collected.get('facts') or {}).get(h)
+        if not out[h]['reverse'] and isinstance(registered, dict):
+            out[h]['reverse'] = results_of(registered.get('probe'))
+    return out
 
 
 def _facts_of(registered):

@@ -687,15 +687,19 @@ def path_lock_hosts(path):
     return list(dict.fromkeys(hosts))
 
 
-def whole_path_locks(paths, registered):
-    """``(locks, give_back)`` from the registered ``host_lock`` loop (``loop_var`` = the host).
+def whole_path_locks(paths, registered, taken=None):
+    """``(locks, give_back)`` from the registered ``host_lock`` loop (``loop_var`` = the host) and ``taken``,
+    ``{host: registered host_lock}`` of the locks each host took itself (side by side; a skipped one is not).
 
     ``locks`` is ``{host: lock result}``; a host none of whose paths is wholly locked by this run is
     in ``give_back`` (release it now) and its entry says why it was given back."""
     locks = {}
     for item in (registered or {}).get('results') or []:
         host = item.get(item.get('ansible_loop_var') or 'item')
-        if host:
+        if host and not item.get('skipped'):
+            locks[host] = item
+    for host, item in sorted((taken or {}).items()):
+        if isinstance(item, dict) and item and not item.get('skipped') and host not in locks:
             locks[host] = item
     held = set(h for h, r in locks.items() if r.get('acquired'))
     keep = set()

@@ -109,6 +109,7 @@ def script_args(params):
         dont_fragment=bool(params['dont_fragment']), family=params.get('ip_version') or 'auto',
         mtu_sized=bool(params.get('mtu_sized')), path_mtu=bool(params.get('path_mtu')),
         path_mtu_max=int(params['path_mtu_max']),
+        until_reply=bool(params.get('until_reply')),
         step_timeout_ms=min(STEP_TIMEOUT_MS, max(1, int(round(params['timeout'] * 1000)))),
         max_payload=MAX_PAYLOAD)
 

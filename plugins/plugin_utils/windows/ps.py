@@ -304,7 +304,9 @@ if ($mtuSized -and $null -ne $mtu) { $bytes = [math]::Min([math]::Max($mtu - $hd
 $echoes = @()
 for ($i = 0; $i -lt $count; $i++) {
 if ($i -gt 0) { Start-Sleep -Milliseconds $intervalMs }
-$echoes += Send-Echo $ip ($bytes + $hdr) $bytes $timeoutMs $dontFragment
+$echo = Send-Echo $ip ($bytes + $hdr) $bytes $timeoutMs $dontFragment
+$echoes += $echo
+if ($untilReply -and $echo.Status -eq 'Success') { break }
 }
 $steps = @()
 if ($pathMtu -and @($echoes | Where-Object { $_.Status -eq 'Success' }).Count -gt 0) {
@@ -331,7 +333,7 @@ ConvertTo-Json -InputObject $out -Depth 4 -Compress"""
 
 
 def probe_script(targets, count, interval_ms, timeout_ms, size, dont_fragment, family='auto', mtu_sized=False,
-                 path_mtu=False, path_mtu_max=1500, step_timeout_ms=500, max_payload=65500):
+                 path_mtu=False, path_mtu_max=1500, step_timeout_ms=500, max_payload=65500, until_reply=False):
     """The read-only probe script: one JSON document {Resolved: [...], Probes: [...]}.
 
     Values enter only as quoted strings or validated integers/booleans (``arg``)."""
@@ -344,6 +346,7 @@ def probe_script(targets, count, interval_ms, timeout_ms, size, dont_fragment, f
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise DoctorError('%s must be a non-negative integer, got %r' % (name, value))
         values.append((name, arg(value)))
-    for name, value in (('dontFragment', dont_fragment), ('mtuSized', mtu_sized), ('pathMtu', path_mtu)):
+    for name, value in (('dontFragment', dont_fragment), ('mtuSized', mtu_sized), ('pathMtu', path_mtu),
+                        ('untilReply', until_reply)):
         values.append((name, arg(bool(value))))
     return u'\n'.join([u'$%s = %s' % item for item in values] + [_PROBE])

@@ -46,6 +46,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
     evaluate_packet, parse_iptables_save, parse_nft_ruleset)
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons
 from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld import (
     parse_firewalld_policies, parse_firewalld_zones)
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers.common import apply as base_apply
@@ -228,13 +229,14 @@ def collect(runner, want):
                 else:
                     read_errors.append('%s failed (rc=%s): %s; its rules were not evaluated'
                                        % (binary, rc, (err or out).strip()))
+    # The front-ends are Python programs (0.2-0.7 s each): not asked when the host's own state says they are off.
     firewalld = None
-    if tools['firewalld'] and (want['backend'] in ('auto', 'firewalld')):
+    if tools['firewalld'] and (want['backend'] in ('auto', 'firewalld')) and not daemons.firewalld_off():
         rc, out, _err = runner.run(['firewall-cmd', '--state'])
         if rc == 0 and out.strip() == 'running':
             firewalld = collect_firewalld(runner, want)
     ufw_active = False
-    if tools['ufw']:
+    if tools['ufw'] and not daemons.ufw_off():
         rc, out, _err = runner.run(['ufw', 'status'])
         ufw_active = rc == 0 and 'Status: active' in out
     have = have_from_outputs(nft_json, iptables, firewalld, ufw_active, tools=tools)

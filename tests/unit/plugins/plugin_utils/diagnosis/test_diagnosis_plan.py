@@ -186,6 +186,20 @@ def test_result_assembles_the_engine_input_per_path():
     assert out['inputs'] == PATHS
 
 
+def test_a_reverse_probe_sent_with_the_facts_is_the_reverse_probe():
+    """net_facts' ``probe`` (the VM's reverse probe in the facts call) stands for the skipped reverse task."""
+    collected = collected_ok()
+    reverse = collected['reverse'].pop('vm1')
+    collected['facts']['vm1']['probe'] = reverse
+    collected['reverse']['vm1'] = {'skipped': True, 'changed': False}
+    out = plan.result(PATHS, collected, echo)
+    assert out['paths'][0]['probes']['reverse']['target'] == '192.0.2.10'
+    assert out['probes']['vm1']['reverse'] == reverse['results']
+    # a reverse task that ran wins over a probe in the facts
+    collected['reverse']['vm1'] = {'results': [probe('192.0.2.10', reachable=False, source='192.0.2.20')]}
+    assert plan.result(PATHS, collected, echo)['paths'][0]['probes']['reverse']['reachable'] is False
+
+
 def test_an_unreadable_source_or_a_missing_probe_skips_the_path_with_the_reason():
     collected = collected_ok()
     collected['facts']['hostB'] = {'unreachable': True, 'msg': 'Failed to connect to the host via ssh'}

@@ -323,6 +323,22 @@ def test_whole_path_locks_keeps_a_host_shared_with_a_whole_path_and_locks_localh
     assert locks['host']['acquired'] and locks['localhost']['acquired']
 
 
+def test_whole_path_locks_from_the_locks_each_host_took_itself():
+    """remediate_lock_timeout 0: the hosts take their locks side by side (``taken``); the loop locked only
+    localhost (its other items are skipped)."""
+    paths = [{'source': 'host', 'target_host': 'vm1', 'hypervisor': 'hv'},
+             {'source': 'host2', 'target_host': 'vm2', 'vmware': {'vm_name': 'vm2'}}]
+    registered = _locked([('localhost', {'acquired': True})])
+    taken = {'host': {'acquired': True, 'changed': True}, 'vm1': {'acquired': True}, 'hv': {'acquired': True},
+             'host2': {'acquired': False, 'msg': 'locked by run X'}, 'vm2': {'acquired': True},
+             'other': {'skipped': True, 'changed': False}, 'gone': {}}
+    locks, give_back = R.whole_path_locks(paths, registered, taken)
+    assert give_back == ['localhost', 'vm2']
+    assert locks['host']['acquired'] and locks['vm1']['acquired'] and locks['hv']['acquired']
+    assert locks['host2']['msg'] == 'locked by run X' and 'all or nothing' in locks['vm2']['msg']
+    assert 'other' not in locks and 'gone' not in locks
+
+
 def _recorded(name):
     import json
     import os

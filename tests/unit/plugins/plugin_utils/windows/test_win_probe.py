@@ -114,6 +114,10 @@ def test_script_quotes_targets_and_passes_validated_numbers():
                  '$pathMtu = $true', '$dontFragment = $false', "$family = 'auto'", '$maxPayload = 65500'):
         assert '\n%s\n' % line in script
     assert 'System.Net.NetworkInformation.Ping' in script and script.endswith('-Depth 4 -Compress')
+    assert '\n$untilReply = $false\n' in script
+    until = ps.probe_script(**probe.script_args(params(targets=['192.0.2.1'], until_reply=True)))
+    assert '\n$untilReply = $true\n' in until
+    assert "if ($untilReply -and $echo.Status -eq 'Success') { break }" in until
     for key, bad in (('count', '3; Stop-Computer'), ('family', "auto'")):
         bad_args = dict(args)
         bad_args[key] = bad
