@@ -419,7 +419,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.facts import collect, validate_options
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run as run_probe
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE, CommandRunner, run_until
 
 
@@ -438,6 +437,8 @@ class _Probe(threading.Thread):
         try:
             if not self.params['ping']:
                 raise DoctorError('ping is not installed (package iputils-ping or iputils)', obj='ping')
+            # imported here: only a call with a probe pays for it
+            from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run as run_probe
             self.result = run_probe(lambda argv: self.module.run_command(argv, environ_update=C_LOCALE),
                                     self.params, until=run_until)
         except DoctorError as exc:

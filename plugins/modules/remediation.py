@@ -87,7 +87,8 @@ options:
       M(vmnet.doctor.host_lock) loop (V(locks)).
     type: dict
   taken:
-    description: V(locks) only, C({host: registered result}) of the M(vmnet.doctor.host_lock) each host of the
+    description: >-
+      V(locks) only, C({host: registered result}) of the M(vmnet.doctor.host_lock) each host of the
       paths ran itself (side by side, when no lock is waited for); skipped results are ignored.
     type: dict
   guard:

@@ -142,8 +142,8 @@ def test_net_facts_sends_its_probe_while_it_reads(trio):
     tree = os.path.join(os.path.dirname(trio), 'tree-nf')
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.collections'))
-    args = {'peers': ['10.231.1.2'], 'probe': {'targets': ['10.231.1.2', '10.231.9.9'], 'count': 2,
-                                                'until_reply': True}}
+    args = {'peers': ['10.231.1.2'],
+            'probe': {'targets': ['10.231.1.2', '10.231.9.9'], 'count': 2, 'until_reply': True}}
     p = subprocess.run([os.path.join(VENV_BIN, 'ansible'), '-i', trio, ns('b'), '-m', 'vmnet.doctor.net_facts',
                         '-a', json.dumps(args), '--tree', tree], capture_output=True, text=True, env=env, cwd=ROOT,
                        check=False)

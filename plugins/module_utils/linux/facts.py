@@ -19,9 +19,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons, libvirt, ovs, parse
-from ansible_collections.vmnet.doctor.plugins.module_utils import vbox
-from ansible_collections.vmnet.doctor.plugins.module_utils import vmws
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons, parse
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import state as kernel
 
 try:
@@ -58,6 +56,8 @@ ICMP_HOOKS = ('input', 'output', 'forward')
 # front-ends are Python programs (0.2-0.4 s each just to start), most of net_facts' time when run in turn.
 FIREWALLD_STATE = ['firewall-cmd', '--state']
 UFW_STATUS = ['ufw', 'status', 'verbose']
+LEGACY_TABLE_NAMES = ((['iptables-legacy-save'], '/proc/net/ip_tables_names'),
+                      (['ip6tables-legacy-save'], '/proc/net/ip6_tables_names'))
 IPTABLES_READS = (['iptables', '-V'], ['iptables-nft-save'], ['ip6tables-nft-save'], ['iptables-legacy-save'],
                   ['ip6tables-legacy-save'])
 
@@ -192,9 +192,7 @@ def empty_facts():
         'vmkernel_nics': [],
         'physical_nics': [],
         'duplicate_macs': [],
-        'libvirt': libvirt.empty_section(),
-        'virtualbox': vbox.empty_section(),
-        'vmware_workstation': vmws.empty_section(),
+        # 'ovs', 'libvirt', 'virtualbox', 'vmware_workstation': always set by _collect_virtual_switches
     }
 
 
@@ -282,13 +280,19 @@ def _collect_firewall(col, queries, gather_rulesets):
 
 
 def _answer_from_host(runner, tools):
-    """Take what firewalld's and ufw's front-ends would say from the host when it already says "off"."""
+    """Take what firewalld's and ufw's front-ends would say from the host when it already says "off", and what
+    iptables-legacy-save would print when this network namespace has no legacy table (it lists those of
+    /proc/net/ip{,6}_tables_names: an empty file means an empty dump)."""
     if not getattr(runner, 'reads_host', False):
         return
     if tools['firewall_cmd'] and daemons.firewalld_off():
         runner.preset(FIREWALLD_STATE, (252, 'not running\n', ''))     # firewall-cmd's own answer and code
     if tools['ufw'] and daemons.ufw_off():
         runner.preset(UFW_STATUS, (0, 'Status: inactive\n', ''))
+    if tools['iptables_legacy']:
+        for argv, names in LEGACY_TABLE_NAMES:
+            if runner.read(names) == '':
+                runner.preset(argv, (0, '', ''))
 
 
 def _prefetch(runner, tools, families, wanted):
@@ -305,7 +309,7 @@ def _prefetch(runner, tools, families, wanted):
     reads += [UFW_STATUS] if tools['ufw'] else []
     reads += [NFT_RULESET] if tools['nft'] else []
     reads += list(IPTABLES_READS) if tools['iptables'] or tools['iptables_legacy'] else []
-    runner.prefetch(reads)
+    runner.prefetch([argv for argv in reads if not runner.cached(argv)])
 
 
 def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rulesets=False, ovs_rundir=None,
@@ -363,8 +367,16 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
     queries = build_icmp_queries(peers, flows, facts['route_lookups'], facts['interfaces'])
     _collect_firewall(col, queries, gather_rulesets)
     _collect_mac_filters(col, facts['bridges'])
+    _collect_virtual_switches(runner, facts, flows, ovs_rundir, libvirt_uri)
+    return facts
+
+
+def _collect_virtual_switches(runner, facts, flows, ovs_rundir, libvirt_uri):
+    """Open vSwitch, libvirt, VirtualBox and VMware Workstation sections. Imported here, when they are read:
+    most hosts have none of them, and a module's start-up time is mostly its imports."""
+    from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt, ovs
+    from ansible_collections.vmnet.doctor.plugins.module_utils import vbox, vmws
     facts['ovs'] = ovs.collect(runner, flows, ovs_rundir)
     facts['libvirt'] = libvirt.collect(runner, libvirt_uri, facts['errors'])
     facts['virtualbox'] = vbox.collect(runner, facts['errors'])
     facts['vmware_workstation'] = vmws.collect(runner, facts['errors'])
-    return facts

@@ -110,6 +110,11 @@ class CommandRunner(object):
     # The host's own state may answer a read (linux/daemons.py): see ``preset``. A recorded-output runner has not.
     reads_host = True
 
+    def cached(self, argv):
+        """True when ``argv``'s result is known (run, or ``preset``) and reading it costs no process."""
+        with self._lock:
+            return tuple(argv) in self._cache
+
     def preset(self, argv, result):
         """Record ``result`` ``(rc, stdout, stderr)`` as the answer of ``argv`` without running it."""
         with self._lock:

@@ -74,3 +74,41 @@ def test_no_daemon_is_a_note_not_an_error():
     errors = []
     section = libvirt.collect(DeadDaemon(), errors=errors)
     assert section['available'] is False and 'libvirt-sock' in section['note'] and errors == []
+
+
+@pytest.mark.parametrize('uri,sockets', [
+    ('qemu:///system', ['/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock', '/run/libvirt/virtlxcd-sock',
+                        '/run/libvirt/virtnetworkd-sock']),
+    ('qemu:///system?socket=/srv/lab/libvirt-sock', ['/srv/lab/libvirt-sock']),
+    ('qemu+ssh://kvm1/system', []), ('qemu://kvm1/system', []), ('qemu:///session', []), ('test:///default', []),
+])
+def test_daemon_sockets_where_libvirt_puts_them_or_where_the_uri_says(uri, sockets):
+    assert libvirt.daemon_sockets(uri) == sockets
+
+
+class NoSocket(DeadDaemon):
+    """A host (reads_host) with virsh and no libvirt socket: virsh must not be started."""
+    reads_host = True
+
+    def __init__(self, present=()):
+        self.present = set(present)
+        self.ran = []
+
+    def exists(self, path):
+        return path in self.present
+
+    def run(self, argv):
+        self.ran.append(argv)
+        return DeadDaemon.run(argv)
+
+
+def test_no_daemon_socket_is_a_note_without_starting_virsh():
+    runner = NoSocket()
+    section = libvirt.collect(runner)
+    assert runner.ran == [] and section['available'] is False
+    assert 'no socket at /run/libvirt/libvirt-sock' in section['note'] and '?socket=' in section['note']
+    # a socket that exists (here the modular qemu daemon's), a remote URI: virsh is asked
+    for present, uri in ((['/run/libvirt/virtqemud-sock'], None), ((), 'qemu+ssh://kvm1/system')):
+        runner = NoSocket(present)
+        libvirt.collect(runner, uri)
+        assert runner.ran and runner.ran[0][-3:] == ['net-list', '--all', '--name']

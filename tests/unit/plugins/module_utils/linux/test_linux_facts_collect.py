@@ -346,3 +346,30 @@ def test_collect_unreadable_nft_json_reported_once():
     facts = collect(recorded.RecordedRunner(commands=commands, tools=('ip', 'bridge', 'nft')))
     assert [e['source'] for e in facts['errors']] == ['nft']
     assert all(b['mac_filters'] == [] for b in facts['bridges'])
+
+
+class HostState(object):
+    """The host-reading side of CommandRunner (reads_host, read, preset, cached) for _answer_from_host."""
+    reads_host = True
+
+    def __init__(self, files):
+        self.files = files
+        self.presets = {}
+
+    def read(self, path):
+        return self.files.get(path)
+
+    def preset(self, argv, result):
+        self.presets[tuple(argv)] = result
+
+
+def test_an_empty_legacy_table_list_is_an_empty_dump_without_running_iptables_legacy_save():
+    tools = dict((key, False) for key, _names in linux_facts.TOOLS)
+    tools['iptables_legacy'] = True
+    runner = HostState({'/proc/net/ip_tables_names': '', '/proc/net/ip6_tables_names': 'filter\n'})
+    linux_facts._answer_from_host(runner, tools)
+    # IPv4 has no legacy table in this namespace; IPv6 has one (and a file that is missing says nothing)
+    assert runner.presets == {('iptables-legacy-save',): (0, '', '')}
+    runner = HostState({})
+    linux_facts._answer_from_host(runner, tools)
+    assert runner.presets == {}
