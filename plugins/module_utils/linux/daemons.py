@@ -56,3 +56,16 @@ def ufw_off(conf=UFW_CONF):
     except (IOError, OSError):
         return None
     return None
+
+
+def iptables_variant(path):
+    """``'nft'`` or ``'legacy'``: the variant the ``iptables`` at ``path`` is, from the xtables multi-call binary it
+    resolves to (xtables-nft-multi, xtables-legacy-multi, or the iptables-nft/iptables-legacy names); None when
+    the name does not tell (``iptables -V`` is asked then)."""
+    if not path:
+        return None
+    name = os.path.basename(os.path.realpath(path))
+    for variant in ('nft', 'legacy'):
+        if name in ('xtables-%s-multi' % variant, 'iptables-%s' % variant):
+            return variant
+    return None

@@ -58,7 +58,8 @@ FIREWALLD_STATE = ['firewall-cmd', '--state']
 UFW_STATUS = ['ufw', 'status', 'verbose']
 LEGACY_TABLE_NAMES = ((['iptables-legacy-save'], '/proc/net/ip_tables_names'),
                       (['ip6tables-legacy-save'], '/proc/net/ip6_tables_names'))
-IPTABLES_READS = (['iptables', '-V'], ['iptables-nft-save'], ['ip6tables-nft-save'], ['iptables-legacy-save'],
+IPTABLES_VERSION = ['iptables', '-V']
+IPTABLES_READS = (IPTABLES_VERSION, ['iptables-nft-save'], ['ip6tables-nft-save'], ['iptables-legacy-save'],
                   ['ip6tables-legacy-save'])
 
 
@@ -280,9 +281,9 @@ def _collect_firewall(col, queries, gather_rulesets):
 
 
 def _answer_from_host(runner, tools):
-    """Take what firewalld's and ufw's front-ends would say from the host when it already says "off", and what
+    """Take what firewalld's and ufw's front-ends would say from the host when it already says "off", what
     iptables-legacy-save would print when this network namespace has no legacy table (it lists those of
-    /proc/net/ip{,6}_tables_names: an empty file means an empty dump)."""
+    /proc/net/ip{,6}_tables_names: an empty file means an empty dump), and which variant ``iptables`` is."""
     if not getattr(runner, 'reads_host', False):
         return
     if tools['firewall_cmd'] and daemons.firewalld_off():
@@ -293,6 +294,9 @@ def _answer_from_host(runner, tools):
         for argv, names in LEGACY_TABLE_NAMES:
             if runner.read(names) == '':
                 runner.preset(argv, (0, '', ''))
+    variant = daemons.iptables_variant(runner.which('iptables'))
+    if variant:     # what `iptables -V` says of itself, from the multi-call binary it links to
+        runner.preset(IPTABLES_VERSION, (0, 'iptables (%s)\n' % ('nf_tables' if variant == 'nft' else variant), ''))
 
 
 def _prefetch(runner, tools, families, wanted):

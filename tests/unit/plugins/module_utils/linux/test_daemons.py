@@ -51,3 +51,15 @@ def test_ufw_off_only_when_its_configuration_says_so(tmp_path, text, off):
 
 def test_ufw_without_configuration_cannot_tell(tmp_path):
     assert daemons.ufw_off(str(tmp_path / 'missing.conf')) is None
+
+
+@pytest.mark.parametrize('target,variant', [
+    ('xtables-nft-multi', 'nft'), ('xtables-legacy-multi', 'legacy'), ('iptables-nft', 'nft'),
+    ('iptables-legacy', 'legacy'), ('xtables-multi', None), ('iptables', None)])
+def test_iptables_variant_from_the_binary_it_resolves_to(tmp_path, target, variant):
+    real = tmp_path / target
+    real.write_text('')
+    link = tmp_path / 'sbin-iptables'
+    os.symlink(str(real), str(link))
+    assert daemons.iptables_variant(str(link)) == variant
+    assert daemons.iptables_variant(None) is None

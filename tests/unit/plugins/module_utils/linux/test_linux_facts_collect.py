@@ -352,9 +352,13 @@ class HostState(object):
     """The host-reading side of CommandRunner (reads_host, read, preset, cached) for _answer_from_host."""
     reads_host = True
 
-    def __init__(self, files):
+    def __init__(self, files, iptables=None):
         self.files = files
         self.presets = {}
+        self.iptables = iptables
+
+    def which(self, name):
+        return self.iptables if name == 'iptables' else None
 
     def read(self, path):
         return self.files.get(path)
@@ -373,3 +377,14 @@ def test_an_empty_legacy_table_list_is_an_empty_dump_without_running_iptables_le
     runner = HostState({})
     linux_facts._answer_from_host(runner, tools)
     assert runner.presets == {}
+
+
+def test_the_iptables_variant_is_read_from_the_binary_it_links_to(tmp_path):
+    real = tmp_path / 'xtables-legacy-multi'
+    real.write_text('')
+    link = tmp_path / 'iptables'
+    link.symlink_to(real)
+    tools = dict((key, False) for key, _names in linux_facts.TOOLS)
+    runner = HostState({}, iptables=str(link))
+    linux_facts._answer_from_host(runner, tools)
+    assert runner.presets == {('iptables', '-V'): (0, 'iptables (legacy)\n', '')}
