@@ -425,10 +425,11 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C
 class _Probe(threading.Thread):
     """The echo probe of option ``probe``, sent while the facts are read."""
 
-    def __init__(self, module, options):
+    def __init__(self, module, options, run_probe):
         super(_Probe, self).__init__()
         self.daemon = True
         self.module = module
+        self.run_probe = run_probe
         self.params = dict(options, size=56, dont_fragment=False, source=None, ip_version='auto', mtu_sized=False,
                            path_mtu=False, path_mtu_max=1500, ping=module.get_bin_path('ping'), ip=module.get_bin_path('ip'))
         self.result = None
@@ -437,10 +438,8 @@ class _Probe(threading.Thread):
         try:
             if not self.params['ping']:
                 raise DoctorError('ping is not installed (package iputils-ping or iputils)', obj='ping')
-            # imported here: only a call with a probe pays for it
-            from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run as run_probe
-            self.result = run_probe(lambda argv: self.module.run_command(argv, environ_update=C_LOCALE),
-                                    self.params, until=run_until)
+            self.result = self.run_probe(lambda argv: self.module.run_command(argv, environ_update=C_LOCALE),
+                                         self.params, until=run_until)
         except DoctorError as exc:
             self.result = dict(exc.to_result(), failed=True)
         except Exception as exc:  # pylint: disable=broad-except
@@ -471,7 +470,10 @@ def main():
     )
     probe = None
     if module.params['probe'] and module.params['probe']['targets']:
-        probe = _Probe(module, module.params['probe'])
+        # Imported here, in this thread, before the probe's thread starts: only a call with a probe pays for it,
+        # and two threads importing at once can see a module half initialised (ImportError).
+        from ansible_collections.vmnet.doctor.plugins.module_utils.linux.probe import run as run_probe
+        probe = _Probe(module, module.params['probe'], run_probe)
         probe.start()
     try:
         peers, flows = validate_options(module.params['peers'], module.params['flows'])

@@ -132,7 +132,9 @@ def test_until_reply_stops_at_the_first_reply_and_waits_for_a_silent_target(trio
         sh('ip', 'netns', 'exec', ns('b'), 'nft', 'delete', 'table', 'inet', 'dgu')
     assert r['_rc'] == 0, r
     ok, silent = r['results']
-    assert (ok['sent'], ok['received'], ok['reachable']) == (1, 1, True), ok
+    # without until_reply, 5 requests 0.5 s apart get 5 replies; ping stops at the first (a loaded machine may
+    # have sent a second request before that reply came back)
+    assert (ok['received'], ok['reachable']) == (1, True) and ok['sent'] < 5, ok
     assert ok['rtt']['min'] > 0
     assert (silent['sent'], silent['received'], silent['reachable']) == (5, 0, False), silent
 
@@ -143,7 +145,7 @@ def test_net_facts_sends_its_probe_while_it_reads(trio):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.collections'))
     args = {'peers': ['10.231.1.2'],
-            'probe': {'targets': ['10.231.1.2', '10.231.9.9'], 'count': 2, 'until_reply': True}}
+            'probe': {'targets': ['10.231.1.2', '10.231.9.9'], 'count': 5, 'interval': 0.5, 'until_reply': True}}
     p = subprocess.run([os.path.join(VENV_BIN, 'ansible'), '-i', trio, ns('b'), '-m', 'vmnet.doctor.net_facts',
                         '-a', json.dumps(args), '--tree', tree], capture_output=True, text=True, env=env, cwd=ROOT,
                        check=False)
@@ -151,8 +153,9 @@ def test_net_facts_sends_its_probe_while_it_reads(trio):
     with open(os.path.join(tree, ns('b'))) as f:
         result = json.load(f)
     assert 'pB0' in [i['name'] for i in result['ansible_facts']['vmnet_doctor']['interfaces']]
+    assert 'results' in result['probe'], result['probe']
     answered, unrouted = result['probe']['results']
-    assert (answered['target'], answered['sent'], answered['received']) == ('10.231.1.2', 1, 1), answered
+    assert (answered['target'], answered['received']) == ('10.231.1.2', 1) and answered['sent'] < 5, answered
     assert answered['source_address'] == '10.231.2.2'
     assert unrouted['reachable'] is False and result['probe']['reachable_all'] is False
 
