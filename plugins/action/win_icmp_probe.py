@@ -23,6 +23,7 @@ ARGUMENT_SPEC = dict(
     path_mtu=dict(type='bool', default=False),
     path_mtu_max=dict(type='int', default=1500),
     until_reply=dict(type='bool', default=False),
+    onlink_timeout=dict(type='float'),
 )
 
 

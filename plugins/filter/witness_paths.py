@@ -27,9 +27,10 @@ options:
     type: dict
     required: true
   host:
-    description: The inventory host the witness would run on.
+    description:
+      - The inventory host the witness would run on.
+      - Not given (or null) - the failed paths of every host, for example to ask whether any path failed.
     type: str
-    required: true
 '''
 
 EXAMPLES = r'''
@@ -67,13 +68,13 @@ def run_identifier(paths, started):
 def run_token(started, host):
     """A file-name-safe name of this run on this host (the witness rendezvous'), alike for every subset of paths."""
     digest = hashlib.sha256(json.dumps(started, default=str).encode('utf-8')).hexdigest()
-    return '%s-%s' % (digest[:12], re.sub(r'[^A-Za-z0-9_.-]', '_', host)[:64])
+    return '%s-%s' % (digest[:12], re.sub(r'[^A-Za-z0-9_.-]', '_', host or 'all')[:64])
 
 
-def witness_paths(paths, hostvars, host):
+def witness_paths(paths, hostvars, host=None):
     addresses, send, names = [], [], []
     for path in paths or []:
-        if host not in (path.get('source'), path.get('target_host'), path.get('hypervisor')):
+        if host is not None and host not in (path.get('source'), path.get('target_host'), path.get('hypervisor')):
             continue
         forward = _forward(hostvars, path.get('source'), path.get('target_ip'))
         if forward is not None and forward.get('reachable'):
@@ -82,7 +83,7 @@ def witness_paths(paths, hostvars, host):
         for address in (path.get('target_ip'), (forward or {}).get('source_address')):
             if address and address not in addresses:
                 addresses.append(address)
-        if host == path.get('source') and path.get('target_ip') not in send:
+        if host is not None and host == path.get('source') and path.get('target_ip') not in send:
             send.append(path.get('target_ip'))
     started = (hostvars.get('localhost') or {}).get('__diagnose_started')
     return {'addresses': addresses, 'send': send, 'paths': names,

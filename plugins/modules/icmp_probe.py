@@ -101,6 +101,15 @@ options:
       - C(sent) then counts the requests sent until that reply.
     type: bool
     default: false
+  onlink_timeout:
+    description:
+      - Seconds to wait for a reply from a target on this host's own link (the kernel's route to it has no gateway,
+        C(ip route get)) instead of O(timeout). Such a neighbour answers within milliseconds, so a request it
+        dropped need not be waited for as long as one that crosses routers.
+      - Only ever shortens the wait; omit it (or give O(timeout) or more) to wait O(timeout) for every target.
+      - The first request of O(count) still has (O(count) - 1) * O(interval) more to be answered.
+      - Linux only; on Windows hosts every target is waited for O(timeout).
+    type: float
   path_mtu_max:
     description:
       - Largest IP packet size (bytes, headers included) the path MTU search tries.
@@ -247,6 +256,16 @@ results:
       type: dict
       sample: {argv: [ip, -j, route, get, 10.98.1.1], route: null, error: "RTNETLINK answers: Invalid argument",
                refusing_route: {type: blackhole, dst: 10.98.1.0/24, table: main}}
+    timeout:
+      description: Seconds ping waited for a reply after its last request (O(timeout), or O(onlink_timeout) for a
+        target on the host's own link).
+      type: float
+      sample: 0.3
+    on_link:
+      description: With O(onlink_timeout) below O(timeout), whether the kernel's route to the target has no gateway
+        (null when not asked or not known).
+      type: bool
+      sample: true
 reachable_all:
   description: True when every target answered.
   returned: success
@@ -276,6 +295,7 @@ def main():
             path_mtu=dict(type='bool', default=False),
             path_mtu_max=dict(type='int', default=1500),
             until_reply=dict(type='bool', default=False),
+            onlink_timeout=dict(type='float'),
         ),
         supports_check_mode=True,
     )

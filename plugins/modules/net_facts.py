@@ -119,6 +119,10 @@ options:
         description: End each target's probe at its first reply.
         type: bool
         default: false
+      onlink_timeout:
+        description: Seconds to wait for a reply from a target on this host's own link instead of O(probe.timeout),
+          as M(vmnet.doctor.icmp_probe)'s O(vmnet.doctor.icmp_probe#module:onlink_timeout).
+        type: float
 attributes:
   check_mode:
     support: full
@@ -464,6 +468,7 @@ def main():
                 interval=dict(type='float', default=0.2),
                 timeout=dict(type='float', default=1.0),
                 until_reply=dict(type='bool', default=False),
+                onlink_timeout=dict(type='float'),
             )),
         ),
         supports_check_mode=True,

@@ -97,6 +97,11 @@ options:
         echoes sent until that reply.
     type: bool
     default: false
+  onlink_timeout:
+    description:
+      - Accepted so that one task serves both platforms; Windows waits O(timeout) for every target (the shorter
+        wait for a target on the host's own link is M(vmnet.doctor.icmp_probe)'s, on Linux).
+    type: float
 attributes:
   check_mode:
     support: full
@@ -234,6 +239,14 @@ results:
     route_lookup:
       description: Always null on Windows (the key keeps the shape of M(vmnet.doctor.icmp_probe)).
       type: dict
+      sample: null
+    timeout:
+      description: Seconds each reply was waited for (O(timeout)).
+      type: float
+      sample: 1.0
+    on_link:
+      description: Always null on Windows (M(vmnet.doctor.icmp_probe) says there whether a shorter wait applied).
+      type: bool
       sample: null
 reachable_all:
   description: True when every target answered.

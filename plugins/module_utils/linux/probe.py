@@ -277,10 +277,37 @@ class Prober(object):
                               detail={'argv': argv, 'rc': rc, 'stderr': err})
         return parse_ping(out, err, rc)
 
+    def on_link(self, address, source=None):
+        """True when the kernel's route to ``address`` has no gateway (the target is on this host's own link),
+        False when it has one, None when that is not known (no ``ip``, a failed lookup, a refusing route)."""
+        if not self.ip:
+            return None
+        argv = [self.ip, '-j', 'route', 'get', address.split('%')[0]]
+        if source and family_of(source) is not None:
+            argv += ['from', source]
+        elif source:
+            argv += ['oif', source]
+        rc, stdout, _err = self.runner(argv)
+        try:
+            routes = json.loads(stdout or '[]') if rc == 0 else []
+        except ValueError:
+            routes = []
+        if not routes or not isinstance(routes[0], dict) or routes[0].get('type', 'unicast') != 'unicast':
+            return None
+        return 'gateway' not in routes[0] and routes[0].get('dev') != 'lo'
+
     def probe(self, target, address, count=3, interval=0.2, timeout=1.0, size=56, dont_fragment=False,
-              source=None, path_mtu=False, path_mtu_max=1500, mtu_sized=False, until_reply=False):
+              source=None, path_mtu=False, path_mtu_max=1500, mtu_sized=False, until_reply=False,
+              onlink_timeout=None):
         fam = family_of(address)
         route = self.router(address, source) if self.router is not None else {}
+        on_link = None
+        if onlink_timeout is not None and onlink_timeout < timeout:
+            # A neighbour on this host's own link answers within milliseconds: a request it dropped need
+            # not be waited for as long as one that crosses routers.
+            on_link = self.on_link(address, source)
+            if on_link:
+                timeout = onlink_timeout
         if mtu_sized and route.get('route_mtu'):
             # The largest packet this host sends unfragmented towards the target.
             size = min(max(route['route_mtu'] - HEADER_BYTES[fam], 0), MAX_PAYLOAD[fam])
@@ -305,6 +332,8 @@ class Prober(object):
             'route_mtu': route.get('route_mtu'),
             'local_error': None,
             'route_lookup': None,
+            'timeout': timeout,
+            'on_link': on_link,
         }
         local = [e for e in result['errors'] if _RE_SEND.match(e)]
         if local and not result['reachable']:
@@ -457,7 +486,8 @@ def _bad_invocation(stderr):
 
 
 def check_timing(params):
-    """Bounded count, interval and timeout (shared with win_icmp_probe); DoctorError names the bad one."""
+    """Bounded count, interval, timeout and onlink_timeout (shared with win_icmp_probe); DoctorError names the bad
+    one."""
     for name, (low, high) in sorted(LIMITS.items()):
         value = params.get(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
@@ -472,6 +502,11 @@ def check_timing(params):
                               obj=name)
     if params['count'] != int(params['count']):
         raise DoctorError('count must be a whole number, got %s' % params['count'], obj='count')
+    onlink = params.get('onlink_timeout')
+    if onlink is not None and (isinstance(onlink, bool) or not isinstance(onlink, (int, float)) or math.isnan(onlink)
+                               or not LIMITS['timeout'][0] <= onlink <= LIMITS['timeout'][1]):
+        raise DoctorError('onlink_timeout must be between %s and %s, got %r'
+                          % (_num(LIMITS['timeout'][0]), _num(LIMITS['timeout'][1]), onlink), obj='onlink_timeout')
     duration = params['count'] * params['interval'] + params['timeout']
     if duration > MAX_DURATION:
         raise DoctorError('count * interval + timeout must stay within %d s per target, got %s s (count %s, '
@@ -540,7 +575,7 @@ def run(runner, params, resolver=resolve, router=route_info, until=None):
             target, address, count=params['count'], interval=params['interval'], timeout=params['timeout'],
             size=params['size'], dont_fragment=params['dont_fragment'], source=params.get('source'),
             path_mtu=params['path_mtu'], path_mtu_max=max_total, mtu_sized=params.get('mtu_sized', False),
-            until_reply=params.get('until_reply', False))
+            until_reply=params.get('until_reply', False), onlink_timeout=params.get('onlink_timeout'))
 
     workers = min(MAX_PARALLEL, len(resolved))
     if workers <= 1:

@@ -182,6 +182,8 @@ def assemble(raw_probe, params):
         # A send the host refused (the .NET Ping's exception); Windows has no route lookup to add.
         'local_error': None if ok else next((str(e['Error']) for e in echoes if e.get('Error')), None),
         'route_lookup': None,
+        'timeout': params.get('timeout'),
+        'on_link': None,
     }
     if untrusted:
         result.update({'dont_fragment': False, 'path_mtu': None, 'mtu_evidence': False, 'mtu_note': IPV6_DF_NOTE})

@@ -36,3 +36,9 @@ def test_source_that_could_not_probe_still_sends():
     hv = {'localhost': {}, 'host': {}}
     out = witness_paths(PATHS[:1], hv, 'host')
     assert out['send'] == ['10.0.0.11'] and out['addresses'] == ['10.0.0.11']
+
+
+def test_without_a_host_it_says_which_paths_failed_on_any_host():
+    out = witness_paths(PATHS, hostvars(True, False))
+    assert out['paths'] == ['b'] and out['addresses'] == ['10.0.0.12', '10.0.0.1'] and out['send'] == []
+    assert witness_paths(PATHS, hostvars(True, True))['paths'] == []

@@ -331,3 +331,49 @@ def test_many_targets_keep_order_and_run_in_parallel():
     assert [r['reachable'] for r in out['results']] == [t != '10.0.0.9' for t in targets]
     assert out['reachable_all'] is False
     assert 1 < active['max'] <= probe.MAX_PARALLEL
+
+
+def routed_runner(case):
+    """ping answers with total loss; ``ip -j route get`` answers as recorded in route_get.json[case]."""
+    routes = fixture('route_get')[case]
+    lost = fixture('loss_total_v4')
+    calls = []
+
+    def runner(argv):
+        calls.append(list(argv))
+        if argv[1:4] == ['-j', 'route', 'get']:
+            return routes['rc'], routes['stdout'], routes['stderr']
+        return lost['rc'], lost['stdout'], lost['stderr']
+    runner.calls = calls
+    return runner
+
+
+def _wait(argv):
+    return argv[argv.index('-W') + 1]
+
+
+@pytest.mark.parametrize('case,on_link,wait', [
+    ('on_link', True, '0.3'), ('via_gateway', False, '1'), ('local', None, '1'), ('no_route', None, '1'),
+])
+def test_onlink_timeout_shortens_the_wait_only_for_a_target_on_the_own_link(case, on_link, wait):
+    runner = routed_runner(case)
+    out = probe.run(runner, _params(onlink_timeout=0.3, ip='/usr/sbin/ip'), router=ROUTER)
+    r = out['results'][0]
+    pings = [c for c in runner.calls if c[0] == 'ping']
+    assert len(pings) == 1 and _wait(pings[0]) == wait
+    assert r['on_link'] is on_link and r['timeout'] == float(wait) and r['reachable'] is False
+
+
+def test_onlink_timeout_not_below_timeout_asks_nothing_more():
+    runner = routed_runner('on_link')
+    r = probe.run(runner, _params(timeout=0.5, onlink_timeout=0.5, ip='/usr/sbin/ip'), router=ROUTER)['results'][0]
+    assert [c[0] for c in runner.calls] == ['ping'] and _wait(runner.calls[0]) == '0.5'
+    assert r['on_link'] is None and r['timeout'] == 0.5
+
+
+@pytest.mark.parametrize('value', [0, -1, 61, True, float('nan'), '0.3'])
+def test_bad_onlink_timeout_fails_before_any_ping(value):
+    runner = routed_runner('on_link')
+    with pytest.raises(DoctorError) as e:
+        probe.run(runner, _params(onlink_timeout=value, ip='/usr/sbin/ip'))
+    assert e.value.obj == 'onlink_timeout' and runner.calls == []

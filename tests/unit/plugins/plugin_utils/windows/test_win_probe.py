@@ -34,7 +34,7 @@ def test_reachable_target_gives_the_icmp_probe_shape():
         'loss_percent': 0.0, 'rtt': {'min': 0.0, 'avg': 0.667, 'max': 1.0, 'mdev': 0.471}, 'reachable': True,
         'size': 56, 'dont_fragment': False, 'errors': [], 'frag_needed': False, 'reported_mtu': None,
         'path_mtu': None, 'source_address': '192.168.10.5', 'route_mtu': 1500, 'local_error': None,
-        'route_lookup': None}
+        'route_lookup': None, 'timeout': 1.0, 'on_link': None}
 
 
 def test_unreachable_names_numbers_and_single_objects():
