@@ -8,6 +8,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import probe as linux
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows import probe, ps
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.windows.action import WindowsAction
 
@@ -24,6 +25,10 @@ ARGUMENT_SPEC = dict(
     path_mtu_max=dict(type='int', default=1500),
     until_reply=dict(type='bool', default=False),
     onlink_timeout=dict(type='float'),
+    large=dict(type='dict', options=dict(
+        targets=dict(type='list', elements='str'),
+        size=dict(type='int', default=0),
+    )),
 )
 
 
@@ -34,13 +39,26 @@ class ActionModule(WindowsAction):
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         try:
             probe.validate(args)
+            bigger = linux.large_targets(args)
             script = ps.probe_script(**probe.script_args(args))
         except DoctorError as exc:
             raise AnsibleActionFail(exc.message, result=exc.to_result())
         raw = self.run_ps(script)
         try:
             result.update(probe.parse(raw, args))
+            answered = [r['target'] for r in result['results'] if r['reachable']]
+            large = [t for t in bigger or [] if t in answered]
         except DoctorError as exc:
             raise AnsibleActionFail(exc.message, result=exc.to_result())
+        if bigger is not None:
+            # The large probe of the targets that answered: one more script run (the host's own Ping class)
+            large_args = dict(args, targets=large, path_mtu=False, until_reply=False, **linux.large_options(args))
+            parsed = {'results': [], 'reachable_all': True}
+            if large:
+                try:
+                    parsed = probe.parse(self.run_ps(ps.probe_script(**probe.script_args(large_args))), large_args)
+                except DoctorError as exc:
+                    raise AnsibleActionFail(exc.message, result=exc.to_result())
+            result['large'] = parsed
         result['changed'] = False
         return result

@@ -110,6 +110,21 @@ options:
       - The first request of O(count) still has (O(count) - 1) * O(interval) more to be answered.
       - Linux only; on Windows hosts every target is waited for O(timeout).
     type: float
+  large:
+    description:
+      - Also send each of these targets that answered one probe with don't-fragment set right after its small probe,
+        in the same call (the "large probe" that finds a smaller MTU further on the path; a target that did not answer
+        the small probe says nothing more to a large one). Its results are in RV(large).
+    type: dict
+    suboptions:
+      targets:
+        description: The targets (as written in O(targets)) to send it to; omit for every target.
+        type: list
+        elements: str
+      size:
+        description: Its payload; C(0) sizes it to the host's route MTU towards the target.
+        type: int
+        default: 0
   path_mtu_max:
     description:
       - Largest IP packet size (bytes, headers included) the path MTU search tries.
@@ -266,6 +281,13 @@ results:
         (null when not asked or not known).
       type: bool
       sample: true
+large:
+  description:
+    - With O(large), the large probes' results (the targets of O(large) that answered the small probe), in the shape
+      of RV(results), and whether they all answered.
+  returned: when O(large) is given
+  type: dict
+  sample: {results: [], reachable_all: true}
 reachable_all:
   description: True when every target answered.
   returned: success
@@ -296,6 +318,10 @@ def main():
             path_mtu_max=dict(type='int', default=1500),
             until_reply=dict(type='bool', default=False),
             onlink_timeout=dict(type='float'),
+            large=dict(type='dict', options=dict(
+                targets=dict(type='list', elements='str'),
+                size=dict(type='int', default=0),
+            )),
         ),
         supports_check_mode=True,
     )

@@ -97,6 +97,21 @@ options:
         echoes sent until that reply.
     type: bool
     default: false
+  large:
+    description:
+      - Also send each of these targets that answered one probe with don't-fragment set right after its small probe,
+        in the same call (the "large probe" that finds a smaller MTU further on the path; a target that did not answer
+        the small probe says nothing more to a large one). Its results are in RV(large).
+    type: dict
+    suboptions:
+      targets:
+        description: The targets (as written in O(targets)) to send it to; omit for every target.
+        type: list
+        elements: str
+      size:
+        description: Its payload; C(0) sizes it to the host's route MTU towards the target.
+        type: int
+        default: 0
   onlink_timeout:
     description:
       - Accepted so that one task serves both platforms; Windows waits O(timeout) for every target (the shorter
@@ -248,6 +263,13 @@ results:
       description: Always null on Windows (M(vmnet.doctor.icmp_probe) says there whether a shorter wait applied).
       type: bool
       sample: null
+large:
+  description:
+    - With O(large), the large probes' results (the targets of O(large) that answered the small probe), in the shape
+      of RV(results), and whether they all answered.
+  returned: when O(large) is given
+  type: dict
+  sample: {results: [], reachable_all: true}
 reachable_all:
   description: True when every target answered.
   returned: success

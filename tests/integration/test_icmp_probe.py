@@ -139,6 +139,37 @@ def test_until_reply_stops_at_the_first_reply_and_waits_for_a_silent_target(trio
     assert (silent['sent'], silent['received'], silent['reachable']) == (5, 0, False), silent
 
 
+def test_large_goes_with_the_small_probe_to_the_targets_that_answered(trio):
+    """large: one don't-fragment probe sized to the route MTU right after the small one, in the same call; the path
+    to b crosses r's 1400-byte link, the one to r does not; an unrouted target gets no large probe."""
+    sh('ip', '-n', ns('a'), 'route', 'flush', 'cache')
+    r = probe(trio, 'a', {'targets': ['10.231.2.2', '10.231.1.1', '10.231.9.9'], 'count': 2, 'large': {}})
+    assert r['_rc'] == 0, r
+    assert [x['reachable'] for x in r['results']] == [True, True, False]
+    to_b, to_r = r['large']['results']
+    assert (to_b['target'], to_b['size'], to_b['dont_fragment'], to_b['sent']) == ('10.231.2.2', 1472, True, 1)
+    assert to_b['reachable'] is False and to_b['frag_needed'] is True, to_b
+    assert (to_r['target'], to_r['reachable'], to_r['size']) == ('10.231.1.1', True, 1472), to_r
+    assert r['large']['reachable_all'] is False
+
+
+def test_onlink_timeout_is_the_wait_for_a_neighbour_on_the_own_link_only(trio):
+    """onlink_timeout: r is on a's link, b is behind r; both drop the echo requests."""
+    for node in 'rb':
+        sh('ip', 'netns', 'exec', ns(node), 'nft', '-f', '-', input='table inet dgo {\n chain i {\n'
+           '  type filter hook input priority 0;\n  icmp type echo-request drop\n }\n}\n')
+    try:
+        r = probe(trio, 'a', {'targets': ['10.231.1.1', '10.231.2.2'], 'count': 2, 'timeout': 1.5,
+                              'onlink_timeout': 0.3})
+    finally:
+        for node in 'rb':
+            sh('ip', 'netns', 'exec', ns(node), 'nft', 'delete', 'table', 'inet', 'dgo')
+    assert r['_rc'] == 0, r
+    neighbour, behind = r['results']
+    assert (neighbour['on_link'], neighbour['timeout'], neighbour['reachable']) == (True, 0.3, False), neighbour
+    assert (behind['on_link'], behind['timeout'], behind['reachable']) == (False, 1.5, False), behind
+
+
 def test_net_facts_sends_its_probe_while_it_reads(trio):
     """net_facts' probe option: the reverse probe of the diagnose role in the same call as the facts."""
     tree = os.path.join(os.path.dirname(trio), 'tree-nf')

@@ -546,14 +546,47 @@ def _check_source(source):
                           'spaces or slashes)' % source, obj='source')
 
 
+def large_targets(params):
+    """The targets of option ``large`` (None without it): its ``targets``, else every target. DoctorError when it
+    names a target the probe does not have, or a size out of range."""
+    large = params.get('large')
+    if large is None:
+        return None
+    if not isinstance(large, dict):
+        raise DoctorError('large must be a dictionary (targets, size), got %r' % (large,), obj='large')
+    size = large.get('size') or 0
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_PAYLOAD['ipv4']:
+        raise DoctorError('large.size must be between 0 (the route MTU) and %d bytes, got %r'
+                          % (MAX_PAYLOAD['ipv4'], size), obj='large')
+    wanted = large.get('targets')
+    if wanted is None:
+        return list(params['targets'])
+    unknown = [t for t in wanted if t not in params['targets']]
+    if unknown:
+        raise DoctorError('large.targets must be among targets, got %s' % ', '.join(str(t) for t in unknown),
+                          obj='large')
+    return list(wanted)
+
+
+def large_options(params):
+    """The options of the large probe of option ``large``: one request with don't-fragment, sized to the route MTU
+    (``large.size`` 0) or to ``large.size``, waited for as the small probe's."""
+    size = (params.get('large') or {}).get('size') or 0
+    return dict(count=1, interval=0.2, timeout=params['timeout'], size=size or 56, dont_fragment=True,
+                mtu_sized=size == 0)
+
+
 def run(runner, params, resolver=resolve, router=route_info, until=None):
     """Resolve every target first (bad ones fail before any packet), then probe each in turn.
     With ``params['until_reply']`` and an ``until`` runner (see ``Prober``), a target's probe ends at
     its first reply: a reachable target costs one round trip instead of ``count`` intervals.
+    With ``params['large']``, each of its targets that answered is sent the large probe right after
+    (``large_options``), in the same thread.
 
-    Returns ``{'results': [...], 'reachable_all': bool}``.
+    Returns ``{'results': [...], 'reachable_all': bool}``, and ``large`` (the same shape) with ``params['large']``.
     """
     validate(params)
+    bigger = large_targets(params)
     resolved = []
     for target in params['targets']:
         text, fam = parse_target(target, params.get('ip_version') or 'auto', params.get('source'))
@@ -571,18 +604,28 @@ def run(runner, params, resolver=resolve, router=route_info, until=None):
         max_total = params['path_mtu_max']
         if family_of(address) == 'ipv6':
             max_total = max(max_total, MIN_MTU['ipv6'])
-        return prober.probe(
+        small = prober.probe(
             target, address, count=params['count'], interval=params['interval'], timeout=params['timeout'],
             size=params['size'], dont_fragment=params['dont_fragment'], source=params.get('source'),
             path_mtu=params['path_mtu'], path_mtu_max=max_total, mtu_sized=params.get('mtu_sized', False),
             until_reply=params.get('until_reply', False), onlink_timeout=params.get('onlink_timeout'))
+        if bigger is None or target not in bigger or not small['reachable']:
+            # a target that does not answer the small probe says nothing more to a large one
+            return small, None
+        return small, prober.probe(target, address, source=params.get('source'),
+                                   onlink_timeout=params.get('onlink_timeout'), **large_options(params))
 
     workers = min(MAX_PARALLEL, len(resolved))
     if workers <= 1:
-        results = [one(item) for item in resolved]
+        pairs = [one(item) for item in resolved]
     else:
         # Targets are independent: probe them at the same time (one ping process each), so a
         # host with many VMs waits for the slowest target, not for the sum. Order is kept.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(one, resolved))
-    return {'results': results, 'reachable_all': all(r['reachable'] for r in results)}
+            pairs = list(pool.map(one, resolved))
+    results = [small for small, _big in pairs]
+    out = {'results': results, 'reachable_all': all(r['reachable'] for r in results)}
+    if bigger is not None:
+        large = [big for _small, big in pairs if big is not None]
+        out['large'] = {'results': large, 'reachable_all': all(r['reachable'] for r in large)}
+    return out

@@ -233,13 +233,17 @@ def vmware_results(registered):
 
 def host_probes(collected, hosts):
     """``{host: {forward, forward_large, reverse}}``: every probe result, by host and class. A host whose
-    reverse probe went with its facts (net_facts ``probe``) has it there."""
+    reverse probe went with its facts (net_facts ``probe``) has it there; a host whose large probe went with
+    its forward one (icmp_probe ``large``) has it under the forward probe's ``large``."""
     collected = collected or {}
     out = dict((h, dict((c, results_of((collected.get(c) or {}).get(h))) for c in PROBE_CLASSES)) for h in hosts)
     for h in hosts:
         registered = (collected.get('facts') or {}).get(h)
         if not out[h]['reverse'] and isinstance(registered, dict):
             out[h]['reverse'] = results_of(registered.get('probe'))
+        forward = (collected.get('forward') or {}).get(h)
+        if not out[h]['forward_large'] and isinstance(forward, dict):
+            out[h]['forward_large'] = results_of(forward.get('large'))
     return out
 
 

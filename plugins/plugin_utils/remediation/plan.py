@@ -248,13 +248,18 @@ def _loop_items(registered):
     return None
 
 
-def _results_of(registered):
+def _results_of(registered, part=None):
     """Flatten a registered icmp_probe result (single or looped) to a list of per-target results,
     each with the probing host as ``_host``. Loop items that were skipped, failed or unreachable
-    probed nothing and are left out, wherever they stand in the loop."""
+    probed nothing and are left out, wherever they stand in the loop. ``part`` (``large``): the results
+    of that part of each result instead."""
     out = []
     if not registered:
         return out
+
+    def of(result):
+        inner = result.get(part) if part else result
+        return (inner.get('results') if isinstance(inner, dict) else None) or []
     items = _loop_items(registered)
     if items is not None:
         for item in items:
@@ -262,10 +267,10 @@ def _results_of(registered):
                 continue
             loop_item = loop_item_of(item)
             host = loop_item if isinstance(loop_item, str) else (loop_item or {}).get('host')
-            for r in item.get('results') or []:
+            for r in of(item):
                 out.append(dict(r, _host=host))
         return out
-    for r in registered.get('results') or []:
+    for r in of(registered):
         out.append(dict(r))
     return out
 
@@ -277,7 +282,8 @@ def probe_view(paths, forward=None, forward_large=None, reverse=None, source_add
     registered probes looped over target hosts. ``source_addresses``: ``{index: address}``
     the reverse probe pings."""
     fwd = _results_of(forward)
-    large = _results_of(forward_large)
+    # the large probes that went with the forward ones (icmp_probe ``large``), and any sent on their own
+    large = _results_of(forward_large) + _results_of(forward, 'large')
     rev = _results_of(reverse)
     view = {}
     for p in paths:
@@ -582,8 +588,9 @@ def source_addresses(paths, probes):
 
 
 def probe_targets(state, indexes=None):
-    """What to probe for these paths (all when None): ``{forward, forward_large, reverse}``,
-    each a list of ``{host, targets}`` for a loop with ``delegate_to``."""
+    """What to probe for these paths (all when None): ``{forward, reverse}``, each a list of ``{host, targets}``
+    for a loop with ``delegate_to``; a forward item's ``large`` are the targets that also get the large probe, in the
+    same call (icmp_probe ``large``)."""
     fwd, large, rev = {}, {}, {}
     for p in state['paths']:
         if indexes is not None and p['index'] not in indexes:
@@ -600,7 +607,10 @@ def probe_targets(state, indexes=None):
 
     def items(d):
         return [{'host': h, 'targets': sorted(set(t))} for h, t in sorted(d.items())]
-    return {'forward': items(fwd), 'forward_large': items(large), 'reverse': items(rev)}
+    forward = items(fwd)
+    for item in forward:
+        item['large'] = sorted(set(large.get(item['host']) or []))
+    return {'forward': forward, 'reverse': items(rev)}
 
 
 # ------------------------------------------------------------------ waves

@@ -217,3 +217,37 @@ def test_dispatch_bad_args_fail_through_the_fixers_argument_spec():
 def test_dispatch_refuses_what_is_not_an_action_fixer():
     doc = dispatch('vmnet.doctor.net_sysctl', {})
     assert 'not a vmnet.doctor action-plugin fixer' in doc['error'] and doc['scripts'] == []
+
+
+class Wires(Wire):
+    """The probe scripts get the recorded documents in turn."""
+
+    def __init__(self, probes):
+        super(Wires, self).__init__()
+        self.probes = list(probes)
+
+    def __call__(self, cmd, in_data=None, sudoable=True):
+        self.probe = self.probes.pop(0)
+        return super(Wires, self).__call__(cmd, in_data, sudoable)
+
+
+def test_probe_large_runs_a_second_script_for_the_targets_that_answered():
+    large = probe_doc('large_df.json')       # its first target, 192.168.10.20, is vm1.lab.example
+    large = {'Resolved': [dict(large['Resolved'][0], Target='vm1.lab.example')],
+             'Probes': [dict(large['Probes'][0], Target='vm1.lab.example')]}
+    wire = Wires([probe_doc('reachable.json'), large])
+    result = make(win_icmp_probe, 'vmnet.doctor.win_icmp_probe',
+                  {'targets': ['vm1.lab.example'], 'large': {'size': 0}}, wire).run(task_vars={})
+    assert result['reachable_all'] is True and len(wire.scripts) == 2
+    assert "$targets = @('vm1.lab.example')" in wire.scripts[1] and '\n$dontFragment = $true\n' in wire.scripts[1]
+    assert '\n$count = 1\n' in wire.scripts[1] and '\n$mtuSized = $true\n' in wire.scripts[1]
+    assert result['large']['results'][0]['dont_fragment'] is True
+    assert result['large']['results'][0]['reachable'] is False and result['large']['reachable_all'] is False
+    assert result['large']['results'][0]['size'] == 8972
+
+
+def test_probe_large_sends_nothing_more_when_no_target_answered():
+    wire = Wires([probe_doc('unreachable.json')])
+    result = make(win_icmp_probe, 'vmnet.doctor.win_icmp_probe',
+                  {'targets': ['192.168.10.30', '172.20.0.10'], 'large': {}}, wire).run(task_vars={})
+    assert len(wire.scripts) == 1 and result['large'] == {'results': [], 'reachable_all': True}

@@ -377,3 +377,46 @@ def test_bad_onlink_timeout_fails_before_any_ping(value):
     with pytest.raises(DoctorError) as e:
         probe.run(runner, _params(onlink_timeout=value, ip='/usr/sbin/ip'))
     assert e.value.obj == 'onlink_timeout' and runner.calls == []
+
+
+def large_runner():
+    """Real outputs: the small probe (no -M) answers, the large one (-M do) answers too (df_ok_v4)."""
+    calls = []
+
+    def runner(argv):
+        calls.append(list(argv))
+        d = fixture('df_ok_v4' if '-M' in argv else 'success_v4')
+        return d['rc'], d['stdout'], d['stderr']
+    runner.calls = calls
+    return runner
+
+
+def test_large_probe_goes_with_the_small_one_to_the_targets_that_answered():
+    runner = large_runner()
+    out = probe.run(runner, _params(targets=['10.231.2.2'], large={'size': 0}), router=ROUTER)
+    assert out['results'][0]['reachable'] is True and out['results'][0]['dont_fragment'] is False
+    big = out['large']['results']
+    assert len(big) == 1 and big[0]['dont_fragment'] is True and big[0]['sent'] == 1
+    # sized to the route MTU (ROUTER says 1500): 1500 - 28 bytes of headers
+    assert big[0]['size'] == 1472 and out['large']['reachable_all'] is True
+    larges = [c for c in runner.calls if '-M' in c]
+    assert len(larges) == 1 and larges[0][larges[0].index('-s') + 1] == '1472' and larges[0][-1] == '10.231.2.2'
+
+
+def test_large_probe_skips_a_target_that_did_not_answer_and_those_not_asked():
+    out = probe.run(replay('loss_total_v4'), _params(targets=['10.231.2.2'], large={}), router=ROUTER)
+    assert out['results'][0]['reachable'] is False and out['large'] == {'results': [], 'reachable_all': True}
+    runner = large_runner()
+    out = probe.run(runner, _params(targets=['10.231.2.2', '10.231.2.3'], large={'targets': ['10.231.2.3'], 'size': 1000}),
+                    router=ROUTER)
+    assert [r['target'] for r in out['large']['results']] == ['10.231.2.3']
+    assert [c[c.index('-s') + 1] for c in runner.calls if '-M' in c] == ['1000']
+    assert 'large' not in probe.run(large_runner(), _params(), router=ROUTER)
+
+
+@pytest.mark.parametrize('large', [{'targets': ['10.9.9.9']}, {'size': -1}, {'size': 70000}, 'yes'])
+def test_bad_large_fails_before_any_ping(large):
+    runner = large_runner()
+    with pytest.raises(DoctorError) as e:
+        probe.run(runner, _params(large=large))
+    assert e.value.obj == 'large' and runner.calls == []

@@ -200,6 +200,16 @@ def test_a_reverse_probe_sent_with_the_facts_is_the_reverse_probe():
     assert plan.result(PATHS, collected, echo)['paths'][0]['probes']['reverse']['reachable'] is False
 
 
+def test_a_large_probe_sent_with_the_forward_one_is_the_large_probe():
+    """icmp_probe's ``large`` (the large probe in the forward probe's call) stands for the large probe task."""
+    collected = collected_ok()
+    large = collected.pop('forward_large')['hostA']
+    collected['forward']['hostA'] = dict(collected['forward']['hostA'], large=large)
+    out = plan.result(PATHS, collected, echo)
+    assert out['paths'][0]['probes']['forward_large']['size'] == 1472
+    assert out['probes']['hostA']['forward_large'] == large['results']
+
+
 def test_an_unreadable_source_or_a_missing_probe_skips_the_path_with_the_reason():
     collected = collected_ok()
     collected['facts']['hostB'] = {'unreachable': True, 'msg': 'Failed to connect to the host via ssh'}

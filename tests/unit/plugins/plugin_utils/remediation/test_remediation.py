@@ -174,6 +174,14 @@ def probe(target, ok):
     return {'target': target, 'address': target, 'reachable': ok, 'loss_percent': 0.0 if ok else 100.0}
 
 
+def test_probe_view_reads_the_large_probe_that_went_with_the_forward_one():
+    p = R.build_plan([path([SYSCTL])])['paths']
+    forward = registered('host', [probe('10.0.0.11', True)])
+    forward['results'][0]['large'] = {'results': [probe('10.0.0.11', False)], 'reachable_all': False}
+    view = R.probe_view(p, forward, {})
+    assert view == {'0': {'forward': {'reachable': True, 'loss': 0.0}, 'forward_large': {'reachable': False, 'loss': 100.0}}}
+
+
 def test_probe_view_reads_looped_registered_results():
     p = R.build_plan([path([SYSCTL])])['paths']
     view = R.probe_view(p, registered('host', [probe('10.0.0.11', True)]), None,
@@ -276,7 +284,7 @@ def test_record_wave_attributes_probes_and_returns_rollbacks():
     state, rollbacks, probe = R.record_wave(state, reg, {'0': cls(0, None, 0), '1': cls(100, None, 100)}, 't1')
     assert [f['status'] for f in state['fixes']] == ['verified', 'applied']
     assert [r['id'] for r in rollbacks] == ['fix2'] and rollbacks[0]['reason'] == 'made the path worse'
-    assert probe['forward'] == [{'host': 'host', 'targets': ['10.0.0.12']}]
+    assert probe['forward'] == [{'host': 'host', 'targets': ['10.0.0.12'], 'large': ['10.0.0.12']}]
 
 
 def test_reachable_is_forward_healthy_is_every_class():
@@ -376,4 +384,5 @@ def test_verification_sends_the_large_probe_to_paths_the_diagnosis_sent_it_only_
     plan = R.build_plan([path([SYSCTL]), path([sys2], target='10.0.0.12', vm='vm2')])
     # path 0: small probe failed, so the diagnosis sent no large probe; path 1: small answered, no large sent
     state = R.new_state(plan, {'0': cls(100), '1': {'forward': {'reachable': True, 'loss': 0.0}}}, 't0')
-    assert R.probe_targets(state)['forward_large'] == [{'host': 'host', 'targets': ['10.0.0.11']}]
+    assert R.probe_targets(state)['forward'] == [{'host': 'host', 'targets': ['10.0.0.11', '10.0.0.12'],
+                                                  'large': ['10.0.0.11']}]
