@@ -13,6 +13,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
+from ansible_collections.vmnet.doctor.plugins.plugin_utils import ansiballz
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.diagnosis import plan
 
 ARGUMENT_SPEC = dict(
@@ -48,6 +49,9 @@ class ActionModule(ActionBase):
         if args['host'] is not None:
             result.update(plan.host_plan(paths, args['host'], args['forward'], args['reverse_always']))
         else:
+            # the payloads of the collection's modules are built in the background while the run plans
+            # (a no-op when the playbook's first task already started them: plugin_utils/ansiballz.py)
+            ansiballz.prebuild(self, ['icmp_probe', 'net_facts'], task_vars or {})
             result.update(paths=paths, hosts=plan.hosts_involved(paths),
                           plan=plan.collection_plan(paths, args['forward']),
                           vmware_scopes=plan.vmware_scopes(paths))

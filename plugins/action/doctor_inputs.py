@@ -10,11 +10,16 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.plugin_utils import doctor_inputs
+from ansible_collections.vmnet.doctor.plugins.plugin_utils import ansiballz, doctor_inputs
 
 ARGUMENT_SPEC = dict(
     playbook=dict(type='str', required=True, choices=list(doctor_inputs.PLAYBOOKS)),
 )
+
+# The modules each playbook runs on the hosts, the first needed first: their payloads are built in the
+# background while the run plans (plugin_utils/ansiballz.py). The fixers follow once the fixes are planned.
+PREBUILD = {'diagnose': ['icmp_probe', 'net_facts', 'packet_witness'],
+            'remediate': ['icmp_probe', 'net_facts', 'host_lock', 'mgmt_guard', 'packet_witness']}
 
 
 class ActionModule(ActionBase):
@@ -35,5 +40,6 @@ class ActionModule(ActionBase):
                 limit=task_vars.get('ansible_limit'), inventory_hosts=(task_vars.get('groups') or {}).get('all'))
         except DoctorError as exc:
             raise AnsibleActionFail('invalid input: %s' % exc.message, result=doctor_inputs.public(exc.to_result()))
+        ansiballz.prebuild(self, PREBUILD[args['playbook']], task_vars)
         result.update(changed=False, values=doctor_inputs.public(values))
         return result

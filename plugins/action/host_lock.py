@@ -47,6 +47,33 @@ def controller_user():
         return str(os.geteuid())
 
 
+def with_controller(args):
+    """``(args, refused)``: the acquire arguments with the controller process of this run and a real owner, or
+    ``refused``, the result to return without calling the host, when this run's controller process is gone."""
+    args = dict(args)
+    user = controller_user()
+    if not args.get('owner'):
+        args['owner'] = '%s@%s' % (user, socket.gethostname())
+    kind, pid = controller_process()
+    if kind is None:   # never take a lock for a run whose controller is gone (a worker left after SIGKILL)
+        return args, {'failed': True, 'acquired': False,
+                      'msg': 'not taking the lock: the controller process of this run is gone (parent pid %d)' % pid}
+    if kind == 'playbook':
+        args['controller'] = controller_identity(pid, user)
+    else:
+        args['controller'] = {'host': socket.gethostname(), 'user': user}
+    return args, None
+
+
+def holder_is_dead(res):
+    """The run id of the holder that kept ``res`` (a refused acquire) from this run, when its controller process is
+    known to be gone (it ran on this machine): the lock may be broken at once."""
+    holder = (res or {}).get('lock') or {}
+    if not (res or {}).get('acquired') and holder.get('run_id') and controller_alive(holder.get('controller')) is False:
+        return holder['run_id']
+    return None
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
@@ -58,18 +85,10 @@ class ActionModule(ActionBase):
         if (args.get('state') or 'acquired') != 'acquired':
             result.update(self._execute_module(MODULE, module_args=args, task_vars=task_vars))
             return result
-        user = controller_user()
-        if not args.get('owner'):
-            args['owner'] = '%s@%s' % (user, socket.gethostname())
-        kind, pid = controller_process()
-        if kind is None:   # never take a lock for a run whose controller is gone (a worker left after SIGKILL)
-            result.update(failed=True, acquired=False,
-                          msg='not taking the lock: the controller process of this run is gone (parent pid %d)' % pid)
+        args, refused = with_controller(args)
+        if refused:
+            result.update(refused)
             return result
-        if kind == 'playbook':
-            args['controller'] = controller_identity(pid, user)
-        else:
-            args['controller'] = {'host': socket.gethostname(), 'user': user}
         try:
             wait = int(args.get('wait') or 0)
         except (TypeError, ValueError):
@@ -79,11 +98,9 @@ class ActionModule(ActionBase):
             return result
         # First without waiting: a holder whose controller process is gone is broken, not waited for.
         res = self._execute_module(MODULE, module_args=dict(args, wait=0), task_vars=task_vars)
-        holder = res.get('lock') or {}
-        if not res.get('acquired') and holder.get('run_id') \
-                and controller_alive(holder.get('controller')) is False:
-            res = self._execute_module(MODULE, module_args=dict(args, wait=0, break_run_id=holder['run_id']),
-                                       task_vars=task_vars)
+        dead = holder_is_dead(res)
+        if dead:
+            res = self._execute_module(MODULE, module_args=dict(args, wait=0, break_run_id=dead), task_vars=task_vars)
         if not res.get('acquired') and wait and 'lock' in res:
             res = self._execute_module(MODULE, module_args=args, task_vars=task_vars)
         result.update(res)

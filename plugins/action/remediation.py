@@ -18,6 +18,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.vmnet.doctor.plugins.plugin_utils import ansiballz
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import fixer_registry
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.remediation import plan as R
 from ansible_collections.vmnet.doctor.plugins.plugin_utils.reporting import report
@@ -72,13 +73,13 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         try:
-            result.update(self._step(args))
+            result.update(self._step(args, task_vars))
         except DoctorError as e:
             raise AnsibleActionFail('remediation %s: %s' % (args['step'], e.message))
         result['changed'] = False
         return result
 
-    def _step(self, a):
+    def _step(self, a, task_vars=None):
         step = a['step']
         if step == 'locks':
             locks, give_back = R.whole_path_locks(a['paths'], a['result'], a['taken'])
@@ -107,6 +108,10 @@ class ActionModule(ActionBase):
                 if unlocked and not self._task.check_mode:
                     R.skip_fix(state, f['id'], 'host not locked: %s' % '; '.join(
                         '%s: %s' % (h, (locks.get(h) or {}).get('msg') or 'lock not taken') for h in unlocked))
+            # the fixers' payloads are built in the background while the run picks the first wave
+            ansiballz.prebuild(self, [R.short_module(f['module']) for f in state['fixes'] if f['status'] == 'planned'
+                                      and (fixer_registry.entry(f['module']) or {}).get('runs') != 'action'],
+                               task_vars or {})
             return {'state': state, 'fixes': [f for f in state['fixes'] if f['status'] == 'planned'],
                     'plan': plan, 'probe_all': R.probe_targets(state)}
         state = a['state']

@@ -123,6 +123,33 @@ options:
         description: Seconds to wait for a reply from a target on this host's own link instead of O(probe.timeout),
           as M(vmnet.doctor.icmp_probe)'s O(vmnet.doctor.icmp_probe#module:onlink_timeout).
         type: float
+  lock:
+    description:
+      - Before reading, take this host's remediation lock as M(vmnet.doctor.host_lock) with O(vmnet.doctor.host_lock#module:state=acquired)
+        and O(vmnet.doctor.host_lock#module:wait=0) would (one call instead of two); the result is in RV(lock).
+      - The facts are read whether the lock was taken or not; the task does not fail for a lock held by another run.
+      - A holder whose controller process is known to be gone is broken at once, as M(vmnet.doctor.host_lock) does.
+      - The remediate role uses it. On Windows hosts the lock is M(vmnet.doctor.host_lock)'s own call.
+    type: dict
+    suboptions:
+      run_id:
+        description: The run taking the lock.
+        type: str
+        required: true
+      owner:
+        description: Who runs it (default the controller's C(user@host)).
+        type: str
+      lease:
+        description: Seconds the lock is held unless renewed.
+        type: int
+        default: 300
+      lock_dir:
+        description: Where the lock file is.
+        type: path
+        default: /run/vmnet-doctor
+      controller:
+        description: Set by the action plugin (the run's controller process); not for playbooks.
+        type: dict
 attributes:
   check_mode:
     support: full
@@ -170,6 +197,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+lock:
+  description:
+    - With O(lock), what M(vmnet.doctor.host_lock) returns for it (C(acquired), C(lock), C(path), C(msg), ...), or
+      C(acquired=false) and C(msg) when it could not be taken.
+  returned: when O(lock) is given
+  type: dict
+  sample: {acquired: true, msg: lock acquired, path: /run/vmnet-doctor/netns-4026531840-1.lock}
 probe:
   description:
     - With O(probe), the probe's result as M(vmnet.doctor.icmp_probe) returns it (C(results),
@@ -450,6 +484,16 @@ class _Probe(threading.Thread):
             self.result = {'failed': True, 'msg': 'probe: %s' % exc}
 
 
+def _take_lock(module, options):
+    """Option ``lock``: this host's remediation lock, as vmnet.doctor.host_lock takes it without waiting."""
+    from ansible_collections.vmnet.doctor.plugins.module_utils.linux import lock as host_lock
+    try:
+        return host_lock.acquire(options['lock_dir'], options['run_id'], options['owner'], options['lease'], 0,
+                                 check_mode=module.check_mode, controller=options['controller'])
+    except DoctorError as exc:
+        return dict(exc.to_result(), acquired=False)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -462,6 +506,13 @@ def main():
             gather_rulesets=dict(type='bool', default=False),
             ovs_rundir=dict(type='path'),
             libvirt_uri=dict(type='str'),
+            lock=dict(type='dict', options=dict(
+                run_id=dict(type='str', required=True),
+                owner=dict(type='str'),
+                lease=dict(type='int', default=300),
+                lock_dir=dict(type='path', default='/run/vmnet-doctor'),
+                controller=dict(type='dict'),
+            )),
             probe=dict(type='dict', options=dict(
                 targets=dict(type='list', elements='str', required=True),
                 count=dict(type='int', default=3),
@@ -473,6 +524,9 @@ def main():
         ),
         supports_check_mode=True,
     )
+    extra = {}
+    if module.params['lock']:
+        extra['lock'] = _take_lock(module, module.params['lock'])
     probe = None
     if module.params['probe'] and module.params['probe']['targets']:
         # Imported here, in this thread, before the probe's thread starts: only a call with a probe pays for it,
@@ -490,8 +544,7 @@ def main():
     except DoctorError as exc:
         if probe is not None:
             probe.join()
-        module.fail_json(**exc.to_result())
-    extra = {}
+        module.fail_json(**dict(exc.to_result(), **extra))
     if probe is not None:
         probe.join()
         extra['probe'] = probe.result

@@ -90,8 +90,8 @@ def run(lab, extra, check=False):
     return proc.returncode, out
 
 
-def ad_hoc_lock(lab, node, args):
-    argv = [os.path.join(BIN_DIR, 'ansible'), lab.ns(node), '-i', lab.inventory_path, '-m', 'vmnet.doctor.host_lock',
+def ad_hoc_lock(lab, node, args, module='vmnet.doctor.host_lock'):
+    argv = [os.path.join(BIN_DIR, 'ansible'), lab.ns(node), '-i', lab.inventory_path, '-m', module,
             '-a', json.dumps(args)]
     proc = subprocess.run(argv, capture_output=True, text=True, env=ansible_env(), cwd=REPO, timeout=120, check=False)
     data = json.loads(proc.stdout[proc.stdout.find('{'):])
@@ -152,6 +152,26 @@ def test_all_or_nothing_per_path(lab, tmp_path):
     finally:
         ad_hoc_lock(lab, 'hv', {'state': 'released', 'run_id': 'other-run'})
         lab.heal('all')
+
+
+def test_net_facts_takes_the_lock_in_its_own_call(lab):
+    """Option lock of net_facts (the remediate role's collect): the lock of a free host is taken with the
+    controller recorded as host_lock records it; a lock another run holds is not, and the facts are read
+    all the same."""
+    mine = {'run_id': 'nf-run', 'owner': 'tester@lab', 'lease': 60}
+    try:
+        got = ad_hoc_lock(lab, 'hv', {'lock': mine}, module='vmnet.doctor.net_facts')
+        assert got['lock']['acquired'] is True, got.get('lock')
+        assert got['ansible_facts']['vmnet_doctor']['interfaces'], 'no facts read'
+        record = lock_records(lab)['hv']
+        assert record['run_id'] == 'nf-run' and record['controller']['user'] == 'root' and record['lease'] == 60
+        other = ad_hoc_lock(lab, 'hv', {'lock': dict(mine, run_id='second-run')}, module='vmnet.doctor.net_facts')
+        assert other['lock']['acquired'] is False and 'nf-run' in other['lock']['msg'], other.get('lock')
+        assert other['ansible_facts']['vmnet_doctor']['interfaces'] and not other.get('failed')
+        assert lock_records(lab)['hv']['run_id'] == 'nf-run'
+    finally:
+        ad_hoc_lock(lab, 'hv', {'state': 'released', 'run_id': 'nf-run'})
+    assert lock_records(lab) == {}
 
 
 def _wait_gone(proc, timeout=60):
