@@ -20,7 +20,9 @@ else changes. ``VMNET_DOCTOR_PREBUILD=0`` in the controller's environment turns 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import errno
 import os
+import shutil
 import signal
 
 from ansible import constants as C
@@ -50,12 +52,24 @@ def missing(names, compression):
     return out
 
 
-def build(action, names, task_vars):
-    """Build the payloads of ``names`` into the run's cache, in this process. Returns the names built."""
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
+
+
+def build(action, names, task_vars, run_pid=None):
+    """Build the payloads of ``names`` into the run's cache, in this process. Returns the names built.
+    ``run_pid``: the run's ansible-playbook process. Once it has ended (it removes its temporary directory on
+    exit) nothing more is built, and a directory this build made after that is removed."""
     loader = action._shared_loader_obj.module_loader
     compression = C.config.get_config_value('DEFAULT_MODULE_COMPRESSION', variables=task_vars)
     built = []
     for name in names:
+        if not os.path.isdir(C.DEFAULT_LOCAL_TMP) or (run_pid and not _alive(run_pid)):
+            break
         try:
             found = loader.find_plugin_with_context(PREFIX + name)
             if not found.resolved:
@@ -69,6 +83,8 @@ def build(action, names, task_vars):
             pass
         if not missing([name], compression):
             built.append(name)
+    if run_pid and not _alive(run_pid):
+        shutil.rmtree(C.DEFAULT_LOCAL_TMP, ignore_errors=True)
     return built
 
 
@@ -86,6 +102,7 @@ def prebuild(action, names, task_vars):
         return False
     if not todo:
         return False
+    run_pid = os.getppid()      # the worker's parent: the run's ansible-playbook process
     try:
         pid = os.fork()
     except OSError:
@@ -109,7 +126,7 @@ def prebuild(action, names, task_vars):
             os.dup2(null, fd)
         os.closerange(3, MAX_FD)
         signal.alarm(DEADLINE)
-        build(action, todo, task_vars)
+        build(action, todo, task_vars, run_pid)
     except BaseException:  # pylint: disable=broad-except
         pass
     os._exit(0)

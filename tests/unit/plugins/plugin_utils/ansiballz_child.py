@@ -5,6 +5,7 @@
 with the collection, the run's local temporary directory given by the test. Prints one JSON line."""
 import json
 import os
+import subprocess
 import sys
 import time
 import types
@@ -17,6 +18,7 @@ def main():
     init_plugin_loader([collections_path])
     from ansible import constants as C
     from ansible.plugins import loader
+    os.makedirs(local_tmp, exist_ok=True)      # the run's directory, made at its start
     C.DEFAULT_LOCAL_TMP = local_tmp
     from ansible_collections.vmnet.doctor.plugins.plugin_utils import ansiballz
     from ansible.template import Templar
@@ -28,6 +30,13 @@ def main():
     out = {}
     if spec['how'] == 'build':
         out['built'] = ansiballz.build(action, spec['names'], task_vars)
+    elif spec['how'] == 'build_after_run':      # the run's process has ended (and removed its directory)
+        ended = subprocess.Popen([sys.executable, '-c', 'pass'])
+        ended.wait()
+        out['built'] = ansiballz.build(action, spec['names'], task_vars, run_pid=ended.pid)
+        out['local_tmp_left'] = os.path.exists(local_tmp)
+        print(json.dumps(out))
+        return
     else:
         out['started'] = ansiballz.prebuild(action, spec['names'], task_vars)
         deadline = time.time() + 60

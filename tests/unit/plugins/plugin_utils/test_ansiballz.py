@@ -48,6 +48,11 @@ def test_prebuild_builds_in_the_background_and_can_be_turned_off(tmp_path):
     assert off == {'started': False, 'missing': ['icmp_probe'], 'files': []}
 
 
+def test_a_build_that_outlives_its_run_builds_nothing_and_leaves_no_directory(tmp_path):
+    out = child(tmp_path / 'run', 'build_after_run', ['host_lock'])
+    assert out == {'built': [], 'local_tmp_left': False}
+
+
 @pytest.mark.parametrize('action', [object(), None])
 def test_prebuild_without_a_module_loader_starts_nothing(action):
     from ansible_collections.vmnet.doctor.plugins.plugin_utils import ansiballz
