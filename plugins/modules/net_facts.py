@@ -452,6 +452,7 @@ ansible_facts:
 '''
 
 import threading
+import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -545,6 +546,12 @@ def main():
         if probe is not None:
             probe.join()
         module.fail_json(**dict(exc.to_result(), **extra))
+    except Exception as exc:  # pylint: disable=broad-except
+        # A read this module did not foresee: the failure still says whether this host's lock was taken, so that
+        # the run releases it (a lock taken and not reported would stay until its lease ends).
+        if not extra:
+            raise
+        module.fail_json(msg='net_facts: %s' % exc, exception=traceback.format_exc(), **extra)
     if probe is not None:
         probe.join()
         extra['probe'] = probe.result

@@ -120,3 +120,30 @@ def test_main_with_nft_reads_ruleset_once(host, capsys):
     assert [v['verdict'] for v in facts['firewall']['icmp']
             if v['hook'] == 'input' and v['icmp_type'] == 'echo-request'] == ['drop', 'drop']  # prefsrc and secondary
     assert len(facts['bridges'][0]['mac_filters']) == 3
+
+
+def _lock_file(lock_dir):
+    return [f for f in os.listdir(str(lock_dir)) if f.endswith('.lock')]
+
+
+def test_main_takes_the_lock_before_reading_and_reports_it(host, capsys, tmp_path):
+    lock = {'run_id': 'run-a', 'owner': 'tester@ctl', 'lease': 60, 'lock_dir': str(tmp_path)}
+    rc, result = run_module({'lock': lock}, capsys)
+    assert rc == 0 and result['lock']['acquired'] is True and result['lock']['lock']['run_id'] == 'run-a'
+    assert result['ansible_facts']['vmnet_doctor']['interfaces'] and len(_lock_file(tmp_path)) == 1
+    # another run: not taken, the facts all the same, the holder named
+    rc, other = run_module({'lock': dict(lock, run_id='run-b')}, capsys)
+    assert rc == 0 and other['lock']['acquired'] is False and 'run-a' in other['lock']['msg']
+    assert other['ansible_facts']['vmnet_doctor']['interfaces']
+
+
+def test_main_reports_a_taken_lock_also_when_a_read_breaks(host, capsys, tmp_path, monkeypatch):
+    """A read the module did not foresee fails the task, and the result still says the lock was taken (the run
+    releases it instead of leaving it until its lease ends)."""
+    def broken(*args, **kwargs):
+        raise KeyError('ifname')
+    monkeypatch.setattr(net_facts, 'collect', broken)
+    lock = {'run_id': 'run-a', 'owner': 'tester@ctl', 'lease': 60, 'lock_dir': str(tmp_path)}
+    rc, result = run_module({'lock': lock}, capsys)
+    assert rc == 1 and result['failed'] is True and 'ifname' in result['msg']
+    assert result['lock']['acquired'] is True and len(_lock_file(tmp_path)) == 1
