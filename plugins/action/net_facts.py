@@ -4,8 +4,8 @@
 """net_facts on Linux hosts, win_net_facts on Windows hosts (plugin_utils/host_dispatch.py).
 
 On Windows, ``flows`` is not passed (Windows Firewall does not filter forwarded traffic, so there
-is no forward verdict to compute) and neither are the Linux-only ``include_local_routes`` and
-``gather_rulesets``.
+is no forward verdict to compute) and neither are the Linux-only ``include_local_routes``,
+``gather_rulesets`` and ``management`` (the management guard is Linux only).
 
 ``lock`` (the remediate role's host lock, taken in the same call): the controller process of the run goes
 into the lock record as vmnet.doctor.host_lock puts it there (``plugins/action/host_lock.py``), and a holder
@@ -24,7 +24,7 @@ LOCK_KEYS = ('run_id', 'owner', 'lease', 'lock_dir')
 class ActionModule(DispatchAction):
     MODULE = 'net_facts'
     WINDOWS_TWIN = 'win_net_facts'
-    WINDOWS_DROPPED = ('flows', 'include_local_routes', 'gather_rulesets', 'probe', 'lock')
+    WINDOWS_DROPPED = ('flows', 'include_local_routes', 'gather_rulesets', 'probe', 'lock', 'management')
 
     def run(self, tmp=None, task_vars=None):
         lock = self._task.args.get('lock')

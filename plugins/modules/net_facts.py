@@ -123,6 +123,15 @@ options:
         description: Seconds to wait for a reply from a target on this host's own link instead of O(probe.timeout),
           as M(vmnet.doctor.icmp_probe)'s O(vmnet.doctor.icmp_probe#module:onlink_timeout).
         type: float
+  management:
+    description:
+      - Also find the interface that carries the Ansible connection to this host and the interfaces whose change
+        would cut it too, as M(vmnet.doctor.mgmt_guard) with O(vmnet.doctor.mgmt_guard#module:state=status)
+        reports them (one call instead of two); the result is in RV(management).
+      - From the client address of C(SSH_CONNECTION) (C(ip -j route get)); without SSH the interface is null.
+      - The remediate role uses it to decide which fixes need the management guard.
+    type: bool
+    default: false
   lock:
     description:
       - Before reading, take this host's remediation lock as M(vmnet.doctor.host_lock) with O(vmnet.doctor.host_lock#module:state=acquired)
@@ -197,6 +206,23 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+management:
+  description:
+    - With O(management), the management connection as M(vmnet.doctor.mgmt_guard) reports it.
+  returned: when O(management) is true
+  type: dict
+  contains:
+    interface:
+      description: The interface carrying the connection; null without SSH.
+      type: str
+    client:
+      description: The SSH client address; null without SSH.
+      type: str
+    related:
+      description: Interfaces whose link or MTU change cuts the management interface too (bridge ports, master).
+      type: list
+      elements: str
+  sample: {interface: eth0, client: 192.0.2.5, related: []}
 lock:
   description:
     - With O(lock), what M(vmnet.doctor.host_lock) returns for it (C(acquired), C(lock), C(path), C(msg), ...), or
@@ -451,6 +477,7 @@ ansible_facts:
           sample: []
 '''
 
+import os
 import threading
 import traceback
 
@@ -485,6 +512,19 @@ class _Probe(threading.Thread):
             self.result = {'failed': True, 'msg': 'probe: %s' % exc}
 
 
+def _management(module):
+    """Option ``management``: what vmnet.doctor.mgmt_guard state=status says of the management connection."""
+    from ansible_collections.vmnet.doctor.plugins.module_utils.linux import guard
+
+    def runner(argv):
+        return module.run_command([module.get_bin_path(argv[0]) or argv[0]] + list(argv[1:]), environ_update=C_LOCALE)
+    try:
+        iface, client = guard.management_interface(runner, os.environ)
+        return {'interface': iface, 'client': client, 'related': guard.related_interfaces(runner, iface) if iface else []}
+    except DoctorError as exc:
+        return dict(exc.to_result(), failed=True, interface=None, client=None, related=[])
+
+
 def _take_lock(module, options):
     """Option ``lock``: this host's remediation lock, as vmnet.doctor.host_lock takes it without waiting."""
     from ansible_collections.vmnet.doctor.plugins.module_utils.linux import lock as host_lock
@@ -507,6 +547,7 @@ def main():
             gather_rulesets=dict(type='bool', default=False),
             ovs_rundir=dict(type='path'),
             libvirt_uri=dict(type='str'),
+            management=dict(type='bool', default=False),
             lock=dict(type='dict', options=dict(
                 run_id=dict(type='str', required=True),
                 owner=dict(type='str'),
@@ -528,6 +569,8 @@ def main():
     extra = {}
     if module.params['lock']:
         extra['lock'] = _take_lock(module, module.params['lock'])
+    if module.params['management']:
+        extra['management'] = _management(module)
     probe = None
     if module.params['probe'] and module.params['probe']['targets']:
         # Imported here, in this thread, before the probe's thread starts: only a call with a probe pays for it,

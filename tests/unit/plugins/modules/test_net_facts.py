@@ -147,3 +147,35 @@ def test_main_reports_a_taken_lock_also_when_a_read_breaks(host, capsys, tmp_pat
     rc, result = run_module({'lock': lock}, capsys)
     assert rc == 1 and result['failed'] is True and 'ifname' in result['msg']
     assert result['lock']['acquired'] is True and len(_lock_file(tmp_path)) == 1
+
+
+@pytest.mark.parametrize('ssh,expected', [
+    # the recorded kernel routes the client through eth0
+    ('192.0.2.20 40222 192.0.2.10 22', {'interface': 'eth0', 'client': '192.0.2.20'}),
+    (None, {'interface': None, 'client': None, 'related': []}),
+])
+def test_main_finds_the_management_connection_as_mgmt_guard_does(host, capsys, monkeypatch, ssh, expected):
+    # mgmt_guard's lookup names the family (ip -j -4 route get): for an IPv4 address the kernel's answer is the
+    # recorded one of ip -j route get
+    real = recorded.RecordedRunner.run
+
+    def run(self, argv):
+        if list(argv[:5]) == ['ip', '-j', '-4', 'route', 'get']:
+            argv = ['ip', '-j', 'route', 'get'] + list(argv[5:])
+        return real(self, argv)
+    monkeypatch.setattr(recorded.RecordedRunner, 'run', run)
+    if ssh:
+        monkeypatch.setenv('SSH_CONNECTION', ssh)
+    else:
+        monkeypatch.delenv('SSH_CONNECTION', raising=False)
+    rc, result = run_module({'management': True}, capsys)
+    assert rc == 0 and result['ansible_facts']['vmnet_doctor']['interfaces']
+    got = result['management']
+    assert dict((k, got[k]) for k in expected) == expected, got
+    if ssh:   # related: what mgmt_guard names, from the same links (ports of the interface, its own master)
+        links = result['ansible_facts']['vmnet_doctor']['interfaces']
+        related = [i['name'] for i in links if i.get('master') == 'eth0']
+        related += [i['master'] for i in links if i['name'] == 'eth0' and i.get('master')]
+        assert got['related'] == sorted(related), got
+    rc, plain = run_module({}, capsys)
+    assert 'management' not in plain
