@@ -15,6 +15,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import switches
+
 _LINE = re.compile(r'^(?P<key>[^=]+)=(?P<value>.*)$')
 _NIC = re.compile(r'^nic(\d+)$')
 _FWD = re.compile(r'^Forwarding\((\d+)\)$')
@@ -89,12 +91,11 @@ def host_cut_off(nic):
 
 
 # --------------------------------------------------------------------------- facts (I/O through the runner)
-MISSING_NOTE = 'VBoxManage is not installed: no VirtualBox VMs were read'
+MISSING_NOTE = switches.VBOX_MISSING_NOTE
 _LIST = re.compile(r'^"(?P<name>.*)" \{(?P<uuid>[0-9a-fA-F-]+)\}$')
 
 
-def empty_section(note=None):
-    return {'available': False, 'note': note, 'vms': []}
+empty_section = switches.vbox_empty
 
 
 def parse_list_vms(text):
@@ -110,8 +111,9 @@ def parse_list_vms(text):
 def collect(runner, errors=None):
     """``facts['virtualbox']``: the VMs of the user the facts run as (VirtualBox registers VMs per user),
     each with its state and NICs (``nics()``). Without VBoxManage: ``available: false`` and a note."""
-    if not runner.which('VBoxManage'):
-        return empty_section(MISSING_NOTE)
+    absent = switches.vbox_absent(runner)
+    if absent is not None:
+        return absent
     errors = errors if errors is not None else []
     rc, out, err = runner.run(['VBoxManage', 'list', 'vms'])
     if rc != 0:

@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import switches
 from ansible_collections.vmnet.doctor.plugins.module_utils.vbox import _unquote
 
 _PAIR = re.compile(r'^\s*(?P<key>[^=#;\s][^=]*?)\s*=\s*(?P<value>.*?)\s*$')
@@ -159,12 +160,11 @@ def section(vmx=None, netmap=None, nat_confs=None, note=None):
 
 
 # --------------------------------------------------------------------------- facts (I/O through the runner)
-MISSING_NOTE = 'vmrun is not installed: no VMware Workstation/Player VMs were read'
+MISSING_NOTE = switches.VMWS_MISSING_NOTE
 CONFIG_DIR = '/etc/vmware'      # Workstation/Player on Linux: netmap.conf, vmnetN/nat/nat.conf
 
 
-def empty_section(note=None):
-    return {'available': False, 'note': note, 'source': None, 'networks': [], 'vms': []}
+empty_section = switches.vmws_empty
 
 
 def parse_vmrun_list(text):
@@ -189,8 +189,9 @@ def collect(runner, errors=None, config_dir=CONFIG_DIR):
     """``facts['vmware_workstation']`` of a Linux Workstation/Player host: the running VMs of the user the
     facts run as (``vmrun list``: VMs run per user), their .vmx, and ``netmap.conf`` and each
     ``vmnetN/nat/nat.conf`` under ``config_dir``. Without vmrun: ``available: false`` and a note."""
-    if not runner.which('vmrun'):
-        return empty_section(MISSING_NOTE)
+    absent = switches.vmws_absent(runner)
+    if absent is not None:
+        return absent
     errors = errors if errors is not None else []
     rc, out, err = runner.run(['vmrun', 'list'])
     if rc != 0:

@@ -19,18 +19,14 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons, parse
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import daemons, parse, switches
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux import state as kernel
 
 try:
-    from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import (
-        collect_firewall,
-        nft_bridge_mac_drops,
-        parse_nft_ruleset,
-    )
+    from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.evaluate import collect_firewall, nft_tables_in
     FIREWALL_IMPORT_ERROR = None
 except ImportError as _exc:  # the firewall package is optional for the rest of the facts
-    collect_firewall = nft_bridge_mac_drops = parse_nft_ruleset = None
+    collect_firewall = nft_tables_in = None
     FIREWALL_IMPORT_ERROR = to_text(_exc)
 
 SCHEMA_VERSION = 1
@@ -50,8 +46,9 @@ NFT_RULESET = ['nft', '-j', 'list', 'ruleset']
 BRIDGE_FDB = kernel.BRIDGE_FDB_SHOW
 
 ICMP_HOOKS = ('input', 'output', 'forward')
+SYS_NET = '/sys/class/net'
 
-# Reads started at once in background threads (``CommandRunner.prefetch``): their process start-ups overlap
+# Reads started at once, side by side (``CommandRunner.prefetch``): their process start-ups overlap
 # instead of adding up; the collectors below ask for the same argv and get the cached result. The firewall
 # front-ends are Python programs (0.2-0.4 s each just to start), most of net_facts' time when run in turn.
 FIREWALLD_STATE = ['firewall-cmd', '--state']
@@ -229,7 +226,7 @@ def _detect_tools(runner):
 
 
 def _physical_devices(runner, names):
-    return set(name for name in names if runner.exists('/sys/class/net/%s/device' % name))
+    return set(name for name in names if runner.exists('%s/%s/device' % (SYS_NET, name)))
 
 
 def _collect_sysctls(col):
@@ -246,11 +243,13 @@ def _collect_sysctls(col):
 
 def _collect_mac_filters(col, bridges):
     """bridge-family nftables MAC drops, attached to the bridge(s) they act on."""
-    if not bridges or not col.facts['tools']['nft'] or nft_bridge_mac_drops is None:
+    if not bridges or not col.facts['tools']['nft'] or collect_firewall is None:
         return
     rc, out, _err = col.runner.run(NFT_RULESET)
-    if rc != 0:
-        return  # the firewall collector reports nft failures (same cached command)
+    if rc != 0 or not nft_tables_in(out):
+        return  # the firewall collector reports nft failures (same cached command); no table, no filter
+    from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.nft import (
+        nft_bridge_mac_drops, parse_nft_ruleset)
     try:
         drops = nft_bridge_mac_drops(parse_nft_ruleset(out))
     except DoctorError:
@@ -299,6 +298,16 @@ def _answer_from_host(runner, tools):
         runner.preset(IPTABLES_VERSION, (0, 'iptables (%s)\n' % ('nf_tables' if variant == 'nft' else variant), ''))
 
 
+def _bridge_reads(runner):
+    """The ``bridge`` dumps the bridge section will read, when sysfs shows a Linux bridge here."""
+    bridges = [name for name in runner.listdir(SYS_NET) if runner.exists('%s/%s/bridge' % (SYS_NET, name))]
+    if not bridges:
+        return []
+    filtering = any((runner.read('%s/%s/bridge/vlan_filtering' % (SYS_NET, name)) or '').strip() == '1'
+                    for name in bridges)
+    return [kernel.BRIDGE_LINK_SHOW, BRIDGE_FDB] + ([kernel.BRIDGE_VLAN_SHOW] if filtering else [])
+
+
 def _prefetch(runner, tools, families, wanted):
     """Start every read that does not depend on another one (see IPTABLES_READS), when the runner can."""
     if not getattr(runner, 'caches', False) or not hasattr(runner, 'prefetch'):
@@ -309,6 +318,8 @@ def _prefetch(runner, tools, families, wanted):
         for family in families:
             reads += [kernel.route_argv(family, 'all'), kernel.rule_argv(family)]
         reads += [kernel.route_get_argv(address) for address in wanted]
+    if tools['bridge']:
+        reads += _bridge_reads(runner)
     reads += [FIREWALLD_STATE] if tools['firewall_cmd'] else []
     reads += [UFW_STATUS] if tools['ufw'] else []
     reads += [NFT_RULESET] if tools['nft'] else []
@@ -376,11 +387,22 @@ def collect(runner, peers=(), flows=(), include_local_routes=False, gather_rules
 
 
 def _collect_virtual_switches(runner, facts, flows, ovs_rundir, libvirt_uri):
-    """Open vSwitch, libvirt, VirtualBox and VMware Workstation sections. Imported here, when they are read:
-    most hosts have none of them, and a module's start-up time is mostly its imports."""
-    from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt, ovs
-    from ansible_collections.vmnet.doctor.plugins.module_utils import vbox, vmws
-    facts['ovs'] = ovs.collect(runner, flows, ovs_rundir)
-    facts['libvirt'] = libvirt.collect(runner, libvirt_uri, facts['errors'])
-    facts['virtualbox'] = vbox.collect(runner, facts['errors'])
-    facts['vmware_workstation'] = vmws.collect(runner, facts['errors'])
+    """Open vSwitch, libvirt, VirtualBox and VMware Workstation sections. A reader is imported only for a switch
+    that is here (``linux.switches``): most hosts have none of them, and a module's start-up time is mostly
+    compiling its imports."""
+    facts['ovs'] = switches.ovs_absent(runner, ovs_rundir)
+    if facts['ovs'] is None:
+        from ansible_collections.vmnet.doctor.plugins.module_utils.linux import ovs
+        facts['ovs'] = ovs.collect(runner, flows, ovs_rundir)
+    facts['libvirt'] = switches.libvirt_absent(runner, libvirt_uri)
+    if facts['libvirt'] is None:
+        from ansible_collections.vmnet.doctor.plugins.module_utils.linux import libvirt
+        facts['libvirt'] = libvirt.collect(runner, libvirt_uri, facts['errors'])
+    facts['virtualbox'] = switches.vbox_absent(runner)
+    if facts['virtualbox'] is None:
+        from ansible_collections.vmnet.doctor.plugins.module_utils import vbox
+        facts['virtualbox'] = vbox.collect(runner, facts['errors'])
+    facts['vmware_workstation'] = switches.vmws_absent(runner)
+    if facts['vmware_workstation'] is None:
+        from ansible_collections.vmnet.doctor.plugins.module_utils import vmws
+        facts['vmware_workstation'] = vmws.collect(runner, facts['errors'])

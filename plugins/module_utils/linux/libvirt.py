@@ -18,32 +18,16 @@ import xml.etree.ElementTree as ET
 
 from ansible.module_utils.common.text.converters import to_text
 
-DEFAULT_URI = 'qemu:///system'
-MISSING_NOTE = ('virsh is not installed: libvirt networks and guests were not read (install libvirt-clients on '
-                'Debian/Ubuntu, libvirt-client on Fedora/RHEL/SUSE)')
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import switches
+
+DEFAULT_URI = switches.LIBVIRT_URI
+MISSING_NOTE = switches.LIBVIRT_MISSING_NOTE
 # forward modes that put the guests behind the hypervisor's NAT, or route/bridge them
 NAT_MODES = ('nat',)
 
 
-def daemon_sockets(uri):
-    """The UNIX sockets a local ``virsh -c uri`` connects to, where libvirt puts them by default (the monolithic
-    libvirtd and the modular virtqemud/virtnetworkd/virtlxcd daemons; ``/var/run`` is ``/run``), or the socket
-    the URI names (``?socket=``); [] for a URI this cannot tell (remote transports, session URIs)."""
-    scheme, sep, rest = (uri or '').partition('://')
-    if not sep or '+' in scheme:
-        return []
-    host_path, _q, query = rest.partition('?')
-    params = dict(part.partition('=')[::2] for part in query.split('&') if part)
-    if params.get('socket'):
-        return [params['socket']]
-    if host_path != '/system' or scheme not in ('qemu', 'lxc'):
-        return []
-    # qemu:///system also reads its lxc:/// twin's guests (guest_uris)
-    return ['/run/libvirt/%s-sock' % d for d in ('libvirt', 'virtqemud', 'virtlxcd', 'virtnetworkd')]
-
-
-def empty_section(uri=None, note=None):
-    return {'available': False, 'uri': uri, 'note': note, 'networks': [], 'guests': []}
+daemon_sockets = switches.libvirt_sockets
+empty_section = switches.libvirt_empty
 
 
 def _prefixlen(ip_el):
@@ -153,13 +137,9 @@ def collect(runner, uri=None, errors=None):
     """``facts['libvirt']``. ``errors`` (a list) receives {'source', 'message'} for read failures of a
     daemon that answered; a missing virsh or daemon is a ``note``, never an error."""
     uri = uri or DEFAULT_URI
-    if not runner.which('virsh'):
-        return empty_section(uri, MISSING_NOTE)
-    sockets = daemon_sockets(uri)
-    if sockets and getattr(runner, 'reads_host', False) and not any(runner.exists(p) for p in sockets):
-        # virsh would only say it cannot connect (and costs a process start): no daemon listens here
-        return empty_section(uri, 'no libvirt daemon answered on %s: no socket at %s (give libvirt_uri with '
-                                  '?socket=PATH for a daemon that listens elsewhere)' % (uri, ', '.join(sockets)))
+    absent = switches.libvirt_absent(runner, uri)
+    if absent is not None:
+        return absent
     names, err = _names(runner, uri, 'net-list', '--all', '--name')
     if names is None:
         return empty_section(uri, 'no libvirt daemon answered on %s: %s' % (uri, err))

@@ -18,9 +18,10 @@ import json
 import os
 import re
 
-DEFAULT_RUNDIR = '/var/run/openvswitch'
-PACKAGE_NOTE = ('Open vSwitch is not installed (ovs-vsctl not found): install the package openvswitch-switch '
-                '(Debian, Ubuntu) or openvswitch (RHEL, Fedora, SUSE) to let vmnet.doctor read OVS bridges')
+from ansible_collections.vmnet.doctor.plugins.module_utils.linux import switches
+
+DEFAULT_RUNDIR = switches.OVS_RUNDIR
+PACKAGE_NOTE = switches.OVS_PACKAGE_NOTE
 MAX_TRACE_PORTS = 32
 MAX_FLOWS = 500
 PORT_COLUMNS = 'name,tag,trunks,vlan_mode,interfaces'
@@ -38,12 +39,8 @@ _CONTROL = re.compile(r'(/\S*/ovs-vswitchd\.(\d+)\.ctl)$')
 DROP_COUNTERS = ('datapath_drop_', 'drop_action_')   # coverage counters of dropped packets (OVS 2.13+)
 PORT_CONFIG_FLAGS = ('NO_RECV', 'NO_FWD', 'NO_FLOOD')  # OpenFlow port config that stops the path's frames
 
-
-def paths(rundir=None):
-    """Where the daemons of ``rundir`` (default: the distribution's) listen."""
-    rundir = rundir or DEFAULT_RUNDIR
-    return {'rundir': rundir, 'db': 'unix:%s' % os.path.join(rundir, 'db.sock'),
-            'pidfile': os.path.join(rundir, 'ovs-vswitchd.pid')}
+paths = switches.ovs_paths
+empty = switches.ovs_empty
 
 
 def mgmt(rundir, bridge):
@@ -304,22 +301,13 @@ def _appctl_target(runner, rundir):
     return os.path.join(rundir, 'ovs-vswitchd.%s.ctl' % pid) if pid.isdigit() else None
 
 
-def empty():
-    return {'present': False, 'rundir': None, 'db': None, 'note': None, 'errors': [], 'bridges': [],
-            'traces': []}
-
-
 def collect(runner, flows=(), rundir=None):
     """The ``ovs`` facts section. ``flows`` are the validated {src, dst} the host forwards."""
-    out = empty()
+    out = switches.ovs_absent(runner, rundir)
+    if out is not None:
+        return out
     where = paths(rundir)
-    out.update({'rundir': where['rundir'], 'db': where['db']})
-    if not runner.which('ovs-vsctl'):
-        out['note'] = PACKAGE_NOTE
-        return out
-    if not runner.exists(os.path.join(where['rundir'], 'db.sock')):
-        out['note'] = 'no ovsdb-server socket at %s/db.sock (Open vSwitch is not running here)' % where['rundir']
-        return out
+    out = dict(empty(), rundir=where['rundir'], db=where['db'])
     rows = [_vsctl_list(runner, out, where['db'], t, c) for t, c in (
         ('Bridge', BRIDGE_COLUMNS), ('Port', PORT_COLUMNS + ',_uuid'), ('Interface', IFACE_COLUMNS),
         ('Controller', 'target,_uuid'))]

@@ -4,8 +4,8 @@
 """The I/O edge of the Linux collectors: run read-only commands, read /proc and /sys.
 
 Everything the facts collector learns from the host goes through one ``CommandRunner``,
-so tests replace exactly this edge (``run`` for commands; ``read``/``listdir``/``exists``
-for files) and nothing else.
+so tests replace exactly this edge (``CommandRunner.spawn`` or ``run`` for commands;
+``read``/``listdir``/``exists`` for files) and nothing else.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -14,7 +14,6 @@ import errno
 import os
 import signal
 import subprocess
-import threading
 
 from ansible.module_utils.common.text.converters import to_text
 
@@ -59,7 +58,7 @@ def run_until(argv, pattern, environ_update=None):
 
 
 class CommandRunner(object):
-    """Runs argv lists through ``AnsibleModule.run_command`` with ``LANG=C``.
+    """Runs argv lists as processes with ``LANG=C``, no shell and no input.
 
     * A bare program name is looked up with ``get_bin_path`` (PATH plus the sbin dirs);
       a program that is not installed comes back as ``(127, '', '<name>: command not found')``
@@ -67,58 +66,51 @@ class CommandRunner(object):
     * Results are cached per argv for the life of the runner: the collector only reads, and
       two consumers of the same dump (``nft -j list ruleset`` for the ICMP verdicts and for the
       bridge MAC filters) then cost one execution.
+    * ``prefetch`` starts reads ahead, side by side; ``run`` of the same argv takes that result.
+
+    One runner is used by one thread. ``spawn`` is the edge tests replace.
     """
 
     # ``run`` caches per argv, so a collector may start reads ahead (``prefetch``) for a later consumer.
     caches = True
+    # The host's own state may answer a read (linux/daemons.py): see ``preset``. A recorded-output runner has not.
+    reads_host = True
+    # Most processes ``prefetch`` keeps running at once (each holds two pipes until it is read).
+    running = 32
 
     def __init__(self, module):
         self._module = module
         self._bins = {}
         self._cache = {}
-        self._pending = {}
-        self._lock = threading.Lock()
+        self._started = {}      # argv tuple -> process (or its result, when it could not start)
+        self._queue = []        # argv tuples prefetched but not started yet
 
-    def prefetch(self, argvs, workers=6):
-        """Start running ``argvs`` (read-only commands) in background threads; a later ``run`` of the same argv
-        waits for that result instead of running it again. Commands are independent reads, so their process
-        start-up times overlap instead of adding up."""
-        queue = []
-        with self._lock:
-            for argv in argvs:
-                key = tuple(argv)
-                if key not in self._cache and key not in self._pending:
-                    self._pending[key] = threading.Event()
-                    queue.append(key)
+    @staticmethod
+    def spawn(argv):
+        """Start ``argv`` (its program an absolute path): an object with ``communicate()`` and ``returncode``
+        (a ``subprocess.Popen``). Raises OSError when it cannot start."""
+        env = dict(os.environ)
+        env.update(C_LOCALE)
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                close_fds=True)
 
-        def worker():
-            while True:
-                with self._lock:
-                    if not queue:
-                        return
-                    key = queue.pop(0)
-                try:
-                    self._execute(key)
-                finally:
-                    self._pending[key].set()
-
-        for _index in range(min(workers, len(queue))):
-            thread = threading.Thread(target=worker)
-            thread.daemon = True
-            thread.start()
-
-    # The host's own state may answer a read (linux/daemons.py): see ``preset``. A recorded-output runner has not.
-    reads_host = True
+    def prefetch(self, argvs):
+        """Start ``argvs`` (independent read-only commands) now, side by side, so that their process start-ups
+        and run times overlap instead of adding up; a later ``run`` of the same argv reads that result instead of
+        running it again. At most ``running`` run at once: the others start as those are read."""
+        for argv in argvs:
+            key = tuple(argv)
+            if key not in self._cache and key not in self._started and key not in self._queue:
+                self._queue.append(key)
+        self._fill()
 
     def cached(self, argv):
         """True when ``argv``'s result is known (run, or ``preset``) and reading it costs no process."""
-        with self._lock:
-            return tuple(argv) in self._cache
+        return tuple(argv) in self._cache
 
     def preset(self, argv, result):
         """Record ``result`` ``(rc, stdout, stderr)`` as the answer of ``argv`` without running it."""
-        with self._lock:
-            self._cache[tuple(argv)] = result
+        self._cache[tuple(argv)] = result
 
     def which(self, name):
         """Absolute path of ``name`` or None when it is not installed."""
@@ -129,30 +121,39 @@ class CommandRunner(object):
     def run(self, argv):
         """``(rc, stdout, stderr)`` of ``argv`` (a list); never raises for a missing program."""
         key = tuple(argv)
-        pending = self._pending.get(key)
-        if pending is not None:
-            pending.wait()
         if key in self._cache:
             return self._cache[key]
-        return self._execute(key)
+        if key in self._queue:
+            self._queue.remove(key)
+        started = self._started.pop(key) if key in self._started else self._start(key)
+        result = self._cache[key] = self._finish(started)
+        self._fill()
+        return result
 
-    def _execute(self, key):
+    def _fill(self):
+        while self._queue and len(self._started) < self.running:
+            key = self._queue.pop(0)
+            self._started[key] = self._start(key)
+
+    def _start(self, key):
         argv = list(key)
         if not os.path.isabs(argv[0]):
             path = self.which(argv[0])
             if path is None:
-                result = (NOT_FOUND_RC, '', '%s: command not found' % argv[0])
-                self._cache[key] = result
-                return result
+                return (NOT_FOUND_RC, '', '%s: command not found' % argv[0])
             argv[0] = path
         try:
-            result = self._module.run_command(argv, environ_update=C_LOCALE, check_rc=False,
-                                              handle_exceptions=False)
+            return self.spawn(argv)
         except (OSError, IOError) as exc:
-            rc = NOT_FOUND_RC if exc.errno == errno.ENOENT else 126
-            result = (rc, '', '%s: %s' % (argv[0], exc))
-        self._cache[key] = result
-        return result
+            return (NOT_FOUND_RC if exc.errno == errno.ENOENT else 126, '', '%s: %s' % (argv[0], exc))
+
+    @staticmethod
+    def _finish(started):
+        if isinstance(started, tuple):
+            return started
+        out, err = started.communicate()
+        return (started.returncode, to_text(out, errors='surrogate_or_replace'),
+                to_text(err, errors='surrogate_or_replace'))
 
     def __call__(self, argv):
         return self.run(argv)

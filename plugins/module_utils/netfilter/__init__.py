@@ -122,21 +122,16 @@ Assumptions (documented decisions)
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-__all__ = [
-    "collect_firewall", "evaluate_packet", "parse_nft_ruleset", "evaluate_nft",
-    "nft_bridge_mac_drops", "parse_iptables_save", "evaluate_iptables",
-]
 
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.evaluate import (  # noqa: F401
-    collect_firewall,
-    evaluate_packet,
-)
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.nft import (  # noqa: F401
-    parse_nft_ruleset,
-    evaluate_nft,
-    nft_bridge_mac_drops,
-)
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.iptables import (  # noqa: F401
-    parse_iptables_save,
-    evaluate_iptables,
-)
+def __getattr__(name):
+    """The public names, imported from their module when first asked for: a caller that needs the evaluator
+    does not compile the nft and iptables parsers until a backend holds rules (``evaluate.collect_firewall``)."""
+    if name in ("collect_firewall", "evaluate_packet"):
+        from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import evaluate as module
+    elif name in ("parse_nft_ruleset", "evaluate_nft", "nft_bridge_mac_drops"):
+        from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import nft as module
+    elif name in ("parse_iptables_save", "evaluate_iptables"):
+        from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter import iptables as module
+    else:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    return getattr(module, name)

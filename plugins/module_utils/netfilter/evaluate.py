@@ -16,12 +16,6 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.firewalld i
     evaluate_firewalld, evaluate_firewalld_policy, forward_zones, parse_firewalld_policies,
     parse_firewalld_zones, parse_ufw_status,
 )
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.iptables import (
-    iptables_conntrack_families, iptables_entries, parse_iptables_save,
-)
-from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.nft import (
-    iptables_nft_tables, nft_conntrack_families, nft_entries, parse_nft_ruleset,
-)
 
 MISSING_RC = 127
 FIREWALLD_TABLES = ("firewalld",)
@@ -43,6 +37,30 @@ def _safe_run(run, argv):
     return rc, out or "", err or ""
 
 
+def _json_or_text(out):
+    try:
+        return json.loads(out)
+    except ValueError:
+        return out
+
+
+def iptables_tables_in(text):
+    """True when an ``iptables-save`` dump holds a table (a ``*name`` line): an empty dump needs no parser."""
+    return any(line.startswith("*") for line in (text or "").splitlines())
+
+
+def nft_tables_in(json_text):
+    """False when ``nft -j list ruleset`` output is readable and names no table (an empty ruleset): the nft
+    parser is then not needed. Unreadable output goes to the parser, which reports it."""
+    if '"table"' in (json_text or ""):
+        return True
+    try:
+        json.loads(json_text)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
 def _has_content(tables):
     for table in tables.values():
         for chain in table["chains"].values():
@@ -58,12 +76,20 @@ def evaluate_packet(sources, query):
     "iptables": [parsed iptables-save dumps], "firewalld": {"zones": ..., "default_zone": ...}
     or None}."""
     entries = []
+    # A backend's parser and evaluator are imported only when that backend holds rules (see _parsed).
+    if sources.get("iptables"):
+        from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.iptables import (
+            iptables_conntrack_families, iptables_entries)
     if sources.get("nft"):
-        conntrack = nft_conntrack_families(sources["nft"]) | iptables_conntrack_families(
-            sources.get("iptables") or [])
+        from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.nft import (
+            nft_conntrack_families, nft_entries)
+        conntrack = nft_conntrack_families(sources["nft"])
+        if sources.get("iptables"):
+            conntrack |= iptables_conntrack_families(sources["iptables"])
         entries.extend(nft_entries(sources["nft"], query, sources.get("nft_skip", ()),
                                    conntrack))
-    entries.extend(iptables_entries(sources.get("iptables") or [], query))
+    if sources.get("iptables"):
+        entries.extend(iptables_entries(sources["iptables"], query))
     result = evaluate_entries(entries, query)
     if result["verdict"] is None:   # nothing on the path: the packet passes
         result["verdict"] = "accept"
@@ -165,6 +191,9 @@ def _collect_iptables(run, errors, tools, backends, rulesets, gather):
             if rc != 0:
                 errors.append((argv[0], "%s: %s" % (" ".join(argv), err.strip() or "rc %d" % rc)))
                 continue
+            if not iptables_tables_in(out):
+                continue        # no table in this dump (nothing of this family and variant is loaded)
+            from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.iptables import parse_iptables_save
             try:
                 tables = parse_iptables_save(out, family, variant)
             except DoctorError as exc:
@@ -216,11 +245,16 @@ def collect_firewall(run, queries, gather_rulesets=False):
         errors.append(("nft", "nft -j list ruleset: %s" % (err.strip() or "rc %d" % rc)))
     else:
         backends["nftables"]["present"] = True
-        try:
-            ruleset = parse_nft_ruleset(out)
-        except DoctorError as exc:
-            errors.append(("nft", str(exc)))
-            ruleset = None
+        ruleset = None
+        if nft_tables_in(out):
+            from ansible_collections.vmnet.doctor.plugins.module_utils.netfilter.nft import (
+                iptables_nft_tables, parse_nft_ruleset)
+            try:
+                ruleset = parse_nft_ruleset(out)
+            except DoctorError as exc:
+                errors.append(("nft", str(exc)))
+        elif gather_rulesets:
+            rulesets["nftables"] = _json_or_text(out)
         if ruleset is not None:
             # iptables-nft tables are evaluated from iptables-nft-save (rule numbers);
             # without it they stay in the nft evaluation (xt expressions -> maybe)
@@ -232,10 +266,7 @@ def collect_firewall(run, queries, gather_rulesets=False):
                    and (t["family"], t["name"]) not in xt_tables]
             backends["nftables"]["active"] = bool(own)
             if gather_rulesets:
-                try:
-                    rulesets["nftables"] = json.loads(out)
-                except ValueError:
-                    rulesets["nftables"] = out
+                rulesets["nftables"] = _json_or_text(out)
 
     rc, out, err = _safe_run(run, ["firewall-cmd", "--state"])
     tools["firewall_cmd"] = rc != MISSING_RC

@@ -1,6 +1,6 @@
 """vmnet.doctor.net_facts main() with recorded outputs at the command edge.
 
-Only ``AnsibleModule.run_command``/``get_bin_path`` (commands) and ``CommandRunner.read``/
+Only ``CommandRunner.spawn``, ``AnsibleModule.run_command``/``get_bin_path`` (commands) and ``CommandRunner.read``/
 ``listdir``/``exists`` (/proc, /sys) are replaced; everything between them and exit_json is real.
 The host is the namespace recorded in tests/unit/fixtures/linux (see its README.md).
 """
@@ -23,6 +23,16 @@ recorded = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(recorded)
 
 
+class RecordedProcess(object):
+    """What ``CommandRunner.spawn`` returns, answered from a recorded ``(rc, stdout, stderr)``."""
+
+    def __init__(self, result):
+        self.returncode, self._out, self._err = result
+
+    def communicate(self):
+        return self._out.encode('utf-8'), self._err.encode('utf-8')
+
+
 @pytest.fixture(params=[('ip', 'bridge')])
 def host(monkeypatch, request):
     """Patch the I/O edge with the recorded host; returns the list of commands run."""
@@ -40,8 +50,16 @@ def host(monkeypatch, request):
         calls.append(argv)
         return fake.run(argv)
 
+    def spawn(args):
+        assert isinstance(args, list), 'commands must be argv lists'
+        assert os.path.isabs(args[0])
+        argv = [os.path.basename(args[0])] + args[1:]
+        calls.append(argv)
+        return RecordedProcess(fake.run(argv))
+
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', get_bin_path)
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(CommandRunner, 'spawn', staticmethod(spawn))
     monkeypatch.setattr(CommandRunner, 'read', staticmethod(fake.read))
     monkeypatch.setattr(CommandRunner, 'listdir', staticmethod(fake.listdir))
     monkeypatch.setattr(CommandRunner, 'exists', staticmethod(fake.exists))

@@ -40,7 +40,7 @@ class FakeFirewall(object):
 def fake_firewall(monkeypatch):
     fake = FakeFirewall(errors=[('iptables', 'iptables-save: Permission denied')])
     monkeypatch.setattr(linux_facts, 'collect_firewall', fake)
-    monkeypatch.setattr(linux_facts, 'nft_bridge_mac_drops', None)
+    monkeypatch.setattr(linux_facts, 'nft_tables_in', lambda out: False)     # no MAC filters from nft either
     return fake
 
 
@@ -388,3 +388,36 @@ def test_the_iptables_variant_is_read_from_the_binary_it_links_to(tmp_path):
     runner = HostState({}, iptables=str(link))
     linux_facts._answer_from_host(runner, tools)
     assert runner.presets == {('iptables', '-V'): (0, 'iptables (legacy)\n', '')}
+
+
+class Prefetching(recorded.RecordedRunner):
+    """The recorded host, with CommandRunner's prefetch: which reads are started ahead."""
+    caches = True
+
+    def __init__(self, *args, **kwargs):
+        super(Prefetching, self).__init__(*args, **kwargs)
+        self.prefetched = []
+
+    def cached(self, argv):
+        return False
+
+    def prefetch(self, argvs):
+        self.prefetched.extend(tuple(a) for a in argvs)
+
+
+@pytest.mark.parametrize('filtering', ['0', '1'])
+def test_the_bridge_dumps_are_started_ahead_when_sysfs_shows_a_bridge(filtering):
+    files = recorded.recorded_files()
+    files.update({'/sys/class/net/br0/bridge/vlan_filtering': filtering + '\n', '/sys/class/net/eth0/mtu': '1500\n'})
+    commands = recorded.recorded_commands()
+    commands[('bridge', '-j', 'vlan', 'show')] = (0, '[]', '')
+    runner = Prefetching(commands=commands, files=files)
+    collect(runner, ['192.0.2.20'])
+    bridge_reads = [argv for argv in runner.prefetched if argv[0] == 'bridge']
+    assert bridge_reads == [('bridge', '-j', 'link', 'show'), ('bridge', '-j', 'fdb', 'show')] + \
+        ([('bridge', '-j', 'vlan', 'show')] if filtering == '1' else [])
+    assert ('ip', '-j', 'route', 'get', '192.0.2.20') in runner.prefetched
+    # without a bridge in sysfs, no bridge dump is started ahead
+    runner = Prefetching(files=recorded.recorded_files())
+    collect(runner, ['192.0.2.20'])
+    assert [argv for argv in runner.prefetched if argv[0] == 'bridge'] == []
