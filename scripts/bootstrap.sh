@@ -17,7 +17,7 @@ DIST="$ROOT/.cache/dist"
 # Runtime needs: the lab and the Linux collectors/fixers; test needs add the
 # vCenter simulator toolchain and promtool.
 RUNTIME_PKGS=(iproute2 iputils-ping nftables iptables procps openssh-client python3-venv make git)
-TEST_PKGS=(shellcheck bpftrace chromium openjdk-17-jre-headless systemd openssh-server tcpdump golang-go golang-github-vmware-govmomi-dev prometheus
+TEST_PKGS=(shellcheck bpftrace bpftool chromium openjdk-17-jre-headless systemd openssh-server tcpdump golang-go golang-github-vmware-govmomi-dev prometheus
            openvswitch-switch libvirt-daemon-system libvirt-daemon-driver-lxc libvirt-clients dnsmasq-base firewalld ufw network-manager ifupdown)
 
 say() { printf 'vmnet.doctor: %s\n' "$*" >&2; }

@@ -34,6 +34,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
+        started = plan.utc_now()
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         try:
             if args['collected'] is None:
@@ -44,5 +45,6 @@ class ActionModule(ActionBase):
         except DoctorError as exc:
             raise AnsibleActionFail('invalid diagnose input: %s' % exc.message)
         result.update(diagnosis)
+        result['started'] = started     # when this diagnosis step started (the reports' timings)
         result['changed'] = False
         return result

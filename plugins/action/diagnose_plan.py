@@ -33,6 +33,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
+        started = plan.utc_now()
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         if args['credentials']:
             # Only the passwords, for a no_log task: nothing else is returned.
@@ -55,5 +56,7 @@ class ActionModule(ActionBase):
             result.update(paths=paths, hosts=plan.hosts_involved(paths),
                           plan=plan.collection_plan(paths, args['forward']),
                           vmware_scopes=plan.vmware_scopes(paths))
+            # when the diagnosis started and when its collection may start (the reports' timings)
+            result.update(started=started, planned=plan.utc_now())
         result['changed'] = False
         return result

@@ -25,6 +25,7 @@ ARGUMENT_SPEC = dict(
     path_mtu_max=dict(type='int', default=1500),
     until_reply=dict(type='bool', default=False),
     onlink_timeout=dict(type='float'),
+    expected_rtt=dict(type='dict'),
     large=dict(type='dict', options=dict(
         targets=dict(type='list', elements='str'),
         size=dict(type='int', default=0),

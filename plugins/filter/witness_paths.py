@@ -85,7 +85,8 @@ def witness_paths(paths, hostvars, host=None):
                 addresses.append(address)
         if host is not None and host == path.get('source') and path.get('target_ip') not in send:
             send.append(path.get('target_ip'))
-    started = (hostvars.get('localhost') or {}).get('__diagnose_started')
+    # when this run's diagnosis was planned (on the controller): every host of the run reads the same value
+    started = ((hostvars.get('localhost') or {}).get('__diagnose_plan') or {}).get('started')
     return {'addresses': addresses, 'send': send, 'paths': names,
             'identifier': run_identifier(paths, started), 'token': run_token(started, host)}
 

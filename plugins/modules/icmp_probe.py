@@ -110,6 +110,16 @@ options:
       - The first request of O(count) still has (O(count) - 1) * O(interval) more to be answered.
       - Linux only; on Windows hosts every target is waited for O(timeout).
     type: float
+  expected_rtt:
+    description:
+      - Round-trip times in milliseconds already measured between this host and some of O(targets) (keys as written
+        in O(targets)), for example by the probe of the other direction between the same two hosts (its echo crossed
+        the same two one-way paths). A request to such a target is then given up after ten times that time, never less
+        than 0.3 s, instead of O(timeout) (or O(onlink_timeout)); the result's C(timeout) is the wait that applied.
+      - Only ever shortens the wait. The large probe of O(large) is always waited for this way, from the round trip
+        its small probe just measured.
+      - Linux only; on Windows hosts every target is waited for O(timeout).
+    type: dict
   large:
     description:
       - Also send each of these targets that answered one probe with don't-fragment set right after its small probe,
@@ -272,8 +282,8 @@ results:
       sample: {argv: [ip, -j, route, get, 10.98.1.1], route: null, error: "RTNETLINK answers: Invalid argument",
                refusing_route: {type: blackhole, dst: 10.98.1.0/24, table: main}}
     timeout:
-      description: Seconds ping waited for a reply after its last request (O(timeout), or O(onlink_timeout) for a
-        target on the host's own link).
+      description: Seconds ping waited for a reply after its last request (O(timeout), O(onlink_timeout) for a
+        target on the host's own link, or the wait from O(expected_rtt)).
       type: float
       sample: 0.3
     on_link:
@@ -318,6 +328,7 @@ def main():
             path_mtu_max=dict(type='int', default=1500),
             until_reply=dict(type='bool', default=False),
             onlink_timeout=dict(type='float'),
+            expected_rtt=dict(type='dict'),
             large=dict(type='dict', options=dict(
                 targets=dict(type='list', elements='str'),
                 size=dict(type='int', default=0),

@@ -117,6 +117,11 @@ options:
       - Accepted so that one task serves both platforms; Windows waits O(timeout) for every target (the shorter
         wait for a target on the host's own link is M(vmnet.doctor.icmp_probe)'s, on Linux).
     type: float
+  expected_rtt:
+    description:
+      - Accepted so that one task serves both platforms; Windows waits O(timeout) for every target (the wait bounded
+        by a round trip already measured is M(vmnet.doctor.icmp_probe)'s, on Linux).
+    type: dict
 attributes:
   check_mode:
     support: full

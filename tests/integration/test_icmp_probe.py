@@ -170,6 +170,28 @@ def test_onlink_timeout_is_the_wait_for_a_neighbour_on_the_own_link_only(trio):
     assert (behind['on_link'], behind['timeout'], behind['reachable']) == (False, 1.5, False), behind
 
 
+def test_a_round_trip_already_measured_bounds_the_wait_for_a_lost_reply(trio):
+    """expected_rtt: b behind r drops the echo requests; a was told the round trip to b is 60 ms (ten times: 0.6 s
+    instead of the 1.5 s timeout). r drops large echo requests only: the large probe to r waits ten times the
+    round trip its small probe just measured (sub-millisecond here: the 0.3 s floor), not the timeout."""
+    sh('ip', 'netns', 'exec', ns('b'), 'nft', '-f', '-', input='table inet dgo {\n chain i {\n'
+       '  type filter hook input priority 0;\n  icmp type echo-request drop\n }\n}\n')
+    sh('ip', 'netns', 'exec', ns('r'), 'nft', '-f', '-', input='table inet dgo {\n chain i {\n'
+       '  type filter hook input priority 0;\n  ip length > 1000 icmp type echo-request drop\n }\n}\n')
+    try:
+        r = probe(trio, 'a', {'targets': ['10.231.2.2', '10.231.1.1'], 'count': 2, 'timeout': 1.5,
+                              'expected_rtt': {'10.231.2.2': 60.0}, 'large': {'targets': ['10.231.1.1']}})
+    finally:
+        for node in 'rb':
+            sh('ip', 'netns', 'exec', ns(node), 'nft', 'delete', 'table', 'inet', 'dgo')
+    assert r['_rc'] == 0, r
+    to_b, to_r = r['results']
+    assert (to_b['reachable'], to_b['timeout']) == (False, 0.6), to_b
+    assert (to_r['reachable'], to_r['timeout']) == (True, 1.5), to_r
+    large, = r['large']['results']
+    assert (large['target'], large['reachable'], large['timeout']) == ('10.231.1.1', False, 0.3), large
+
+
 def test_net_facts_sends_its_probe_while_it_reads(trio):
     """net_facts' probe option: the reverse probe of the diagnose role in the same call as the facts."""
     tree = os.path.join(os.path.dirname(trio), 'tree-nf')

@@ -44,6 +44,11 @@ LIMITS = {
 }
 # Longest one target may keep a probe busy: count * interval + timeout (seconds).
 MAX_DURATION = 600.0
+# A reply that has not come within RTT_MARGIN times a round trip already measured between the same two hosts (the
+# other direction's echo crossed the same two one-way paths; the small echo, the large one's) is not coming; never
+# waited for less than RTT_FLOOR seconds, nor longer than ``timeout``.
+RTT_MARGIN = 10
+RTT_FLOOR = 0.3
 
 _RE_TX = re.compile(r'^(\d+) packets transmitted, (\d+) received(?:, \+(\d+) duplicates)?'
                     r'(?:, \+(\d+) errors)?, ([\d.]+)% packet loss', re.M)
@@ -298,7 +303,7 @@ class Prober(object):
 
     def probe(self, target, address, count=3, interval=0.2, timeout=1.0, size=56, dont_fragment=False,
               source=None, path_mtu=False, path_mtu_max=1500, mtu_sized=False, until_reply=False,
-              onlink_timeout=None):
+              onlink_timeout=None, expected_rtt=None):
         fam = family_of(address)
         route = self.router(address, source) if self.router is not None else {}
         on_link = None
@@ -308,6 +313,8 @@ class Prober(object):
             on_link = self.on_link(address, source)
             if on_link:
                 timeout = onlink_timeout
+        if expected_rtt is not None:
+            timeout = min(timeout, max(RTT_FLOOR, RTT_MARGIN * float(expected_rtt) / 1000.0))
         if mtu_sized and route.get('route_mtu'):
             # The largest packet this host sends unfragmented towards the target.
             size = min(max(route['route_mtu'] - HEADER_BYTES[fam], 0), MAX_PAYLOAD[fam])
@@ -507,11 +514,28 @@ def check_timing(params):
                                or not LIMITS['timeout'][0] <= onlink <= LIMITS['timeout'][1]):
         raise DoctorError('onlink_timeout must be between %s and %s, got %r'
                           % (_num(LIMITS['timeout'][0]), _num(LIMITS['timeout'][1]), onlink), obj='onlink_timeout')
+    _check_expected_rtt(params.get('expected_rtt'), params.get('targets'))
     duration = params['count'] * params['interval'] + params['timeout']
     if duration > MAX_DURATION:
         raise DoctorError('count * interval + timeout must stay within %d s per target, got %s s (count %s, '
                           'interval %s, timeout %s)' % (MAX_DURATION, _num(duration), params['count'],
                                                         params['interval'], params['timeout']), obj='count')
+
+
+def _check_expected_rtt(expected, targets):
+    """``expected_rtt``: None, or round-trip times in milliseconds (0-60000) keyed by targets of the probe."""
+    if expected is None:
+        return
+    if not isinstance(expected, dict):
+        raise DoctorError('expected_rtt must be a dictionary of target: milliseconds, got %r' % (expected,),
+                          obj='expected_rtt')
+    for target, value in sorted(expected.items()):
+        if targets is not None and target not in targets:
+            raise DoctorError('expected_rtt names %r, which is not among targets' % (target,), obj='expected_rtt')
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) \
+                or not 0 <= value <= LIMITS['timeout'][1] * 1000:
+            raise DoctorError('expected_rtt of %s must be between 0 and %d milliseconds, got %r'
+                              % (target, LIMITS['timeout'][1] * 1000, value), obj='expected_rtt')
 
 
 def validate(params):
@@ -608,12 +632,15 @@ def run(runner, params, resolver=resolve, router=route_info, until=None):
             target, address, count=params['count'], interval=params['interval'], timeout=params['timeout'],
             size=params['size'], dont_fragment=params['dont_fragment'], source=params.get('source'),
             path_mtu=params['path_mtu'], path_mtu_max=max_total, mtu_sized=params.get('mtu_sized', False),
-            until_reply=params.get('until_reply', False), onlink_timeout=params.get('onlink_timeout'))
+            until_reply=params.get('until_reply', False), onlink_timeout=params.get('onlink_timeout'),
+            expected_rtt=(params.get('expected_rtt') or {}).get(target))
         if bigger is None or target not in bigger or not small['reachable']:
             # a target that does not answer the small probe says nothing more to a large one
             return small, None
+        # the small echo just measured this path's round trip: a large reply later than its margin is not coming
         return small, prober.probe(target, address, source=params.get('source'),
-                                   onlink_timeout=params.get('onlink_timeout'), **large_options(params))
+                                   onlink_timeout=params.get('onlink_timeout'),
+                                   expected_rtt=(small.get('rtt') or {}).get('max'), **large_options(params))
 
     workers = min(MAX_PARALLEL, len(resolved))
     if workers <= 1:

@@ -22,6 +22,7 @@ The diagnose role runs in three steps, and each step's data shaping is here:
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
 import ipaddress
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
@@ -33,6 +34,11 @@ DEFAULT_VMWARE_PORT = 443
 
 
 # ----------------------------------------------------------------------------- input
+
+def utc_now():
+    """Now, in UTC, as the reports' timings write it (ISO 8601 with microseconds and Z)."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
 
 def canonical_ip(value):
     """The canonical text of an IP address (a ``%zone`` suffix kept), or None when it is not one."""

@@ -591,7 +591,7 @@ def probe_targets(state, indexes=None):
     """What to probe for these paths (all when None): ``{forward, reverse}``, each a list of ``{host, targets}``
     for a loop with ``delegate_to``; a forward item's ``large`` are the targets that also get the large probe, in the
     same call (icmp_probe ``large``)."""
-    fwd, large, rev = {}, {}, {}
+    fwd, large, rev, pairs = {}, {}, {}, {}
     for p in state['paths']:
         if indexes is not None and p['index'] not in indexes:
             continue
@@ -604,13 +604,35 @@ def probe_targets(state, indexes=None):
         addr = (state.get('source_addresses') or {}).get(str(p['index']))
         if p.get('target_host') and addr and 'reverse' in (p.get('probes_before') or {}):
             rev.setdefault(p['target_host'], []).append(addr)
+            pairs.setdefault(p['target_host'], {}).setdefault(addr, {'host': p['source'], 'target': p['target_ip']})
 
     def items(d):
         return [{'host': h, 'targets': sorted(set(t))} for h, t in sorted(d.items())]
     forward = items(fwd)
     for item in forward:
         item['large'] = sorted(set(large.get(item['host']) or []))
-    return {'forward': forward, 'reverse': items(rev)}
+    reverse = items(rev)
+    for item in reverse:
+        # the forward probe of the same two hosts, whose round trip bounds this probe's wait (forward_rtts)
+        item['pairs'] = pairs.get(item['host']) or {}
+    return {'forward': forward, 'reverse': reverse}
+
+
+def forward_rtts(pairs, forward):
+    """``{target: milliseconds}`` for a reverse probe item (icmp_probe ``expected_rtt``): the largest round trip of
+    the forward probe between the same two hosts (``pairs``: target -> {host, target}, from ``probe_targets``) in the
+    registered forward loop ``forward``, for the targets whose forward probe answered; the others are left out."""
+    measured = {}
+    for r in _results_of(forward):
+        rtt = (r.get('rtt') or {}).get('max')
+        if r.get('reachable') and isinstance(rtt, (int, float)) and not isinstance(rtt, bool):
+            measured[(r.get('_host'), r.get('target'))] = float(rtt)
+    out = {}
+    for target, pair in sorted((pairs or {}).items()):
+        rtt = measured.get(((pair or {}).get('host'), (pair or {}).get('target')))
+        if rtt is not None:
+            out[target] = rtt
+    return out
 
 
 # ------------------------------------------------------------------ waves

@@ -15,7 +15,6 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.runner import C_LOCALE, checked
-from ansible_collections.vmnet.doctor.plugins.module_utils.linux import persist
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import safe_write
 
 C_ENV = C_LOCALE
@@ -188,6 +187,8 @@ def gate(runner, fixer, params, check_mode, apply_hook=None):
     warnings = fixer.warnings(want, have) if hasattr(fixer, 'warnings') else []
     saved = None
     if params.get('persist') and hasattr(fixer, 'persist_settings'):
+        # imported only when asked for: a fixer compiles what it imports at every call
+        from ansible_collections.vmnet.doctor.plugins.module_utils.linux import persist
         saved = persist.plan(runner, fixer.persist_settings(want, have))
         warnings = list(warnings) + saved['warnings'] + saved['skipped']
     kernel = changes
@@ -204,6 +205,7 @@ def gate(runner, fixer, params, check_mode, apply_hook=None):
         after = fixer.states(want, again, [])[0]
         left = fixer.plan(want, again)
         if saved:
+            from ansible_collections.vmnet.doctor.plugins.module_utils.linux import persist
             left += persist.plan(runner, fixer.persist_settings(want, again))['changes']
         if left:
             raise DoctorError('the change was applied but the host still differs: %s would still be needed'

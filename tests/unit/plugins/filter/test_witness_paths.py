@@ -11,7 +11,7 @@ PATHS = [
 
 
 def hostvars(reachable_a, reachable_b):
-    return {'localhost': {'__diagnose_started': '2026-01-01T00:00:00Z'},
+    return {'localhost': {'__diagnose_plan': {'started': '2026-01-01T00:00:00Z'}},
             'host': {'__diagnose_forward': {'results': [
                 {'target': '10.0.0.11', 'reachable': reachable_a, 'source_address': '10.0.0.1'},
                 {'target': '10.0.0.12', 'reachable': reachable_b, 'source_address': '10.0.0.1'}]}}}
@@ -42,3 +42,13 @@ def test_without_a_host_it_says_which_paths_failed_on_any_host():
     out = witness_paths(PATHS, hostvars(True, False))
     assert out['paths'] == ['b'] and out['addresses'] == ['10.0.0.12', '10.0.0.1'] and out['send'] == []
     assert witness_paths(PATHS, hostvars(True, True))['paths'] == []
+
+
+def test_two_runs_of_the_same_paths_get_two_identifiers_from_when_they_were_planned():
+    first = hostvars(False, True)
+    second = hostvars(False, True)
+    second['localhost']['__diagnose_plan']['started'] = '2026-01-01T00:00:09.5Z'
+    one = witness_paths(PATHS, first, 'host')
+    two = witness_paths(PATHS, second, 'host')
+    assert one['identifier'] != two['identifier'] and one['token'] != two['token']
+    assert witness_paths(PATHS, hostvars(False, True), 'vm1')['identifier'] == one['identifier']

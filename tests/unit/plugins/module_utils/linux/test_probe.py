@@ -420,3 +420,45 @@ def test_bad_large_fails_before_any_ping(large):
     with pytest.raises(DoctorError) as e:
         probe.run(runner, _params(large=large))
     assert e.value.obj == 'large' and runner.calls == []
+
+
+@pytest.mark.parametrize('rtt,wait', [(0.5, '0.3'), (45.0, '0.45'), (250.0, '1'), (0, '0.3')])
+def test_expected_rtt_bounds_the_wait_never_above_timeout_nor_below_the_floor(rtt, wait):
+    runner = routed_runner('via_gateway')
+    out = probe.run(runner, _params(targets=['10.231.2.2', '10.231.2.3'], expected_rtt={'10.231.2.2': rtt},
+                                    ip='/usr/sbin/ip'), router=ROUTER)
+    waits = dict((c[-1], _wait(c)) for c in runner.calls if c[0] == 'ping')
+    # ten times the round trip, at least 0.3 s, at most the timeout; a target without one waits the timeout
+    assert waits == {'10.231.2.2': wait, '10.231.2.3': '1'}
+    assert [r['timeout'] for r in out['results']] == [float(wait), 1.0]
+    assert [r['reachable'] for r in out['results']] == [False, False]
+
+
+def test_expected_rtt_under_the_onlink_wait_only_shortens_it():
+    runner = routed_runner('on_link')
+    r = probe.run(runner, _params(onlink_timeout=0.5, expected_rtt={'10.231.2.2': 0.2}, ip='/usr/sbin/ip'),
+                  router=ROUTER)['results'][0]
+    assert r['on_link'] is True and r['timeout'] == 0.3
+    runner = routed_runner('on_link')
+    r = probe.run(runner, _params(onlink_timeout=0.3, expected_rtt={'10.231.2.2': 80.0}, ip='/usr/sbin/ip'),
+                  router=ROUTER)['results'][0]
+    assert r['timeout'] == 0.3          # never longer than the wait that applied without it
+
+
+def test_the_large_probe_waits_as_its_small_probe_measured():
+    runner = large_runner()
+    out = probe.run(runner, _params(targets=['10.231.2.2'], large={'size': 0}), router=ROUTER)
+    larges = [c for c in runner.calls if '-M' in c]
+    small = [c for c in runner.calls if '-M' not in c]
+    # success_v4's largest round trip is 0.209 ms: the floor applies to the large probe, the small one waits 1 s
+    assert _wait(small[0]) == '1' and _wait(larges[0]) == '0.3'
+    assert out['large']['results'][0]['timeout'] == 0.3 and out['results'][0]['timeout'] == 1.0
+
+
+@pytest.mark.parametrize('expected', [{'10.9.9.9': 1.0}, {'10.231.2.2': -1}, {'10.231.2.2': True},
+                                      {'10.231.2.2': '3'}, {'10.231.2.2': 61000}, ['10.231.2.2']])
+def test_bad_expected_rtt_fails_before_any_ping(expected):
+    runner = routed_runner('on_link')
+    with pytest.raises(DoctorError) as e:
+        probe.run(runner, _params(expected_rtt=expected, ip='/usr/sbin/ip'), router=ROUTER)
+    assert e.value.obj == 'expected_rtt' and runner.calls == []

@@ -386,3 +386,22 @@ def test_verification_sends_the_large_probe_to_paths_the_diagnosis_sent_it_only_
     state = R.new_state(plan, {'0': cls(100), '1': {'forward': {'reachable': True, 'loss': 0.0}}}, 't0')
     assert R.probe_targets(state)['forward'] == [{'host': 'host', 'targets': ['10.0.0.11', '10.0.0.12'],
                                                   'large': ['10.0.0.11']}]
+
+
+def test_a_reverse_probe_waits_as_long_as_the_forward_probe_of_the_same_hosts_measured():
+    sys2 = finding('ICMP_IGNORED', 'vm2', 'net_sysctl', {'name': 'icmp_echo_ignore_all', 'value': 0})
+    plan = R.build_plan([path([SYSCTL]), path([sys2], target='10.0.0.12', vm='vm2')])
+    state = R.new_state(plan, {'0': cls(100, rev=100), '1': cls(100, rev=100)}, 't0')
+    state['source_addresses'] = {'0': '10.0.0.1', '1': '10.0.0.1'}
+    reverse = R.probe_targets(state)['reverse']
+    assert reverse == [{'host': 'vm1', 'targets': ['10.0.0.1'], 'pairs': {'10.0.0.1': {'host': 'host', 'target': '10.0.0.11'}}},
+                       {'host': 'vm2', 'targets': ['10.0.0.1'], 'pairs': {'10.0.0.1': {'host': 'host', 'target': '10.0.0.12'}}}]
+    answered = dict(probe('10.0.0.11', True), rtt={'min': 0.1, 'avg': 0.2, 'max': 0.9, 'mdev': 0.1})
+    forward = registered('host', [answered, probe('10.0.0.12', False)])
+    # vm1's forward probe answered: its largest round trip; vm2's did not: no bound, the timeout applies
+    assert R.forward_rtts(reverse[0]['pairs'], forward) == {'10.0.0.1': 0.9}
+    assert R.forward_rtts(reverse[1]['pairs'], forward) == {}
+    # the same target probed from another source host says nothing of this pair; nothing registered, nothing bound
+    assert R.forward_rtts(reverse[0]['pairs'], registered('other', [answered])) == {}
+    assert R.forward_rtts(reverse[0]['pairs'], {}) == {}
+    assert R.forward_rtts({}, forward) == {}
