@@ -130,7 +130,9 @@ def test_fault_diagnosed_fixed_persisted_and_rolled_back(labs, run_playbook, ans
         # fixed through the daemon's own interface, verified, and persisted there
         path = found['remediation']['paths'][0]
         assert path['result'] == 'restored', found['remediation']['summary_lines']
-        fix = [f for f in path['fixes'] if f['status'] == 'verified'][0]
+        verified = [f for f in path['fixes'] if f['status'] == 'verified']
+        assert verified, (path['fixes'], found['remediation']['summary_lines'])
+        fix = verified[0]
         assert fix['module'] == 'vmnet.doctor.icmp_rule' and fix['args']['persist'] is True, fix
         commands = ' | '.join(fix['commands'])
         if 'firewalld_policy' in expect['object']:

@@ -196,7 +196,9 @@ def test_fault_is_diagnosed_and_remediated(healed, run_playbook, ansible_run, tm
         assert finding['status'] == 'manual' and finding['reason'], finding
         assert _ovs_state(lab) == before
         return
-    fix = [f for f in path['fixes'] if f['status'] == 'verified'][0]
+    verified = [f for f in path['fixes'] if f['status'] == 'verified']
+    assert verified, (path['fixes'], report['summary_lines'])
+    fix = verified[0]
     assert fix['module'] == 'vmnet.doctor.' + fixer and code in fix['codes'], path['fixes']
     assert path['result'] == 'restored' and path['reachable_after'] is True, report['summary_lines']
     assert lab.reachable('host', 'vm1', size=size) and lab.reachable('vm1', 'host', size=size)
