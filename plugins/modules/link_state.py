@@ -17,6 +17,10 @@ description:
     runs STP the module refuses, because STP owns the port state there.
   - Some kernels accept manual port states but ignore them; the port state is read back from
     C(bridge -j link show), so such a port is reported as it is.
+  - A link brought up passes traffic only once the kernel reports it operational (a NIC negotiates its carrier
+    for a second or more). The module waits for that, at most O(carrier_wait) seconds, so that a probe right
+    after it sees the link as it will be; a link that is still not operational then is reported in a warning.
+    A veth has its carrier at once (when its peer is up), so it is not waited for.
   - The change is runtime only; the result says so with RV(runtime_only).
 author: vmnet.doctor contributors (@vmnet-doctor)
 options:
@@ -35,6 +39,13 @@ options:
         is off. Fails if O(interface) is not a bridge port.
     type: bool
     default: false
+  carrier_wait:
+    description:
+      - Seconds to wait, after bringing O(interface) up, until the kernel reports it operational
+        (C(/sys/class/net/IF/operstate) C(up), or C(unknown) for a driver that reports none). V(0) does not wait.
+      - Between 0 and 60.
+    type: float
+    default: 5.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - vmnet.doctor.attributes
@@ -56,10 +67,13 @@ RETURN = r'''
 changes:
   description: The structured changes made (or, in check mode, that would be), in order; each a dict with
     C(action) and the command (C(argv)) or the file it writes (C(write) or C(proc)), never the file content.
+    A link brought up and waited for also names its C(interface), the C(carrier_wait) and, after a real run, the
+    C(operstate) the kernel reported at the end of the wait and the seconds C(waited).
   returned: always
   type: list
   elements: dict
-  sample: [{"action": "link_up", "argv": ["ip", "link", "set", "dev", "vnet1", "up"]}]
+  sample: [{"action": "link_up", "argv": ["ip", "link", "set", "dev", "eno1", "up"], "interface": "eno1",
+            "carrier_wait": 5.0, "operstate": "up", "waited": 1.62}]
 commands:
   description: The same changes as text (commands run, files written), in order.
   returned: always
@@ -95,10 +109,11 @@ def main():
             interface=dict(type='str', required=True),
             state=dict(type='str', choices=['up', 'down'], default='up'),
             release_stp=dict(type='bool', default=False),
+            carrier_wait=dict(type='float', default=5.0),
         ),
         supports_check_mode=True,
     )
-    run_fixer(module, fixer)
+    run_fixer(module, fixer, apply_hook=fixer.apply)
 
 
 if __name__ == '__main__':

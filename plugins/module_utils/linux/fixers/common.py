@@ -179,7 +179,8 @@ def gate(runner, fixer, params, check_mode, apply_hook=None):
 
     Returns the one fixer result shape (``changed, changes, commands, before, after, warnings,
     runtime_only``). After a real run the state is collected again: ``after`` is what the host
-    reports, and a plan that is still not empty (the change did not take) raises DoctorError."""
+    reports, and a plan that is still not empty (the change did not take) raises DoctorError. A fixer's
+    optional ``warnings_after(want, again, changes)`` adds what the state read back then says."""
     want = fixer.want_from_params(params)
     have = fixer.collect(runner, want)
     changes = fixer.plan(want, have)
@@ -203,6 +204,8 @@ def gate(runner, fixer, params, check_mode, apply_hook=None):
                 raise DoctorError(to_text(e), detail={'applied': [describe(c) for c in kernel]})
         again = fixer.collect(runner, want)
         after = fixer.states(want, again, [])[0]
+        if hasattr(fixer, 'warnings_after'):
+            warnings = list(warnings) + fixer.warnings_after(want, again, kernel)
         left = fixer.plan(want, again)
         if saved:
             from ansible_collections.vmnet.doctor.plugins.module_utils.linux import persist

@@ -5,6 +5,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+
 import pytest
 
 from ansible_collections.vmnet.doctor.plugins.module_utils.errors import DoctorError
@@ -12,7 +14,7 @@ from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import b
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import interface_mtu as im
 from ansible_collections.vmnet.doctor.plugins.module_utils.linux.fixers import link_state as ls
 
-from fi_fakes import FakeRunner, text
+from fi_fakes import FakeRunner, load, text
 
 
 def argvs(changes):
@@ -87,7 +89,7 @@ def ls_run(link_d='link_d.json', bridge_link='bridge_link.json', **kw):
     p = dict(interface='vnet1', state='up', release_stp=False)
     p.update(kw)
     want = ls.want_from_params(p)
-    r = FakeRunner({('ip', '-j', '-d', 'link', 'show'): text(link_d),
+    r = FakeRunner({('ip', '-j', '-d', 'link', 'show'): text(link_d) if isinstance(link_d, str) else json.dumps(link_d),
                     ('bridge', '-j', 'link', 'show'): text(bridge_link)})
     have = ls.collect(r, want)
     return want, have, ls.plan(want, have)
@@ -104,6 +106,78 @@ def test_link_up_changed_and_already_right():
 def test_link_down():
     assert argvs(ls_run(interface='eth0', state='down')[2]) == [['ip', 'link', 'set', 'dev', 'eth0', 'down']]
     assert ls_run(state='down')[2] == []
+
+
+def _as_nic(name):
+    """link_d.json with ``name`` a NIC (no linkinfo kind): its carrier comes after it is up."""
+    links = load('link_d.json')
+    for link in links:
+        if link['ifname'] == name:
+            link.pop('linkinfo', None)
+    return links
+
+
+def test_link_up_of_a_nic_waits_for_its_carrier_a_veth_does_not():
+    want, _have, changes = ls_run(_as_nic('vnet1'))
+    assert changes == [{'action': 'link_up', 'argv': ['ip', 'link', 'set', 'dev', 'vnet1', 'up'],
+                        'interface': 'vnet1', 'carrier_wait': 5.0}]
+    assert ls_run(_as_nic('vnet1'), carrier_wait=0)[2] == [{'action': 'link_up',
+                                                            'argv': ['ip', 'link', 'set', 'dev', 'vnet1', 'up']}]
+    assert 'carrier_wait' not in ls_run()[2][0]          # vnet1 is a veth in link_d.json
+
+
+class Clock(object):
+    """A clock that advances only when slept on."""
+
+    def __init__(self):
+        self.now, self.sleeps = 100.0, 0
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+        self.sleeps += 1
+
+
+def _polled(states, wait):
+    runner = FakeRunner()
+    clock = Clock()
+    path = '/sys/class/net/eno1/operstate'
+    reads = iter(states)
+
+    def read(p):
+        assert p == path
+        value = next(reads, states[-1])
+        return None if value is None else value + '\n'
+    runner.read = read
+    return ls.wait_operational(runner, 'eno1', wait, clock=clock.time, sleep=clock.sleep), clock
+
+
+def test_wait_operational_stops_at_the_kernel_verdict_or_the_bound():
+    state, clock = _polled(['down', 'lowerlayerdown', 'up'], 5.0)
+    assert (state, clock.sleeps) == ('up', 2)
+    state, clock = _polled(['unknown'], 5.0)            # a driver without operstate: nothing to wait for
+    assert (state, clock.sleeps) == ('unknown', 0)
+    state, clock = _polled([None], 5.0)                 # unreadable: not waited for
+    assert (state, clock.sleeps) == (None, 0)
+    state, clock = _polled(['lowerlayerdown'], 0.5)     # never up: the bound, then the last state
+    assert state == 'lowerlayerdown' and clock.now - 100.0 == pytest.approx(0.5, abs=ls.POLL)
+
+
+def test_apply_records_the_state_and_a_link_still_without_carrier_is_warned_about():
+    runner = FakeRunner(files={'/sys/class/net/eno1/operstate': 'lowerlayerdown\n'})
+    want = ls.want_from_params(dict(interface='eno1', carrier_wait=0.1))
+    changes = [{'action': 'link_up', 'argv': ['ip', 'link', 'set', 'dev', 'eno1', 'up'], 'interface': 'eno1',
+                'carrier_wait': 0.1}]
+    ls.apply(runner, changes)
+    assert runner.ran == [['ip', 'link', 'set', 'dev', 'eno1', 'up']] and changes[0]['operstate'] == 'lowerlayerdown'
+    warned = ls.warnings_after(want, {}, changes)
+    assert len(warned) == 1 and 'eno1 is up, but after 0.1 s the kernel still reports it lowerlayerdown' in warned[0]
+    runner.files['/sys/class/net/eno1/operstate'] = 'up\n'
+    ls.apply(runner, changes)
+    assert changes[0]['operstate'] == 'up' and ls.warnings_after(want, {}, changes) == []
+    assert changes[0]['waited'] < 0.1
 
 
 def test_release_stp_disabled_port_only_needs_up():
@@ -129,6 +203,8 @@ def test_release_stp_forwarding_port_is_already_right():
     (dict(interface='eth0', release_stp=True), 'eth0 is not a bridge port'),
     (dict(interface='nosuch0'), "interface 'nosuch0' does not exist"),
     (dict(state='down', release_stp=True), 'makes no sense with state=down'),
+    (dict(carrier_wait=-1), 'carrier_wait must be between 0 and 60 seconds'),
+    (dict(carrier_wait=61), 'carrier_wait must be between 0 and 60 seconds'),
 ])
 def test_link_state_bad_input(kw, msg):
     with pytest.raises(DoctorError) as e:
